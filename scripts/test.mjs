@@ -1,0 +1,49 @@
+// Runs the whole suite with node's test runner. Under CI=true PostgreSQL must be reachable: it is
+// started if it is down, and the run fails if it still is not.
+import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+
+const url = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+async function reachable() {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+  try {
+    await c.connect()
+    await c.end()
+    return true
+  } catch {
+    return false
+  }
+}
+
+if (!(await reachable())) {
+  console.log(`PostgreSQL is not reachable at ${url}; trying to start it`)
+  spawnSync(
+    'sh',
+    ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'],
+    { stdio: 'inherit' },
+  )
+  if (!(await reachable())) {
+    if (process.env.CI === 'true') {
+      console.error('PostgreSQL is required under CI=true and could not be reached')
+      process.exit(1)
+    }
+    console.log('PostgreSQL suites will be skipped')
+  }
+}
+
+const files = readdirSync('test', { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => join('test', f))
+  .sort()
+const only = process.argv.slice(2)
+const selected = only.length > 0 ? files.filter((f) => only.some((o) => f.includes(o))) : files
+const res = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', ...selected],
+  { stdio: 'inherit', env: process.env },
+)
+process.exit(res.status ?? 1)

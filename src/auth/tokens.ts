@@ -1,0 +1,125 @@
+import {
+  createRemoteJWKSet,
+  errors,
+  importSPKI,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+  SignJWT,
+} from 'jose'
+import { HeraldError } from '../core/errors.ts'
+import type { Principal } from '../core/notification.ts'
+
+export interface TokenConfig {
+  /** HS256 shared secret. */
+  secret: string | null
+  /** RS256/ES256 public keys (PEM, SPKI) of the host application. */
+  publicKeys: string[]
+  jwksUrl: string | null
+  issuer: string | null
+  audience: string | null
+}
+
+const ASYMMETRIC = ['RS256', 'ES256'] as const
+
+const list = (v: unknown): string[] =>
+  Array.isArray(v)
+    ? v.filter((x): x is string => typeof x === 'string')
+    : typeof v === 'string'
+      ? v.split(' ').filter(Boolean)
+      : []
+
+/** Claims → principal: `sub`, `tenant`, `roles` (or `admin: true`), `scope`/`scopes`. */
+function principalOf(p: JWTPayload): Principal {
+  const tenant = p.tenant
+  if (typeof p.sub !== 'string' || p.sub === '' || typeof tenant !== 'string' || tenant === '') {
+    throw new HeraldError('UNAUTHENTICATED', 'token must carry sub and tenant claims')
+  }
+  const roles = list(p.roles)
+  if (p.admin === true && !roles.includes('admin')) roles.push('admin')
+  // An operator token (what `herald` mints for itself) acts as the tenant's server, like an API key.
+  if (roles.includes('operator')) {
+    return { tenantId: tenant, userId: null, roles, scopes: [], kind: 'server' }
+  }
+  return {
+    tenantId: tenant,
+    userId: p.sub,
+    roles,
+    scopes: [...list(p.scope), ...list(p.scopes)],
+    kind: 'user',
+  }
+}
+
+/** Verifies user tokens: HS256 with the secret, RS256/ES256 with configured keys or a JWKS. */
+export function createTokenVerifier(cfg: TokenConfig) {
+  const secret = cfg.secret ? new TextEncoder().encode(cfg.secret) : null
+  const jwks: JWTVerifyGetKey | null = cfg.jwksUrl ? createRemoteJWKSet(new URL(cfg.jwksUrl)) : null
+  const options = {
+    issuer: cfg.issuer ?? undefined,
+    audience: cfg.audience ?? undefined,
+    requiredClaims: ['exp', 'sub'],
+  }
+
+  async function attempt(token: string): Promise<JWTPayload> {
+    if (secret) {
+      try {
+        return (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload
+      } catch (err) {
+        if (!(err instanceof errors.JOSEAlgNotAllowed) || (!jwks && cfg.publicKeys.length === 0)) {
+          throw err
+        }
+      }
+    }
+    if (jwks)
+      return (await jwtVerify(token, jwks, { ...options, algorithms: [...ASYMMETRIC] })).payload
+    let last: unknown = new Error('no key configured for this token')
+    for (const pem of cfg.publicKeys) {
+      try {
+        const getKey = (h: { alg?: string }) => importSPKI(pem, h.alg ?? 'RS256')
+        return (await jwtVerify(token, getKey, { ...options, algorithms: [...ASYMMETRIC] })).payload
+      } catch (err) {
+        last = err
+      }
+    }
+    throw last
+  }
+
+  return {
+    async verify(token: string): Promise<Principal> {
+      try {
+        return principalOf(await attempt(token))
+      } catch (err) {
+        if (err instanceof HeraldError) throw err
+        const reason = err instanceof errors.JWTExpired ? 'token has expired' : 'token is not valid'
+        throw new HeraldError('UNAUTHENTICATED', reason)
+      }
+    },
+  }
+}
+
+export type TokenVerifier = ReturnType<typeof createTokenVerifier>
+
+export interface MintOptions {
+  tenant: string
+  user: string
+  admin?: boolean
+  /** Acts as the tenant's server (producer routes) instead of as a user. */
+  operator?: boolean
+  scopes?: string[]
+  /** Lifetime in seconds; default 7 days. */
+  ttl?: number
+}
+
+/** Signs an HS256 user token, as `herald token` prints and tests use. */
+export function mintToken(secret: string, o: MintOptions): Promise<string> {
+  return new SignJWT({
+    tenant: o.tenant,
+    roles: [...(o.admin ? ['admin'] : []), ...(o.operator ? ['operator'] : [])],
+    ...(o.scopes ? { scopes: o.scopes } : {}),
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(o.user)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (o.ttl ?? 7 * 24 * 3600))
+    .sign(new TextEncoder().encode(secret))
+}

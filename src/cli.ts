@@ -1,0 +1,250 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createApiKey } from './auth/api-keys.ts'
+import { mintToken } from './auth/tokens.ts'
+import { type Config, ConfigError, DIALECT_NAMES, loadConfig } from './config.ts'
+import { buildHerald } from './server.ts'
+import { isPostgresUrl, migrate, openStorage } from './storage/db.ts'
+
+const USAGE = `usage: herald <command> [options]
+
+  serve                                   run the service (PGlite in ./data unless DATABASE_URL)
+  migrate                                 apply database migrations
+  token --tenant T --user U [--admin] [--scopes a,b] [--ttl SECONDS] [--dialect NAME]
+                                          print a user token (or a dialect's credential headers)
+  keys create --tenant T [--name N]       print a new server API key (shown once)
+  send --tenant T (--to U1,U2 | --topic X | --all) --type K --title TEXT [--body TEXT] [--link URL]
+                                          send a notification
+
+Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
+
+class UsageError extends Error {}
+
+const need = (v: string | undefined, flag: string): string => {
+  if (!v) throw new UsageError(`missing --${flag}`)
+  return v
+}
+
+/** The running server owning an embedded data directory, if any: PGlite allows one process. */
+function runningServer(config: Config): string | null {
+  if (isPostgresUrl(config.databaseUrl)) return null
+  const file = join(config.dataDir, 'server.json')
+  if (!existsSync(file)) return null
+  const { url, pid } = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number }
+  try {
+    process.kill(pid, 0)
+    return url
+  } catch {
+    return null
+  }
+}
+
+/** Calls the running server as the tenant's operator. */
+async function viaServer(config: Config, url: string, tenant: string, path: string, body: unknown) {
+  if (!config.tokens.secret) throw new ConfigError('talking to the server needs HERALD_JWT_SECRET')
+  const token = await mintToken(config.tokens.secret, {
+    tenant,
+    user: 'herald-cli',
+    operator: true,
+    ttl: 300,
+  })
+  const res = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  const json = (await res.json()) as unknown
+  if (!res.ok) throw new Error(`server answered ${res.status}: ${JSON.stringify(json)}`)
+  return json
+}
+
+async function withStore<R>(
+  config: Config,
+  fn: (h: Awaited<ReturnType<typeof buildHerald>>) => Promise<R>,
+) {
+  const h = await buildHerald({ config })
+  try {
+    return await fn(h)
+  } finally {
+    await h.close()
+  }
+}
+
+async function serve(config: Config) {
+  const h = await buildHerald({ config, logger: true })
+  const address = await h.app.listen({ host: config.host, port: config.port })
+  const lock = join(config.dataDir, 'server.json')
+  if (h.storage.engine === 'pglite')
+    writeFileSync(lock, JSON.stringify({ url: address, pid: process.pid }))
+  const store =
+    h.storage.engine === 'pglite' ? `embedded PGlite in ${config.databaseUrl}` : 'PostgreSQL'
+  console.log(`Herald listening on ${address} (${store})`)
+  console.log(`API docs: ${address}/docs`)
+  if (config.generatedSecret) {
+    console.log(
+      `Development secret generated in ${join(config.dataDir, 'dev-secret')}; do not use it in production.`,
+    )
+  }
+  console.log('Get a user token:   npm run herald -- token --tenant demo --user alice')
+  console.log('Get a server key:   npm run herald -- keys create --tenant demo')
+  const stop = async () => {
+    rmSync(lock, { force: true })
+    await h.close()
+    process.exit(0)
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+}
+
+async function token(config: Config, args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tenant: { type: 'string' },
+      user: { type: 'string' },
+      admin: { type: 'boolean' },
+      scopes: { type: 'string' },
+      ttl: { type: 'string' },
+      dialect: { type: 'string' },
+    },
+  })
+  if (!config.tokens.secret) throw new ConfigError('minting tokens needs HERALD_JWT_SECRET')
+  const ttl = values.ttl === undefined ? undefined : Number(values.ttl)
+  if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0))
+    throw new UsageError('--ttl must be a positive integer')
+  const tenant = need(values.tenant, 'tenant')
+  const jwt = await mintToken(config.tokens.secret, {
+    tenant,
+    user: need(values.user, 'user'),
+    admin: values.admin,
+    scopes: values.scopes?.split(',').filter(Boolean),
+    ttl,
+  })
+  console.log(dialectCredential(values.dialect, jwt, tenant))
+}
+
+/** The headers each dialect's clients send, ready for `curl -H`. */
+export function dialectCredential(
+  dialect: string | undefined,
+  jwt: string,
+  tenant: string,
+): string {
+  switch (dialect) {
+    case undefined:
+      return jwt
+    case 'tasking-manager':
+      return `Authorization: Token ${Buffer.from(jwt).toString('base64')}`
+    case 'productive':
+      return `X-Auth-Token: ${jwt}\nX-Organization-Id: ${tenant}`
+    case 'ondi':
+    case 'mantle2':
+    case 'kendo':
+      return `Authorization: Bearer ${jwt}`
+    default:
+      throw new UsageError(`unknown dialect "${dialect}"`)
+  }
+}
+
+async function keys(config: Config, args: string[]) {
+  const [sub, ...rest] = args
+  if (sub !== 'create') throw new UsageError('keys: the only subcommand is "create"')
+  const { values } = parseArgs({
+    args: rest,
+    options: { tenant: { type: 'string' }, name: { type: 'string' } },
+  })
+  const tenant = need(values.tenant, 'tenant')
+  const server = runningServer(config)
+  const created = server
+    ? ((await viaServer(config, server, tenant, '/v1/api-keys', { name: values.name })) as {
+        key: string
+      })
+    : await withStore(config, (h) => createApiKey(h.core.store, tenant, values.name ?? null))
+  console.log(created.key)
+}
+
+async function send(config: Config, args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      tenant: { type: 'string' },
+      to: { type: 'string' },
+      topic: { type: 'string' },
+      all: { type: 'boolean' },
+      type: { type: 'string' },
+      title: { type: 'string' },
+      body: { type: 'string' },
+      link: { type: 'string' },
+    },
+  })
+  const tenant = need(values.tenant, 'tenant')
+  const to = values.to
+    ? { users: values.to.split(',').filter(Boolean) }
+    : values.topic
+      ? { topic: values.topic }
+      : values.all
+        ? { tenant: true as const }
+        : null
+  if (!to) throw new UsageError('name the recipients: --to U1,U2, --topic X or --all')
+  const body = {
+    to,
+    type: need(values.type, 'type'),
+    title: need(values.title, 'title'),
+    body: values.body,
+    link: values.link,
+  }
+  const server = runningServer(config)
+  const result = server
+    ? await viaServer(config, server, tenant, '/v1/notifications', body)
+    : await withStore(config, (h) => h.core.sender.send(tenant, body))
+  console.log(JSON.stringify(result, null, 2))
+}
+
+async function main(argv: string[]) {
+  const [command, ...args] = argv
+  if (!command || command === '--help' || command === 'help') {
+    console.log(USAGE)
+    return command ? 0 : 2
+  }
+  const config = loadConfig()
+  switch (command) {
+    case 'serve':
+      await serve(config)
+      return null
+    case 'migrate': {
+      const storage = await openStorage({ url: config.databaseUrl })
+      const applied = await migrate(storage.db)
+      await storage.close()
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date')
+      return 0
+    }
+    case 'token':
+      await token(config, args)
+      return 0
+    case 'keys':
+      await keys(config, args)
+      return 0
+    case 'send':
+      await send(config, args)
+      return 0
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== null) process.exit(code)
+  },
+  (err: unknown) => {
+    if (
+      err instanceof UsageError ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
+      console.error(`herald: ${(err as Error).message}\n\n${USAGE}`)
+      process.exit(2)
+    }
+    console.error(`herald: ${err instanceof ConfigError ? err.message : (err as Error).stack}`)
+    process.exit(1)
+  },
+)

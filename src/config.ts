@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { TokenConfig } from './auth/tokens.ts'
+
+export const DIALECT_NAMES = ['tasking-manager', 'ondi', 'mantle2', 'productive', 'kendo'] as const
+export type DialectName = (typeof DIALECT_NAMES)[number]
+
+export interface Config {
+  host: string
+  port: number
+  production: boolean
+  dataDir: string
+  /** `postgres://…`, or a PGlite data directory / `memory://`. */
+  databaseUrl: string
+  redisUrl: string | null
+  tokens: TokenConfig
+  /** True when the HS256 secret was generated in the data directory (development only). */
+  generatedSecret: boolean
+  bodyLimit: number
+  rateLimit: { max: number; windowMs: number }
+  /** Enabled dialects and where each is mounted. */
+  dialects: Array<{ name: DialectName; prefix: string }>
+  logLevel: string
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>
+
+const int = (env: Env, name: string, fallback: number, min = 0): number => {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n < min)
+    throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`)
+  return n
+}
+
+const prefixEnv = (name: DialectName) => `HERALD_PREFIX_${name.toUpperCase().replace(/-/g, '_')}`
+
+function dialects(env: Env): Config['dialects'] {
+  const raw = env.HERALD_DIALECTS
+  const names =
+    raw === undefined
+      ? [...DIALECT_NAMES]
+      : raw
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+  return names.map((name) => {
+    if (!(DIALECT_NAMES as readonly string[]).includes(name)) {
+      throw new ConfigError(
+        `HERALD_DIALECTS: unknown dialect "${name}" (known: ${DIALECT_NAMES.join(', ')})`,
+      )
+    }
+    const d = name as DialectName
+    const prefix = (env[prefixEnv(d)] ?? `/compat/${d}`).replace(/\/+$/, '')
+    if (prefix !== '' && !prefix.startsWith('/'))
+      throw new ConfigError(`${prefixEnv(d)} must start with /`)
+    return { name: d, prefix }
+  })
+}
+
+/** The development secret kept in the data directory, created on first start. */
+function devSecret(dataDir: string): string {
+  const file = join(dataDir, 'dev-secret')
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
+  mkdirSync(dataDir, { recursive: true })
+  const secret = randomBytes(32).toString('base64url')
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  return secret
+}
+
+/** Reads and validates the environment once; the result is frozen. */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const production = env.NODE_ENV === 'production'
+  const dataDir = resolve(env.HERALD_DATA_DIR ?? './data')
+  const publicKeys = (env.HERALD_JWT_PUBLIC_KEYS ?? '')
+    .split(/(?=-----BEGIN PUBLIC KEY-----)/)
+    .map((k) => k.trim())
+    .filter(Boolean)
+  const jwksUrl = env.HERALD_JWKS_URL || null
+  let secret = env.HERALD_JWT_SECRET || null
+  let generatedSecret = false
+  if (!secret && publicKeys.length === 0 && !jwksUrl) {
+    if (production) {
+      throw new ConfigError(
+        'NODE_ENV=production needs HERALD_JWT_SECRET, HERALD_JWT_PUBLIC_KEYS or HERALD_JWKS_URL',
+      )
+    }
+    secret = devSecret(dataDir)
+    generatedSecret = true
+  }
+  if (secret && secret.length < 32)
+    throw new ConfigError('HERALD_JWT_SECRET must be at least 32 characters')
+  return Object.freeze({
+    host: env.HERALD_HOST ?? '127.0.0.1',
+    port: int(env, 'HERALD_PORT', 8787),
+    production,
+    dataDir,
+    databaseUrl: env.DATABASE_URL || join(dataDir, 'pglite'),
+    redisUrl: env.REDIS_URL || null,
+    tokens: {
+      secret,
+      publicKeys,
+      jwksUrl,
+      issuer: env.HERALD_JWT_ISSUER || null,
+      audience: env.HERALD_JWT_AUDIENCE || null,
+    },
+    generatedSecret,
+    bodyLimit: int(env, 'HERALD_BODY_LIMIT', 1024 * 1024, 1024),
+    rateLimit: {
+      max: int(env, 'HERALD_RATE_LIMIT', 6000, 1),
+      windowMs: int(env, 'HERALD_RATE_WINDOW_MS', 60_000, 1000),
+    },
+    dialects: dialects(env),
+    logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
+  })
+}

@@ -1,0 +1,268 @@
+import { decodeCursor, encodeCursor } from './cursor.ts'
+import { HeraldError } from './errors.ts'
+import type { EventBus, InboxEvent } from './events.ts'
+import {
+  DEFAULT_SORT,
+  type InboxFilter,
+  PAGE_LIMIT_MAX,
+  type PageNumbered,
+  type Sort,
+} from './filters.ts'
+import type { Notification } from './notification.ts'
+import type { Checkpoint, Scope, StateChange, Store } from './store.ts'
+
+/** The user whose inbox an operation reads or changes. */
+export interface Viewer {
+  tenantId: string
+  userId: string
+}
+
+export type NotificationId = number | string
+
+export interface ListOptions {
+  filter?: InboxFilter
+  sort?: Sort
+  /** Keyset paging (createdAt order only). */
+  cursor?: string
+  limit?: number
+  /** Numbered paging with a total, for dialects whose contract has page numbers. */
+  page?: PageNumbered
+}
+
+export interface ListPage {
+  items: Notification[]
+  nextCursor: string | null
+  total: number | null
+}
+
+/** A set of notifications named by id: unknown and foreign ids are reported, or reject it all. */
+export interface IdTarget {
+  ids: NotificationId[]
+  /** `reject`: any id that is not the caller's fails the whole request and changes nothing. */
+  invalid: 'ignore' | 'reject'
+}
+
+export interface BulkResult {
+  changed: number
+  /** Ids that do not exist in the tenant (or are malformed, or expired). */
+  missing: NotificationId[]
+  /** Ids that belong to another user. */
+  foreign: NotificationId[]
+}
+
+const ANY_STATE: InboxFilter = { dismissed: 'include', snoozed: 'include' }
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+const validId = (id: NotificationId): boolean =>
+  typeof id === 'number' ? Number.isSafeInteger(id) && id > 0 : UUID.test(id)
+
+const idFilter = (ids: NotificationId[]): InboxFilter => {
+  const nums = ids.filter((i): i is number => typeof i === 'number')
+  const uuids = ids.filter((i): i is string => typeof i === 'string').map((u) => u.toLowerCase())
+  if (uuids.length === 0) return { ...ANY_STATE, ids: nums }
+  if (nums.length === 0) return { ...ANY_STATE, uuids }
+  throw new HeraldError('VALIDATION', 'ids: use either numeric ids or UUIDs, not both', {
+    field: 'ids',
+  })
+}
+
+const isExpired = (n: Notification, now: Date) => n.expiresAt !== null && n.expiresAt <= now
+
+export interface InboxDeps {
+  store: Store
+  events: EventBus
+  clock: () => Date
+}
+
+/** Every read and state change of one user's inbox, used by every API surface. */
+export function createInbox({ store, events, clock }: InboxDeps) {
+  const scope = async (v: Viewer, needCheckpoint: boolean): Promise<Scope> => ({
+    tenantId: v.tenantId,
+    userId: v.userId,
+    now: clock(),
+    checkpoint: needCheckpoint
+      ? ((await store.getCheckpoint(v.tenantId, v.userId))?.at ?? null)
+      : null,
+  })
+
+  const emit = (v: Viewer, type: InboxEvent['type'], ids?: number[]) =>
+    events.publish({ type, tenantId: v.tenantId, userId: v.userId, ids, at: clock().toISOString() })
+
+  /** The caller's notification; NOT_FOUND if none has this id, FORBIDDEN if another user's. */
+  async function get(v: Viewer, id: NotificationId): Promise<Notification> {
+    const n = validId(id) ? await store.findOne(v.tenantId, id) : null
+    if (!n || isExpired(n, clock())) {
+      throw new HeraldError('NOT_FOUND', 'notification not found', { id })
+    }
+    if (n.recipientId !== v.userId) {
+      throw new HeraldError('FORBIDDEN', 'notification belongs to another user', { id })
+    }
+    return n
+  }
+
+  async function list(v: Viewer, o: ListOptions = {}): Promise<ListPage> {
+    const filter = o.filter ?? {}
+    const sort = o.sort ?? DEFAULT_SORT
+    const s = await scope(v, filter.seen !== undefined)
+    if (o.page) {
+      const res = await store.list(s, filter, sort, o.page)
+      return { items: res.items, nextCursor: null, total: res.total ?? 0 }
+    }
+    if (sort.field !== 'createdAt' && o.cursor !== undefined) {
+      throw new HeraldError('VALIDATION', 'cursor: cursors page only in createdAt order', {
+        field: 'cursor',
+      })
+    }
+    const limit = Math.min(o.limit ?? 20, PAGE_LIMIT_MAX)
+    const after = o.cursor === undefined ? undefined : decodeCursor(o.cursor)
+    const res = await store.list(s, filter, sort, { kind: 'keyset', limit, after })
+    return { items: res.items, nextCursor: res.next ? encodeCursor(res.next) : null, total: null }
+  }
+
+  /** Several counts in one call; with `cap`, each stops at cap + 1 so a badge can say "99+". */
+  async function counts<K extends string>(
+    v: Viewer,
+    filters: Record<K, InboxFilter>,
+    cap: number | null = null,
+  ): Promise<Record<K, number>> {
+    const keys = Object.keys(filters) as K[]
+    const list = keys.map((k) => filters[k])
+    const s = await scope(
+      v,
+      list.some((f) => f.seen !== undefined),
+    )
+    const values = await store.count(s, list, cap)
+    return Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0])) as Record<K, number>
+  }
+
+  async function countByType(v: Viewer, filter: InboxFilter = {}) {
+    return store.countByType(await scope(v, filter.seen !== undefined), filter)
+  }
+
+  /** Checks a list of ids against the caller's inbox without changing anything. */
+  async function classify(v: Viewer, ids: NotificationId[]): Promise<BulkResult> {
+    const valid = ids.filter(validId)
+    const owners = valid.length > 0 ? await store.owners(v.tenantId, valid) : new Map()
+    const missing: NotificationId[] = []
+    const foreign: NotificationId[] = []
+    for (const id of ids) {
+      const owner = validId(id) ? owners.get(String(id).toLowerCase()) : undefined
+      if (owner === undefined) missing.push(id)
+      else if (owner !== v.userId) foreign.push(id)
+    }
+    return { changed: 0, missing, foreign }
+  }
+
+  async function resolveIds(v: Viewer, t: IdTarget) {
+    const report = await classify(v, t.ids)
+    if (t.invalid === 'reject' && (report.missing.length > 0 || report.foreign.length > 0)) {
+      const bad = new Set([...report.missing, ...report.foreign])
+      throw new HeraldError('VALIDATION', 'ids: some notifications are not yours or do not exist', {
+        field: 'ids',
+        invalid: t.ids.filter((id) => bad.has(id)),
+      })
+    }
+    const bad = new Set([...report.missing, ...report.foreign])
+    return { report, own: t.ids.filter((id) => !bad.has(id)) }
+  }
+
+  async function changeMany(v: Viewer, change: StateChange, t: IdTarget): Promise<BulkResult> {
+    const { report, own } = await resolveIds(v, t)
+    if (own.length === 0) return report
+    const changed = await store.update(await scope(v, false), change, idFilter(own))
+    if (changed > 0) emit(v, 'notifications.changed')
+    return { ...report, changed }
+  }
+
+  async function changeWhere(v: Viewer, change: StateChange, filter: InboxFilter) {
+    const changed = await store.update(await scope(v, filter.seen !== undefined), change, filter)
+    if (changed > 0) emit(v, 'notifications.changed')
+    return changed
+  }
+
+  /**
+   * Changes one notification and returns it before and after. With `requireChange`, a change that
+   * would do nothing (marking a read notification read) is a CONFLICT.
+   */
+  async function changeOne(
+    v: Viewer,
+    id: NotificationId,
+    change: StateChange,
+    opts: { requireChange?: boolean } = {},
+  ): Promise<{ before: Notification; after: Notification }> {
+    const before = await get(v, id)
+    const changed = await store.update(await scope(v, false), change, idFilter([before.id]))
+    if (changed === 0 && opts.requireChange) {
+      throw new HeraldError('CONFLICT', `notification is already ${change.action}`, {
+        id,
+        action: change.action,
+      })
+    }
+    if (changed > 0) emit(v, 'notifications.changed', [before.id])
+    return { before, after: await get(v, before.id) }
+  }
+
+  async function removeOne(v: Viewer, id: NotificationId): Promise<Notification> {
+    const n = await get(v, id)
+    await store.remove(await scope(v, false), idFilter([n.id]))
+    emit(v, 'notifications.deleted', [n.id])
+    return n
+  }
+
+  async function removeMany(v: Viewer, t: IdTarget): Promise<BulkResult> {
+    const { report, own } = await resolveIds(v, t)
+    if (own.length === 0) return report
+    const changed = await store.remove(await scope(v, false), idFilter(own))
+    if (changed > 0) emit(v, 'notifications.deleted')
+    return { ...report, changed }
+  }
+
+  async function removeWhere(v: Viewer, filter: InboxFilter): Promise<number> {
+    const changed = await store.remove(await scope(v, filter.seen !== undefined), filter)
+    if (changed > 0) emit(v, 'notifications.deleted')
+    return changed
+  }
+
+  const checkpoint = {
+    get: (v: Viewer): Promise<Checkpoint | null> => store.getCheckpoint(v.tenantId, v.userId),
+    /** Creates the checkpoint at `initial` if the user has none; returns the current one. */
+    async ensure(v: Viewer, initial: Date): Promise<Checkpoint> {
+      const cp = await store.setCheckpoint(v.tenantId, v.userId, initial, 'insert')
+      if (!cp) throw new HeraldError('UNAVAILABLE', 'checkpoint could not be stored')
+      return cp
+    },
+    /** Moves the checkpoint to now; `existing` refuses (NOT_FOUND) when the user has none. */
+    async move(v: Viewer, mode: 'upsert' | 'existing' = 'upsert'): Promise<Checkpoint> {
+      const at = clock()
+      const cp = await store.setCheckpoint(
+        v.tenantId,
+        v.userId,
+        at,
+        mode === 'upsert' ? 'upsert' : 'update',
+      )
+      if (!cp)
+        throw new HeraldError('NOT_FOUND', 'the user has no inbox checkpoint yet', {
+          userId: v.userId,
+        })
+      emit(v, 'notifications.changed')
+      return cp
+    },
+  }
+
+  return {
+    get,
+    list,
+    counts,
+    countByType,
+    classify,
+    changeOne,
+    changeMany,
+    changeWhere,
+    removeOne,
+    removeMany,
+    removeWhere,
+    checkpoint,
+  }
+}
+
+export type Inbox = ReturnType<typeof createInbox>

@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto'
+import { HeraldError, invalid } from './errors.ts'
+import type { EventBus } from './events.ts'
+import type { Actor, Content, Ref } from './notification.ts'
+import type { Audience, SendResult, Store } from './store.ts'
+
+/** Explicit recipients one send may name; larger audiences are topics or the whole tenant. */
+export const MAX_RECIPIENTS = 50_000
+
+export interface SendInput {
+  /** Exactly one of: explicit user ids, a topic's subscribers, every user of the tenant. */
+  to: { users?: string[]; topic?: string; tenant?: boolean }
+  type: string
+  title: string
+  body?: string
+  link?: string | null
+  source?: string | null
+  actor?: Partial<Actor> & { id: string }
+  project?: Partial<Ref> & { id: string }
+  target?: Partial<Ref> & { id: string }
+  parent?: Partial<Ref> & { id: string }
+  root?: Partial<Ref> & { id: string }
+  data?: Record<string, unknown> | null
+  important?: boolean
+  mention?: boolean
+  automated?: boolean
+  /** Back-dates the notification (history imports); defaults to now. */
+  createdAt?: Date
+  /** Initial state, for imports: a time, `true` for the send time, or absent. */
+  read?: Date | boolean
+  seen?: Date | boolean
+  dismissed?: Date | boolean
+  snoozedUntil?: Date | null
+  expiresAt?: Date | null
+  /** Folds the send into the recipient's notification of the same group, counting activity. */
+  groupKey?: string | null
+  lastActionAt?: Date | null
+  /** Keep only this many newest notifications per recipient (a per-user cap). */
+  keepLatest?: number | null
+}
+
+export interface SendOutcome extends SendResult {
+  /** True when an earlier send with the same idempotency key answered this one. */
+  replayed: boolean
+}
+
+const ref = (r: (Partial<Ref> & { id: string }) | undefined): Ref | null =>
+  r
+    ? {
+        id: r.id,
+        type: r.type ?? null,
+        title: r.title ?? null,
+        key: r.key ?? null,
+        label: r.label ?? null,
+      }
+    : null
+
+const actorOf = (a: SendInput['actor']): Actor | null =>
+  a
+    ? {
+        id: a.id,
+        username: a.username ?? null,
+        displayName: a.displayName ?? null,
+        firstName: a.firstName ?? null,
+        lastName: a.lastName ?? null,
+        avatarUrl: a.avatarUrl ?? null,
+      }
+    : null
+
+function audienceOf(to: SendInput['to']): Audience {
+  const given = [to.users !== undefined, to.topic !== undefined, to.tenant === true].filter(Boolean)
+  if (given.length !== 1) throw invalid('to', 'name exactly one of users, topic or tenant')
+  if (to.topic !== undefined) return { kind: 'topic', topic: to.topic }
+  if (to.tenant) return { kind: 'tenant' }
+  const ids = to.users ?? []
+  if (ids.length === 0) throw invalid('to.users', 'name at least one recipient')
+  if (ids.length > MAX_RECIPIENTS) {
+    throw invalid('to.users', `at most ${MAX_RECIPIENTS} recipients per send; use a topic`)
+  }
+  return { kind: 'users', ids }
+}
+
+const stateAt = (v: Date | boolean | undefined, at: Date): Date | null =>
+  v === true ? at : v instanceof Date ? v : null
+
+/** A stable digest of a request, so a replayed idempotency key can be checked for the same body. */
+export const requestHash = (input: unknown): string =>
+  createHash('sha256')
+    .update(JSON.stringify(canonical(input)))
+    .digest('hex')
+
+/** The same value with object keys sorted, so key order in a request does not change its hash. */
+const canonical = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(canonical)
+  if (v instanceof Date || v === null || typeof v !== 'object') return v
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+  )
+}
+
+export function createSender({
+  store,
+  events,
+  clock,
+}: {
+  store: Store
+  events: EventBus
+  clock: () => Date
+}) {
+  /** Creates one notification for every recipient, in one transaction. */
+  async function send(
+    tenantId: string,
+    input: SendInput,
+    idempotencyKey?: string,
+  ): Promise<SendOutcome> {
+    const audience = audienceOf(input.to)
+    if (input.title.trim() === '') throw invalid('title', 'must not be empty')
+    if (input.type.trim() === '') throw invalid('type', 'must not be empty')
+    const now = clock()
+    const createdAt = input.createdAt ?? now
+    const content: Content = {
+      type: input.type,
+      title: input.title,
+      body: input.body ?? '',
+      link: input.link ?? null,
+      source: input.source ?? null,
+      actor: actorOf(input.actor),
+      project: ref(input.project),
+      target: ref(input.target),
+      parent: ref(input.parent),
+      root: ref(input.root),
+      data: input.data ?? null,
+      important: input.important ?? false,
+      mention: input.mention ?? false,
+      automated: input.automated ?? false,
+    }
+    const hash = requestHash(input)
+    if (idempotencyKey !== undefined) {
+      const earlier = await replay(tenantId, idempotencyKey, hash)
+      if (earlier) return earlier
+    }
+    await store.ensureTenant(tenantId)
+    const result = await store.send(
+      {
+        tenantId,
+        content,
+        audience,
+        createdAt,
+        readAt: stateAt(input.read, createdAt),
+        seenAt: stateAt(input.seen, createdAt) ?? stateAt(input.read, createdAt),
+        archivedAt: stateAt(input.dismissed, createdAt),
+        snoozedUntil: input.snoozedUntil ?? null,
+        expiresAt: input.expiresAt ?? null,
+        groupKey: input.groupKey ?? null,
+        lastActionAt: input.lastActionAt ?? null,
+        keepLatest: input.keepLatest ?? null,
+      },
+      idempotencyKey === undefined ? null : { key: idempotencyKey, hash, response: (r) => r },
+    )
+    if (!result) {
+      // Another request with the same key committed first: answer as it did.
+      const earlier = await replay(tenantId, idempotencyKey ?? '', hash)
+      if (earlier) return earlier
+      throw new HeraldError('CONFLICT', 'idempotency key is in use by a request still running')
+    }
+    for (const n of result.notifications ?? []) {
+      events.publish({
+        type: 'notification.created',
+        tenantId,
+        userId: n.recipientId,
+        ids: [n.id],
+        at: now.toISOString(),
+      })
+    }
+    return { ...result, replayed: false }
+  }
+
+  async function replay(tenantId: string, key: string, hash: string): Promise<SendOutcome | null> {
+    const earlier = await store.findIdempotent(tenantId, key)
+    if (!earlier) return null
+    if (earlier.hash !== hash) {
+      throw new HeraldError('CONFLICT', 'idempotency key was used with a different request body', {
+        idempotencyKey: key,
+      })
+    }
+    return { ...(earlier.response as SendResult), replayed: true }
+  }
+
+  return { send }
+}
+
+export type Sender = ReturnType<typeof createSender>

@@ -1,0 +1,128 @@
+import type { InboxFilter, Keyset, Page, Sort } from './filters.ts'
+import type { Content, Notification, User } from './notification.ts'
+
+/** What core needs from storage. `storage/` implements it; nothing else writes SQL. */
+export interface Store {
+  ensureTenant(tenantId: string, name?: string | null): Promise<void>
+  tenantExists(tenantId: string): Promise<boolean>
+
+  upsertUser(user: UserInput): Promise<User>
+  getUser(tenantId: string, userId: string): Promise<User | null>
+  findUserByUsername(tenantId: string, username: string): Promise<User | null>
+  /** Deletes the user, their notifications, checkpoint and subscriptions. */
+  deleteUser(tenantId: string, userId: string): Promise<boolean>
+  listUsers(tenantId: string, after: string | null, limit: number): Promise<User[]>
+
+  setSubscriptions(tenantId: string, topic: string, add: string[], remove: string[]): Promise<void>
+  listSubscribers(tenantId: string, topic: string): Promise<string[]>
+
+  createApiKey(key: {
+    id: string
+    tenantId: string
+    hash: string
+    name: string | null
+  }): Promise<void>
+  findApiKey(id: string): Promise<{ tenantId: string; hash: string } | null>
+
+  /** Creates the notifications of one send in one transaction, with its idempotency record. */
+  /** Null when another send already holds the idempotency key (read it with findIdempotent). */
+  send(input: SendRecord, idempotency: IdempotencyRecord | null): Promise<SendResult | null>
+  findIdempotent(tenantId: string, key: string): Promise<{ hash: string; response: unknown } | null>
+
+  list(scope: Scope, filter: InboxFilter, sort: Sort, page: Page): Promise<ListResult>
+  /** Any recipient's notification in the tenant, by numeric id or UUID. */
+  findOne(tenantId: string, id: number | string): Promise<Notification | null>
+  /** Which of these ids exist in the tenant, and whose they are. */
+  owners(tenantId: string, ids: Array<number | string>): Promise<Map<string, string>>
+  count(scope: Scope, filters: InboxFilter[], cap: number | null): Promise<number[]>
+  countByType(scope: Scope, filter: InboxFilter): Promise<Record<string, number>>
+  /** Applies a state change to every match, in bounded chunks; returns how many rows changed. */
+  update(scope: Scope, change: StateChange, filter: InboxFilter): Promise<number>
+  remove(scope: Scope, filter: InboxFilter): Promise<number>
+
+  getCheckpoint(tenantId: string, userId: string): Promise<Checkpoint | null>
+  setCheckpoint(
+    tenantId: string,
+    userId: string,
+    at: Date,
+    mode: 'upsert' | 'insert' | 'update',
+  ): Promise<Checkpoint | null>
+
+  ping(): Promise<void>
+}
+
+export interface Checkpoint {
+  at: Date
+  unreadCount: number
+}
+
+/** One user's inbox at one moment: what every inbox query is relative to. */
+export interface Scope {
+  tenantId: string
+  userId: string
+  now: Date
+  checkpoint: Date | null
+}
+
+export type StateChange =
+  | { action: 'read' | 'unread' | 'seen' | 'unseen' | 'dismiss' | 'undismiss' | 'unsnooze' }
+  | { action: 'snooze'; until: Date }
+
+export interface ListResult {
+  items: Notification[]
+  /** Numbered pages only. */
+  total?: number
+  /** Keyset pages only: the position after the last item, when there is a next page. */
+  next?: Keyset
+}
+
+export interface UserInput {
+  tenantId: string
+  id: string
+  username?: string | null
+  displayName?: string | null
+  firstName?: string | null
+  lastName?: string | null
+  avatarUrl?: string | null
+  email?: string | null
+  admin?: boolean
+  disabled?: boolean
+  permissions?: string[]
+}
+
+export type Audience =
+  | { kind: 'users'; ids: string[] }
+  | { kind: 'topic'; topic: string }
+  | { kind: 'tenant' }
+
+export interface SendRecord {
+  tenantId: string
+  content: Content
+  audience: Audience
+  createdAt: Date
+  seenAt: Date | null
+  readAt: Date | null
+  archivedAt: Date | null
+  snoozedUntil: Date | null
+  expiresAt: Date | null
+  groupKey: string | null
+  lastActionAt: Date | null
+  /** Keep only this many newest notifications per recipient after the send. */
+  keepLatest: number | null
+}
+
+export interface IdempotencyRecord {
+  key: string
+  hash: string
+  /** Builds the stored response from the send's result. */
+  response: (result: SendResult) => unknown
+}
+
+export interface SendResult {
+  messageId: number
+  recipients: number
+  /** Each recipient's notification; omitted past `SEND_DETAIL_LIMIT` recipients. */
+  notifications: Array<{ recipientId: string; id: number; uuid: string }> | null
+}
+
+export const SEND_DETAIL_LIMIT = 100

@@ -1,0 +1,15 @@
+import type { DialectName } from '../../config.ts'
+import type { Surface } from '../app.ts'
+import { kendo } from './kendo/index.ts'
+import { mantle2 } from './mantle2/index.ts'
+import { ondi } from './ondi/index.ts'
+import { productive } from './productive/index.ts'
+import { taskingManager } from './tasking-manager/index.ts'
+
+export const DIALECTS: Record<DialectName, Surface> = {
+  'tasking-manager': taskingManager,
+  ondi,
+  mantle2,
+  productive,
+  kendo,
+}

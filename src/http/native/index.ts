@@ -1,0 +1,39 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { HeraldError } from '../../core/errors.ts'
+import type { Viewer } from '../../core/inbox.ts'
+import type { Principal } from '../../core/notification.ts'
+import type { SurfaceOptions } from '../app.ts'
+import { inboxRoutes } from './inbox.ts'
+import { producerRoutes } from './producer.ts'
+import { ErrorBody } from './schemas.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null
+  }
+}
+
+/** The caller's inbox, for routes that need a user token. */
+export function viewerOf(req: FastifyRequest): Viewer {
+  const p = req.principal
+  if (!p?.userId) throw new HeraldError('FORBIDDEN', 'this route needs a user token')
+  return { tenantId: p.tenantId, userId: p.userId }
+}
+
+/** The producer's tenant, for routes that need a server API key. */
+export function producerOf(req: FastifyRequest): string {
+  const p = req.principal
+  if (p?.kind !== 'server') throw new HeraldError('FORBIDDEN', 'this route needs a server API key')
+  return p.tenantId
+}
+
+/** The native API (/v1): producer routes for server API keys, inbox routes for user tokens. */
+export async function nativeApi(app: FastifyInstance, { core, auth }: SurfaceOptions) {
+  app.addSchema(ErrorBody)
+  app.decorateRequest('principal', null)
+  app.addHook('preHandler', async (req) => {
+    req.principal = await auth.bearer(req.headers.authorization)
+  })
+  await app.register(producerRoutes, { core })
+  await app.register(inboxRoutes, { core })
+}

@@ -1,0 +1,49 @@
+import { createAuthenticator } from './auth/principal.ts'
+import { createTokenVerifier } from './auth/tokens.ts'
+import type { Config } from './config.ts'
+import { createLocalBus, type EventBus } from './core/events.ts'
+import { createCore } from './core/herald.ts'
+import { createApp } from './http/app.ts'
+import { createRedisBus } from './realtime/redis-bus.ts'
+import { migrate, openStorage } from './storage/db.ts'
+import { createSqlStore } from './storage/store.ts'
+
+export interface HeraldOptions {
+  config: Readonly<Config>
+  /** PostgreSQL only: the schema to run in (tests use one per suite). */
+  schema?: string
+  logger?: boolean
+  clock?: () => Date
+}
+
+/**
+ * Opens the store, applies migrations and builds the app, without listening.
+ *
+ * @example
+ * const herald = await buildHerald({ config: loadConfig() })
+ * await herald.app.listen({ port: 8787 })
+ */
+export async function buildHerald({ config, schema, logger = false, clock }: HeraldOptions) {
+  const storage = await openStorage({ url: config.databaseUrl, schema })
+  await migrate(storage.db)
+  const store = createSqlStore(storage.db)
+  const events: EventBus & { close?: () => Promise<void> } = config.redisUrl
+    ? await createRedisBus(config.redisUrl)
+    : createLocalBus()
+  const core = createCore({ store, events, clock })
+  const auth = createAuthenticator({ store, tokens: createTokenVerifier(config.tokens) })
+  const app = await createApp({ core, auth, config, logger })
+  return {
+    app,
+    core,
+    auth,
+    storage,
+    async close() {
+      await app.close()
+      await events.close?.()
+      await storage.close()
+    },
+  }
+}
+
+export type Herald = Awaited<ReturnType<typeof buildHerald>>

@@ -1,0 +1,60 @@
+import { Kysely, Migrator, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import { migrationProvider } from './migrations/index.ts'
+import { pgliteWorkerDialect } from './pglite-dialect.ts'
+import type { Database } from './schema.ts'
+
+export type Engine = 'pglite' | 'postgres'
+
+export interface StorageOptions {
+  /** `postgres://…` for PostgreSQL; otherwise a PGlite data directory or `memory://`. */
+  url: string
+  /** PostgreSQL only: run in this schema (created if missing). Tests use one per suite. */
+  schema?: string
+  poolSize?: number
+}
+
+export interface Storage {
+  db: Kysely<Database>
+  engine: Engine
+  close(): Promise<void>
+}
+
+const int8 = (v: string): number => Number.parseInt(v, 10)
+
+export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url)
+
+/** Opens the store; PostgreSQL through a `pg` pool, otherwise embedded PGlite in a worker thread. */
+export async function openStorage(opts: StorageOptions): Promise<Storage> {
+  if (!isPostgresUrl(opts.url)) {
+    const db = new Kysely<Database>({ dialect: pgliteWorkerDialect(opts.url) })
+    return { db, engine: 'pglite', close: () => db.destroy() }
+  }
+  if (opts.schema) {
+    const admin = new pg.Client({ connectionString: opts.url })
+    await admin.connect()
+    await admin.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema.replace(/"/g, '')}"`)
+    await admin.end()
+  }
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize ?? 10,
+    options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? int8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  })
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => {})
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { db, engine: 'postgres', close: () => db.destroy() }
+}
+
+/** Applies every pending migration; safe to run concurrently (the migrator takes a lock). */
+export async function migrate(db: Kysely<Database>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) throw error
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}

@@ -1,0 +1,113 @@
+import { type RawBuilder, sql } from 'kysely'
+import type { InboxFilter, Sort, SortField, TimeRange, Tristate } from '../core/filters.ts'
+import type { Scope } from '../core/store.ts'
+
+type Cond = RawBuilder<unknown>
+
+/** True when the filter or sort reads a column of `messages`, so the query must join it. */
+export const needsMessage = (f: InboxFilter, sort?: Sort): boolean =>
+  f.actorId !== undefined ||
+  f.actorUsernamePrefix !== undefined ||
+  f.projectId !== undefined ||
+  f.targetId !== undefined ||
+  f.targetTypes !== undefined ||
+  f.parentId !== undefined ||
+  f.important !== undefined ||
+  f.mention !== undefined ||
+  f.data !== undefined ||
+  sort?.field === 'actorId' ||
+  sort?.field === 'projectId'
+
+const range = (column: Cond, r: TimeRange | undefined, out: Cond[]): void => {
+  if (!r) return
+  if (r.gt) out.push(sql`${column} > ${r.gt}`)
+  if (r.gte) out.push(sql`${column} >= ${r.gte}`)
+  if (r.lt) out.push(sql`${column} < ${r.lt}`)
+  if (r.lte) out.push(sql`${column} <= ${r.lte}`)
+}
+
+// Both forms are spelled out so the planner can match the partial unread index's predicate.
+const tristate = (set: Cond, unset: Cond, t: Tristate, out: Cond[]): void => {
+  if (t === 'exclude') out.push(unset)
+  else if (t === 'only') out.push(set)
+}
+
+const bool = (column: string, v: boolean | undefined, out: Cond[]): void => {
+  if (v !== undefined) out.push(sql`${sql.ref(column)} = ${v}`)
+}
+
+const eq = (column: string, v: string | undefined, out: Cond[]): void => {
+  if (v !== undefined) out.push(sql`${sql.ref(column)} = ${v}`)
+}
+
+/** The WHERE conditions for one user's notifications matching `f` (alias `n`, and `m` if joined). */
+export function conditions(scope: Scope, f: InboxFilter): Cond[] {
+  const { now } = scope
+  const out: Cond[] = [
+    sql`n.tenant_id = ${scope.tenantId}`,
+    sql`n.recipient_id = ${scope.userId}`,
+    sql`(n.expires_at IS NULL OR n.expires_at > ${now})`,
+  ]
+  if (f.ids) out.push(sql`n.id = ANY(${f.ids}::bigint[])`)
+  if (f.uuids) out.push(sql`n.uuid = ANY(${f.uuids}::uuid[])`)
+  if (f.types) out.push(sql`n.type = ANY(${f.types}::text[])`)
+  if (f.read !== undefined) out.push(f.read ? sql`n.read_at IS NOT NULL` : sql`n.read_at IS NULL`)
+  if (f.seen !== undefined) {
+    const seen = scope.checkpoint
+      ? sql`(n.seen_at IS NOT NULL OR n.created_at <= ${scope.checkpoint})`
+      : sql`n.seen_at IS NOT NULL`
+    out.push(f.seen ? seen : sql`NOT ${seen}`)
+  }
+  tristate(
+    sql`n.archived_at IS NOT NULL`,
+    sql`n.archived_at IS NULL`,
+    f.dismissed ?? 'exclude',
+    out,
+  )
+  tristate(
+    sql`n.snoozed_until > ${now}`,
+    sql`(n.snoozed_until IS NULL OR n.snoozed_until <= ${now})`,
+    f.snoozed ?? 'exclude',
+    out,
+  )
+  eq('m.actor_id', f.actorId, out)
+  if (f.actorUsernamePrefix !== undefined) {
+    out.push(sql`starts_with(lower(m.actor_username), ${f.actorUsernamePrefix.toLowerCase()})`)
+  }
+  eq('m.project_id', f.projectId, out)
+  eq('m.target_id', f.targetId, out)
+  eq('m.parent_id', f.parentId, out)
+  eq('n.group_key', f.groupKey, out)
+  if (f.targetTypes) {
+    out.push(sql`lower(m.target_type) = ANY(${f.targetTypes.map((t) => t.toLowerCase())}::text[])`)
+  }
+  range(sql`n.created_at`, f.createdAt, out)
+  range(sql`n.last_action_at`, f.lastActionAt, out)
+  bool('m.important', f.important, out)
+  bool('m.mention', f.mention, out)
+  if (f.data) out.push(sql`m.data @> ${JSON.stringify(f.data)}::jsonb`)
+  if (f.maxId !== undefined) out.push(sql`n.id <= ${f.maxId}`)
+  return out
+}
+
+export const and = (conds: Cond[]): RawBuilder<boolean> =>
+  sql<boolean>`${sql.join(conds, sql` AND `)}`
+
+const SORT_SQL: Record<SortField, Cond> = {
+  createdAt: sql`n.created_at`,
+  lastActionAt: sql`n.last_action_at`,
+  id: sql`n.id`,
+  type: sql`n.type`,
+  actorId: sql`m.actor_id`,
+  projectId: sql`m.project_id`,
+  read: sql`(n.read_at IS NOT NULL)`,
+}
+
+/** ORDER BY for a sort, always ending with the id in the same direction so the order is total. */
+export function orderBy(sort: Sort): Cond {
+  const dir = sort.direction === 'asc' ? sql`ASC` : sql`DESC`
+  const nulls =
+    sort.nulls === 'first' ? sql` NULLS FIRST` : sort.nulls === 'last' ? sql` NULLS LAST` : sql``
+  if (sort.field === 'id') return sql`n.id ${dir}`
+  return sql`${SORT_SQL[sort.field]} ${dir}${nulls}, n.id ${dir}`
+}

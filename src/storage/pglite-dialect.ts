@@ -1,0 +1,145 @@
+import { Worker } from 'node:worker_threads'
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type QueryResult,
+} from 'kysely'
+
+interface Reply {
+  id: number
+  ok: boolean
+  rows: unknown[]
+  affectedRows?: number
+  error?: { message?: string; code?: string; detail?: string; constraint?: string }
+}
+
+/** Talks to the PGlite worker thread; one query in flight at a time, as PGlite has one session. */
+class WorkerClient {
+  readonly #worker: Worker
+  readonly #pending = new Map<number, (r: Reply) => void>()
+  #next = 1
+  readonly ready: Promise<void>
+
+  constructor(dataDir: string) {
+    // Workers do not inherit the TypeScript loader, so the worker registers it before loading.
+    const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'))
+    const entry = JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)
+    const boot = `import(${loader}).then((m) => { m.register(); return import(${entry}) })`
+    this.#worker = new Worker(boot, { eval: true, workerData: { dataDir } })
+    this.ready = new Promise((resolve, reject) => {
+      this.#pending.set(0, () => resolve())
+      this.#worker.once('error', reject)
+    })
+    this.#worker.on('message', (r: Reply) => {
+      const done = this.#pending.get(r.id)
+      this.#pending.delete(r.id)
+      done?.(r)
+    })
+  }
+
+  async send(op: 'query' | 'close', sql?: string, params?: readonly unknown[]): Promise<Reply> {
+    await this.ready
+    const id = this.#next++
+    const reply = await new Promise<Reply>((resolve) => {
+      this.#pending.set(id, resolve)
+      this.#worker.postMessage({ id, op, sql, params })
+    })
+    if (!reply.ok) {
+      const err = new Error(reply.error?.message ?? 'PGlite query failed') as Error & {
+        code?: string
+        detail?: string
+        constraint?: string
+      }
+      err.code = reply.error?.code
+      err.detail = reply.error?.detail
+      err.constraint = reply.error?.constraint
+      throw err
+    }
+    return reply
+  }
+
+  async close(): Promise<void> {
+    await this.send('close')
+    await this.#worker.terminate()
+  }
+}
+
+class WorkerConnection implements DatabaseConnection {
+  constructor(private readonly client: WorkerClient) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const reply = await this.client.send('query', query.sql, query.parameters)
+    return {
+      rows: reply.rows as R[],
+      numAffectedRows: reply.affectedRows === undefined ? undefined : BigInt(reply.affectedRows),
+    }
+  }
+
+  // biome-ignore lint/correctness/useYield: streaming is not used by Herald
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming is not supported on the embedded store')
+  }
+}
+
+/** PGlite has a single session, so a connection is a lock on it: transactions never interleave. */
+class WorkerDriver implements Driver {
+  readonly #client: WorkerClient
+  readonly #connection: WorkerConnection
+  #queue: Promise<void> = Promise.resolve()
+
+  constructor(dataDir: string) {
+    this.#client = new WorkerClient(dataDir)
+    this.#connection = new WorkerConnection(this.#client)
+  }
+
+  async init(): Promise<void> {
+    await this.#client.ready
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    let release!: () => void
+    const previous = this.#queue
+    this.#queue = new Promise((resolve) => {
+      release = resolve
+    })
+    await previous
+    this.#releases.push(release)
+    return this.#connection
+  }
+
+  readonly #releases: Array<() => void> = []
+
+  async beginTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery({ sql: 'begin', parameters: [] } as unknown as CompiledQuery)
+  }
+
+  async commitTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery({ sql: 'commit', parameters: [] } as unknown as CompiledQuery)
+  }
+
+  async rollbackTransaction(conn: DatabaseConnection): Promise<void> {
+    await conn.executeQuery({ sql: 'rollback', parameters: [] } as unknown as CompiledQuery)
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.#releases.shift()?.()
+  }
+
+  async destroy(): Promise<void> {
+    await this.#client.close()
+  }
+}
+
+/** A Kysely dialect for PGlite running in a worker thread (`memory://` or a data directory). */
+export const pgliteWorkerDialect = (dataDir: string): Dialect => ({
+  createAdapter: () => new PostgresAdapter(),
+  createDriver: () => new WorkerDriver(dataDir),
+  createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),
+  createQueryCompiler: () => new PostgresQueryCompiler(),
+})

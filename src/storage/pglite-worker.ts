@@ -1,0 +1,38 @@
+// Runs PGlite on its own thread: WASM queries are synchronous CPU work, and on the main thread one
+// slow query would stall every request, health checks included.
+import { parentPort, workerData } from 'node:worker_threads'
+import { PGlite } from '@electric-sql/pglite'
+
+interface Request {
+  id: number
+  op: 'query' | 'close'
+  sql?: string
+  params?: unknown[]
+}
+
+const port = parentPort
+if (!port) throw new Error('pglite-worker must run in a worker thread')
+
+const db = new PGlite(String(workerData.dataDir))
+
+port.on('message', async (req: Request) => {
+  try {
+    if (req.op === 'close') {
+      await db.close()
+      port.postMessage({ id: req.id, ok: true, rows: [] })
+      return
+    }
+    const res = await db.query(req.sql ?? '', req.params ?? [])
+    port.postMessage({ id: req.id, ok: true, rows: res.rows, affectedRows: res.affectedRows })
+  } catch (err) {
+    const e = err as { message?: string; code?: string; detail?: string; constraint?: string }
+    port.postMessage({
+      id: req.id,
+      ok: false,
+      error: { message: e.message, code: e.code, detail: e.detail, constraint: e.constraint },
+    })
+  }
+})
+
+await db.waitReady
+port.postMessage({ id: 0, ok: true, rows: [] })

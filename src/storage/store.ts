@@ -1,0 +1,79 @@
+import { type Kysely, sql } from 'kysely'
+import type { Store } from '../core/store.ts'
+import * as notifications from './notification-store.ts'
+import type { Database } from './schema.ts'
+import { send } from './send-store.ts'
+import * as users from './user-store.ts'
+
+/** The SQL implementation of core's Store, the same on PGlite and PostgreSQL. */
+export function createSqlStore(db: Kysely<Database>): Store {
+  return {
+    async ensureTenant(id, name = null) {
+      await db
+        .insertInto('tenants')
+        .values({ id, name })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
+    },
+    async tenantExists(id) {
+      const row = await db
+        .selectFrom('tenants')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row !== undefined
+    },
+    upsertUser: (u) => users.upsertUser(db, u),
+    getUser: (t, id) => users.getUser(db, t, id),
+    findUserByUsername: (t, name) => users.findUserByUsername(db, t, name),
+    deleteUser: (t, id) => users.deleteUser(db, t, id),
+    listUsers: (t, after, limit) => users.listUsers(db, t, after, limit),
+    setSubscriptions: (t, topic, add, remove) => users.setSubscriptions(db, t, topic, add, remove),
+    async listSubscribers(tenantId, topic) {
+      const rows = await db
+        .selectFrom('topic_subscriptions')
+        .select('user_id')
+        .where('tenant_id', '=', tenantId)
+        .where('topic', '=', topic)
+        .orderBy('user_id')
+        .execute()
+      return rows.map((r) => r.user_id)
+    },
+    async createApiKey(k) {
+      await db
+        .insertInto('api_keys')
+        .values({ id: k.id, tenant_id: k.tenantId, hash: k.hash, name: k.name })
+        .execute()
+    },
+    async findApiKey(id) {
+      const row = await db
+        .selectFrom('api_keys')
+        .select(['tenant_id', 'hash'])
+        .where('id', '=', id)
+        .executeTakeFirst()
+      return row ? { tenantId: row.tenant_id, hash: row.hash } : null
+    },
+    send: (input, idem) => send(db, input, idem),
+    async findIdempotent(tenantId, key) {
+      const row = await db
+        .selectFrom('idempotency_keys')
+        .select(['request_hash', 'response'])
+        .where('tenant_id', '=', tenantId)
+        .where('key', '=', key)
+        .executeTakeFirst()
+      return row ? { hash: row.request_hash, response: row.response } : null
+    },
+    list: (scope, filter, sort, page) => notifications.list(db, scope, filter, sort, page),
+    findOne: (t, id) => notifications.findOne(db, t, id),
+    owners: (t, ids) => notifications.owners(db, t, ids),
+    count: (scope, filters, cap) => notifications.count(db, scope, filters, cap),
+    countByType: (scope, filter) => notifications.countByType(db, scope, filter),
+    update: (scope, change, filter) => notifications.update(db, scope, change, filter),
+    remove: (scope, filter) => notifications.remove(db, scope, filter),
+    getCheckpoint: (t, u) => users.getCheckpoint(db, t, u),
+    setCheckpoint: (t, u, at, mode) => users.setCheckpoint(db, t, u, at, mode),
+    async ping() {
+      await sql`SELECT 1`.execute(db)
+    },
+  }
+}

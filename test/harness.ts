@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto'
+import { after, before, describe } from 'node:test'
+import pg from 'pg'
+import { createApiKey } from '../src/auth/api-keys.ts'
+import { type MintOptions, mintToken } from '../src/auth/tokens.ts'
+import { loadConfig } from '../src/config.ts'
+import { buildHerald, type Herald } from '../src/server.ts'
+
+export type EngineName = 'pglite' | 'postgres'
+
+export const PG_URL = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const SECRET = 'test-secret-0123456789-abcdefghijklmnop'
+const ENGINES = (process.env.HERALD_TEST_ENGINES ?? 'pglite,postgres').split(',') as EngineName[]
+
+let pgReachable: Promise<boolean> | null = null
+const postgresUp = () => {
+  pgReachable ??= (async () => {
+    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
+    try {
+      await c.connect()
+      await c.end()
+      return true
+    } catch {
+      return false
+    }
+  })()
+  return pgReachable
+}
+
+export interface TestHerald extends Herald {
+  engine: EngineName
+  /** A fresh tenant id, so tests in one suite never see each other's data. */
+  tenant(): string
+  token(o: MintOptions): Promise<string>
+  apiKey(tenant: string): Promise<string>
+}
+
+/** Builds a Herald on one engine: PGlite in memory, or PostgreSQL in a schema of its own. */
+export async function startHerald(
+  engine: EngineName,
+  env: Record<string, string> = {},
+): Promise<TestHerald> {
+  const schema = `t_${randomBytes(6).toString('hex')}`
+  const config = loadConfig({
+    HERALD_JWT_SECRET: SECRET,
+    DATABASE_URL: engine === 'postgres' ? PG_URL : 'memory://',
+    HERALD_RATE_LIMIT: '100000',
+    ...env,
+  })
+  const h = await buildHerald({ config, schema: engine === 'postgres' ? schema : undefined })
+  const close = async () => {
+    await h.close()
+    if (engine === 'postgres') {
+      const c = new pg.Client({ connectionString: PG_URL })
+      await c.connect()
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
+      await c.end()
+    }
+  }
+  let n = 0
+  return {
+    ...h,
+    close,
+    engine,
+    tenant: () => `tenant-${schema}-${++n}`,
+    token: (o) => mintToken(SECRET, o),
+    apiKey: async (tenant) => (await createApiKey(h.core.store, tenant)).key,
+  }
+}
+
+/**
+ * Runs a suite once per engine. Under CI=true a missing PostgreSQL fails the run; elsewhere the
+ * PostgreSQL half is skipped with a message.
+ */
+export function describeEngines(name: string, body: (get: () => TestHerald) => void): void {
+  for (const engine of ENGINES) {
+    describe(`${name} [${engine}]`, async () => {
+      if (engine === 'postgres' && !(await postgresUp())) {
+        if (process.env.CI === 'true') throw new Error(`PostgreSQL is not reachable at ${PG_URL}`)
+        describe('skipped: PostgreSQL is not reachable', { skip: true }, () => {})
+        return
+      }
+      let h: TestHerald | null = null
+      before(async () => {
+        h = await startHerald(engine)
+      })
+      after(async () => {
+        await h?.close()
+      })
+      body(() => {
+        if (!h) throw new Error('suite not started')
+        return h
+      })
+    })
+  }
+}
+
+/** Sends through the native producer API and returns the created ids per recipient. */
+export async function send(
+  h: TestHerald,
+  key: string,
+  body: Record<string, unknown>,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await h.app.inject({
+    method: 'POST',
+    url: '/v1/notifications',
+    headers: { authorization: `Bearer ${key}` },
+    payload: body,
+  })
+  return { status: res.statusCode, json: res.json() }
+}
