@@ -86,8 +86,8 @@ async function serve(config: Config) {
       `Development secret generated in ${join(config.dataDir, 'dev-secret')}; do not use it in production.`,
     )
   }
-  console.log('Get a user token:   npm run herald -- token --tenant demo --user alice')
-  console.log('Get a server key:   npm run herald -- keys create --tenant demo')
+  console.log('Get a user token:   npm run -s herald -- token --tenant demo --user alice')
+  console.log('Get a server key:   npm run -s herald -- keys create --tenant demo')
   const stop = async () => {
     rmSync(lock, { force: true })
     await h.close()
