@@ -3,7 +3,7 @@ import { createTokenVerifier } from './auth/tokens.ts'
 import type { Config } from './config.ts'
 import { createLocalBus, type EventBus } from './core/events.ts'
 import { createCore } from './core/herald.ts'
-import { createApp } from './http/app.ts'
+import { type AppDeps, createApp } from './http/app.ts'
 import { createRedisBus } from './realtime/redis-bus.ts'
 import { migrate, openStorage } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
@@ -14,6 +14,7 @@ export interface HeraldOptions {
   schema?: string
   logger?: boolean
   clock?: () => Date
+  extend?: AppDeps['extend']
 }
 
 /**
@@ -23,7 +24,13 @@ export interface HeraldOptions {
  * const herald = await buildHerald({ config: loadConfig() })
  * await herald.app.listen({ port: 8787 })
  */
-export async function buildHerald({ config, schema, logger = false, clock }: HeraldOptions) {
+export async function buildHerald({
+  config,
+  schema,
+  logger = false,
+  clock,
+  extend,
+}: HeraldOptions) {
   const storage = await openStorage({ url: config.databaseUrl, schema })
   await migrate(storage.db)
   const store = createSqlStore(storage.db)
@@ -32,7 +39,7 @@ export async function buildHerald({ config, schema, logger = false, clock }: Her
     : createLocalBus()
   const core = createCore({ store, events, clock })
   const auth = createAuthenticator({ store, tokens: createTokenVerifier(config.tokens) })
-  const app = await createApp({ core, auth, config, logger })
+  const app = await createApp({ core, auth, config, logger, extend })
   return {
     app,
     core,

@@ -17,6 +17,8 @@ export interface AppDeps {
   auth: Authenticator
   config: Pick<Config, 'bodyLimit' | 'rateLimit' | 'dialects' | 'logLevel'>
   logger?: boolean
+  /** Extra routes registered at the root before the app is sealed (benchmarks, embedding). */
+  extend?: (app: FastifyInstance) => Promise<void> | void
 }
 
 /** Options every API surface plugin receives. */
@@ -35,7 +37,7 @@ export type Surface = FastifyPluginAsync<SurfaceOptions>
  * const app = await createApp({ core, auth, config })
  * await app.listen({ port: 8787 })
  */
-export async function createApp({ core, auth, config, logger = false }: AppDeps) {
+export async function createApp({ core, auth, config, logger = false, extend }: AppDeps) {
   const app = Fastify({
     logger: logger ? { level: config.logLevel } : false,
     bodyLimit: config.bodyLimit,
@@ -89,6 +91,7 @@ export async function createApp({ core, auth, config, logger = false }: AppDeps)
       }),
     )
   }
+  await extend?.(app)
   await app.ready()
   return app
 }
