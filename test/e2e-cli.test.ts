@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { promisify } from 'node:util'
+
+const BIN = resolve('bin/herald.js')
+const run = promisify(execFile)
+
+/** The environment of a machine with no Herald configuration at all. */
+const bareEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env }
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('HERALD_') || k === 'DATABASE_URL' || k === 'REDIS_URL') delete env[k]
+  }
+  return env
+}
+
+const herald = (cwd: string, ...args: string[]) =>
+  run(process.execPath, [BIN, ...args], { cwd, env: bareEnv() })
+
+describe('end to end: the real server and CLI, no configuration', () => {
+  let dir = ''
+  let server: ChildProcess | null = null
+  let url = ''
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-e2e-'))
+    // Port 0 only because tests share the machine; everything else is the default.
+    server = spawn(process.execPath, [BIN, 'serve'], {
+      cwd: dir,
+      env: { ...bareEnv(), HERALD_PORT: '0' },
+    })
+    let out = ''
+    server.stdout?.setEncoding('utf8')
+    for await (const chunk of server.stdout ?? []) {
+      out += chunk
+      const m = /listening on (http:\/\/\S+)/.exec(out)
+      if (m?.[1] && out.includes('Get a server key')) {
+        url = m[1]
+        break
+      }
+    }
+    assert.match(out, /embedded PGlite/)
+    assert.match(out, /Development secret generated/)
+  })
+
+  after(async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM')
+      await once(server, 'exit')
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('key and token from the CLI; send, list, mark read and count over HTTP', async () => {
+    const key = (await herald(dir, 'keys', 'create', '--tenant', 'demo')).stdout.trim()
+    assert.match(key, /^hk_/)
+    const token = (await herald(dir, 'token', '--tenant', 'demo', '--user', 'alice')).stdout.trim()
+    assert.equal(token.split('.').length, 3)
+
+    const cliSend = await herald(
+      dir,
+      'send',
+      '--tenant',
+      'demo',
+      '--to',
+      'alice',
+      '--type',
+      'welcome',
+      '--title',
+      'From the shell',
+    )
+    assert.equal(JSON.parse(cliSend.stdout).recipients, 1)
+
+    const sent = await fetch(`${url}/v1/notifications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        to: { users: ['alice', 'bob'] },
+        type: 'comment',
+        title: 'Over HTTP',
+      }),
+    })
+    assert.equal(sent.status, 201)
+
+    const auth = { authorization: `Bearer ${token}` }
+    const list = (await (await fetch(`${url}/v1/me/notifications`, { headers: auth })).json()) as {
+      items: Array<{ id: number; title: string; read: boolean }>
+    }
+    assert.deepEqual(
+      list.items.map((n) => n.title),
+      ['Over HTTP', 'From the shell'],
+    )
+    const first = list.items[0]
+    assert.ok(first)
+    const read = await fetch(`${url}/v1/me/notifications/${first.id}/read`, {
+      method: 'POST',
+      headers: auth,
+    })
+    assert.equal(read.status, 200)
+    assert.equal(((await read.json()) as { read: boolean }).read, true)
+
+    const counts = (await (await fetch(`${url}/v1/me/counts`, { headers: auth })).json()) as {
+      counts: Record<string, number>
+    }
+    assert.deepEqual(counts.counts, { total: 2, unread: 1, unseen: 1 })
+  })
+
+  test('the server is healthy and serves its docs', async () => {
+    assert.equal((await fetch(`${url}/readyz`)).status, 200)
+    const spec = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string }
+    assert.equal(spec.openapi, '3.1.0')
+    assert.equal((await fetch(`${url}/docs/`)).status, 200)
+  })
+
+  test('wrong arguments print usage and exit non-zero', async () => {
+    for (const args of [
+      ['frobnicate'],
+      ['token', '--tenant', 'demo'],
+      ['keys', 'list'],
+      ['token', '--bogus'],
+    ]) {
+      const err = (await herald(dir, ...args).then(
+        () => null,
+        (e: unknown) => e,
+      )) as { code: number; stderr: string } | null
+      assert.ok(err, `${args.join(' ')} should fail`)
+      assert.equal(err.code, 2)
+      assert.match(err.stderr, /usage: herald/)
+    }
+    const none = await run(process.execPath, [BIN], { cwd: dir }).catch((e: { code: number }) => e)
+    assert.equal((none as { code: number }).code, 2)
+  })
+})
