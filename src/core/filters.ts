@@ -23,6 +23,11 @@ export interface InboxFilter {
   actorId?: string
   /** Case-insensitive prefix of the actor's username. */
   actorUsernamePrefix?: string
+  /**
+   * Case-insensitive SQL LIKE pattern on the actor's username: `%` and `_` are wildcards and `\`
+   * escapes, for dialects whose contract matches that way. Actorless notifications never match.
+   */
+  actorUsernameLike?: string
   projectId?: string
   targetId?: string
   /** Target types, compared case-insensitively. */
@@ -55,6 +60,16 @@ export interface Sort {
   direction: 'asc' | 'desc'
   /** Where nulls go; PostgreSQL's default (first when descending) when absent. */
   nulls?: 'first' | 'last'
+  /**
+   * For `type`: the type keys in the order to sort them (a dialect's integer enumeration); a key
+   * not listed sorts as a null. Absent: by the key's text.
+   */
+  rank?: string[]
+  /**
+   * For `actorId` and `projectId`: compare ids as integers (as systems with integer ids do); an id
+   * that is not all digits sorts as a null. Absent: by the id's text.
+   */
+  numeric?: boolean
 }
 
 export const DEFAULT_SORT: Sort = { field: 'createdAt', direction: 'desc' }

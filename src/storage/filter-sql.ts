@@ -8,6 +8,7 @@ type Cond = RawBuilder<unknown>
 export const needsMessage = (f: InboxFilter, sort?: Sort): boolean =>
   f.actorId !== undefined ||
   f.actorUsernamePrefix !== undefined ||
+  f.actorUsernameLike !== undefined ||
   f.projectId !== undefined ||
   f.targetId !== undefined ||
   f.targetTypes !== undefined ||
@@ -74,6 +75,9 @@ export function conditions(scope: Scope, f: InboxFilter): Cond[] {
   if (f.actorUsernamePrefix !== undefined) {
     out.push(sql`starts_with(lower(m.actor_username), ${f.actorUsernamePrefix.toLowerCase()})`)
   }
+  if (f.actorUsernameLike !== undefined) {
+    out.push(sql`m.actor_username ILIKE ${likePattern(f.actorUsernameLike)}`)
+  }
   eq('m.project_id', f.projectId, out)
   eq('m.target_id', f.targetId, out)
   eq('m.parent_id', f.parentId, out)
@@ -90,6 +94,12 @@ export function conditions(scope: Scope, f: InboxFilter): Cond[] {
   return out
 }
 
+/** A pattern ending in a lone escape is an SQL error; read that last backslash literally. */
+const likePattern = (p: string): string => {
+  const trailing = /\\*$/.exec(p)?.[0].length ?? 0
+  return trailing % 2 === 1 ? `${p}\\` : p
+}
+
 export const and = (conds: Cond[]): RawBuilder<boolean> =>
   sql<boolean>`${sql.join(conds, sql` AND `)}`
 
@@ -103,11 +113,21 @@ const SORT_SQL: Record<SortField, Cond> = {
   read: sql`(n.read_at IS NOT NULL)`,
 }
 
+/** The sort key, with a sort's optional rank order (type) or integer comparison (ids). */
+function sortKey(sort: Sort): Cond {
+  if (sort.field === 'type' && sort.rank) return sql`array_position(${sort.rank}::text[], n.type)`
+  if (sort.numeric && (sort.field === 'actorId' || sort.field === 'projectId')) {
+    const col = SORT_SQL[sort.field]
+    return sql`(CASE WHEN ${col} ~ '^[0-9]{1,30}$' THEN ${col}::numeric END)`
+  }
+  return SORT_SQL[sort.field]
+}
+
 /** ORDER BY for a sort, always ending with the id in the same direction so the order is total. */
 export function orderBy(sort: Sort): Cond {
   const dir = sort.direction === 'asc' ? sql`ASC` : sql`DESC`
   const nulls =
     sort.nulls === 'first' ? sql` NULLS FIRST` : sort.nulls === 'last' ? sql` NULLS LAST` : sql``
   if (sort.field === 'id') return sql`n.id ${dir}`
-  return sql`${SORT_SQL[sort.field]} ${dir}${nulls}, n.id ${dir}`
+  return sql`${sortKey(sort)} ${dir}${nulls}, n.id ${dir}`
 }
