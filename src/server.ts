@@ -32,7 +32,7 @@ export async function buildHerald({
   extend,
 }: HeraldOptions) {
   const storage = await openStorage({ url: config.databaseUrl, schema })
-  await migrate(storage.db)
+  await migrate(storage.db, storage.schema)
   const store = createSqlStore(storage.db)
   const events: EventBus & { close?: () => Promise<void> } = config.redisUrl
     ? await createRedisBus(config.redisUrl)

@@ -42,6 +42,8 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     logger: logger ? { level: config.logLevel } : false,
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
+    // Live streams never finish on their own; closing the app must not wait for them.
+    forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 

@@ -17,6 +17,8 @@ export interface StorageOptions {
 export interface Storage {
   db: Kysely<Database>
   engine: Engine
+  /** PostgreSQL only: the schema the store runs in, when not the default. */
+  schema?: string
   close(): Promise<void>
 }
 
@@ -48,12 +50,15 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, engine: 'postgres', close: () => db.destroy() }
+  return { db, engine: 'postgres', schema: opts.schema, close: () => db.destroy() }
 }
 
-/** Applies every pending migration; safe to run concurrently (the migrator takes a lock). */
-export async function migrate(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider })
+/**
+ * Applies every pending migration; safe to run concurrently (the migrator takes a lock). With a
+ * schema, the migrator's own tables are looked up there too, not in whichever schema has them.
+ */
+export async function migrate(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)

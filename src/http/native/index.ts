@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { HeraldError } from '../../core/errors.ts'
 import type { Viewer } from '../../core/inbox.ts'
 import type { Principal } from '../../core/notification.ts'
+import { streamRoutes } from '../../realtime/sse.ts'
 import type { SurfaceOptions } from '../app.ts'
 import { inboxRoutes } from './inbox.ts'
 import { producerRoutes } from './producer.ts'
@@ -32,8 +33,15 @@ export async function nativeApi(app: FastifyInstance, { core, auth }: SurfaceOpt
   app.addSchema(ErrorBody)
   app.decorateRequest('principal', null)
   app.addHook('preHandler', async (req) => {
-    req.principal = await auth.bearer(req.headers.authorization)
+    // Browsers' EventSource cannot send headers, so the stream also takes ?access_token=.
+    const token = (req.query as { access_token?: string } | null)?.access_token
+    const streaming = req.routeOptions.url?.endsWith('/me/stream') === true
+    req.principal =
+      streaming && token && !req.headers.authorization
+        ? await auth.credential(token)
+        : await auth.bearer(req.headers.authorization)
   })
   await app.register(producerRoutes, { core })
   await app.register(inboxRoutes, { core })
+  await app.register(streamRoutes, { core })
 }

@@ -1,0 +1,110 @@
+import { Type as T } from '@sinclair/typebox'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { encodeCursor } from '../core/cursor.ts'
+import { HeraldError } from '../core/errors.ts'
+import type { InboxEvent } from '../core/events.ts'
+import type { Core } from '../core/herald.ts'
+import type { Viewer } from '../core/inbox.ts'
+import type { Notification } from '../core/notification.ts'
+import { renderNotification } from '../http/native/convert.ts'
+import { viewerOf } from '../http/native/index.ts'
+
+const HEARTBEAT_MS = 20_000
+const BADGE_CAP = 99
+
+const frame = (event: string, data: unknown, id?: string) =>
+  `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+
+/**
+ * GET /v1/me/stream: Server-Sent Events for the caller's inbox. Events are hints after commit; the
+ * event id of each new notification is a cursor, so a client reconnecting with Last-Event-ID is
+ * sent, from the database, every notification it missed.
+ */
+export async function streamRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const { inbox, events } = core
+
+  const counts = async (v: Viewer) =>
+    inbox.counts(v, { unread: { read: false }, unseen: { seen: false } }, BADGE_CAP)
+
+  const created = (n: Notification) =>
+    frame(
+      'notification.created',
+      renderNotification(n, core.clock()),
+      encodeCursor({ at: n.createdAt, id: n.id }),
+    )
+
+  /** Everything after the client's last event, oldest first, one page at a time. */
+  async function replay(v: Viewer, lastEventId: string, write: (s: string) => void) {
+    let cursor: string | null = lastEventId
+    while (cursor) {
+      const page = await inbox.list(v, {
+        sort: { field: 'createdAt', direction: 'asc' },
+        cursor,
+        limit: 100,
+      })
+      for (const n of page.items) write(created(n))
+      cursor = page.nextCursor
+    }
+  }
+
+  async function onEvent(v: Viewer, e: InboxEvent, write: (s: string) => void) {
+    if (e.type === 'notification.created' && e.ids) {
+      for (const id of e.ids) write(created(await inbox.get(v, id)))
+    } else {
+      write(frame(e.type, { ids: e.ids ?? null }))
+    }
+    write(frame('counts', await counts(v)))
+  }
+
+  app.get(
+    '/me/stream',
+    {
+      schema: {
+        tags: ['inbox'],
+        summary: 'Live inbox events (Server-Sent Events); reconnect with Last-Event-ID to replay',
+        security: [{ userToken: [] }],
+        headers: T.Object({ 'last-event-id': T.Optional(T.String({ maxLength: 512 })) }),
+        querystring: T.Object(
+          {
+            access_token: T.Optional(T.String({ maxLength: 4096, description: 'For EventSource' })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply: FastifyReply) => {
+      const v = viewerOf(req)
+      const lastEventId = req.headers['last-event-id'] as string | undefined
+      const initial = await counts(v)
+      reply.hijack()
+      const res = reply.raw
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      })
+      const write = (s: string) => {
+        if (!res.writableEnded) res.write(s)
+      }
+      // Writes happen in order, one at a time, so a replay is never interleaved with live events.
+      let queue: Promise<void> = Promise.resolve()
+      const enqueue = (task: () => Promise<void>) => {
+        queue = queue.then(task).catch((err: unknown) => {
+          if (!(err instanceof HeraldError)) req.log.warn({ err }, 'stream event failed')
+        })
+      }
+      write('retry: 3000\n\n')
+      write(frame('counts', initial))
+      if (lastEventId) enqueue(() => replay(v, lastEventId, write))
+      const unsubscribe = events.subscribe(v.tenantId, v.userId, (e) =>
+        enqueue(() => onEvent(v, e, write)),
+      )
+      const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS)
+      req.raw.once('close', () => {
+        clearInterval(heartbeat)
+        unsubscribe()
+      })
+    },
+  )
+}

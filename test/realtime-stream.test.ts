@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { describeEngines, send } from './harness.ts'
+
+interface SseEvent {
+  id?: string
+  event: string
+  data: Record<string, unknown>
+}
+
+/** Reads Server-Sent Events from a live response, one at a time. */
+function reader(res: Response) {
+  const stream = res.body?.getReader()
+  assert.ok(stream)
+  const decoder = new TextDecoder()
+  let buffer = ''
+  return async function next(): Promise<SseEvent> {
+    for (;;) {
+      const end = buffer.indexOf('\n\n')
+      if (end >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const fields = Object.fromEntries(
+          block
+            .split('\n')
+            .filter((l) => !l.startsWith(':') && l.includes(': '))
+            .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]),
+        )
+        if (!fields.event) continue
+        return { id: fields.id, event: fields.event, data: JSON.parse(fields.data ?? 'null') }
+      }
+      const chunk = await stream.read()
+      if (chunk.done) throw new Error('stream ended')
+      buffer += decoder.decode(chunk.value, { stream: true })
+    }
+  }
+}
+
+describeEngines('realtime stream', (get) => {
+  let base = ''
+  const controllers: AbortController[] = []
+  before(async () => {
+    base = await get().app.listen({ host: '127.0.0.1', port: 0 })
+  })
+  after(() => {
+    for (const c of controllers) c.abort()
+  })
+
+  const open = async (token: string, headers: Record<string, string> = {}) => {
+    const c = new AbortController()
+    controllers.push(c)
+    const res = await fetch(`${base}/v1/me/stream?access_token=${token}`, {
+      headers,
+      signal: c.signal,
+    })
+    assert.equal(res.status, 200)
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
+    return reader(res)
+  }
+
+  test('new notifications and count changes arrive live; other users see nothing', async () => {
+    const h = get()
+    const t = h.tenant()
+    const key = await h.apiKey(t)
+    const alice = await open(await h.token({ tenant: t, user: 'alice' }))
+    const bob = await open(await h.token({ tenant: t, user: 'bob' }))
+    assert.deepEqual((await alice()).data, { unread: 0, unseen: 0 })
+    assert.deepEqual((await bob()).data, { unread: 0, unseen: 0 })
+
+    await send(h, key, { to: { users: ['alice'] }, type: 'comment', title: 'Live' })
+    const created = await alice()
+    assert.equal(created.event, 'notification.created')
+    assert.equal(created.data.title, 'Live')
+    assert.ok(created.id)
+    assert.deepEqual((await alice()).data, { unread: 1, unseen: 1 })
+
+    await send(h, key, { to: { users: ['bob'] }, type: 'comment', title: 'For Bob' })
+    const forBob = await bob()
+    assert.equal(forBob.data.title, 'For Bob')
+    // Alice's next event is her own read, not Bob's notification.
+    const token = await h.token({ tenant: t, user: 'alice' })
+    await h.app.inject({
+      method: 'POST',
+      url: `/v1/me/notifications/${created.data.id}/read`,
+      headers: { authorization: `Bearer ${token}` },
+    })
+    assert.equal((await alice()).event, 'notifications.changed')
+    assert.deepEqual((await alice()).data, { unread: 0, unseen: 0 })
+  })
+
+  test('reconnecting with Last-Event-ID replays what was missed, from the database', async () => {
+    const h = get()
+    const t = h.tenant()
+    const key = await h.apiKey(t)
+    const token = await h.token({ tenant: t, user: 'carol' })
+    const first = await open(token)
+    await first()
+    await send(h, key, { to: { users: ['carol'] }, type: 'comment', title: 'one' })
+    const seen = await first()
+    assert.ok(seen.id)
+    // Sent while carol is "offline" (her next connection has not started yet).
+    await send(h, key, { to: { users: ['carol'] }, type: 'comment', title: 'two' })
+    await send(h, key, { to: { users: ['carol'] }, type: 'comment', title: 'three' })
+    const again = await open(token, { 'last-event-id': seen.id })
+    assert.equal((await again()).event, 'counts')
+    assert.equal((await again()).data.title, 'two')
+    assert.equal((await again()).data.title, 'three')
+  })
+
+  test('no credential or a bad one is refused before the stream opens', async () => {
+    for (const url of [
+      `${base}/v1/me/stream`,
+      `${base}/v1/me/stream?access_token=forged.token.value`,
+    ]) {
+      const res = await fetch(url)
+      assert.equal(res.status, 401)
+      assert.equal(
+        ((await res.json()) as { error: { code: string } }).error.code,
+        'UNAUTHENTICATED',
+      )
+    }
+  })
+})
