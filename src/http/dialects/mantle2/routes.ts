@@ -1,0 +1,144 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
+import type { Authenticator } from '../../../auth/principal.ts'
+import { isHeraldError } from '../../../core/errors.ts'
+import type { InboxFilter } from '../../../core/filters.ts'
+import type { Core } from '../../../core/herald.ts'
+import type { Notification } from '../../../core/notification.ts'
+import { authenticate, isAdmin, resolveTarget, type Target } from './auth.ts'
+import { createFields, parseObject, pushFields } from './body.ts'
+import { MantleError, MESSAGES, notificationMiss, routeMiss } from './errors.ts'
+import { ListOut, NotificationOut, renderList, renderNotification, uuidOf } from './render.ts'
+
+/** The real service keeps at most this many notifications per user and has no pagination. */
+export const INBOX_CAP = 50
+/** Mantle2's root user (uid 1): notifications created for it are dropped. */
+const ROOT_USER = '1'
+/** Bulk routes act on every notification, including ones another surface dismissed or snoozed. */
+const EVERY: InboxFilter = { dismissed: 'include', snoozed: 'include' }
+const BASE = '/v2/users/:user/notifications'
+
+type Params = { user: string; nid?: string }
+type Method = 'GET' | 'POST' | 'DELETE'
+
+/** Another user's notification is simply not in the target's inbox: the same 404 as a missing one. */
+async function inInbox<R>(fn: () => Promise<R>): Promise<R> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (isHeraldError(err) && (err.code === 'NOT_FOUND' || err.code === 'FORBIDDEN')) {
+      throw notificationMiss()
+    }
+    throw err
+  }
+}
+
+/** Mantle2's routes: each under `/v2/users/{id|@username|current}/notifications`. */
+export function mantleRoutes(app: FastifyInstance, core: Core, auth: Authenticator) {
+  const { inbox } = core
+  const route = (method: Method, path: string, handler: RouteHandlerMethod, response = {}) => {
+    // Drupal trims a trailing slash, so each route answers with and without one.
+    for (const url of [path, `${path}/`]) {
+      app.route({ method, url, handler, schema: { hide: true, response } })
+    }
+  }
+  const target = (req: FastifyRequest): Promise<Target> =>
+    resolveTarget(auth, core, req.headers.authorization, (req.params as Params).user)
+  /** The notification id segment is part of the route pattern: a bad one fails to route. */
+  const notificationId = (req: FastifyRequest): string => {
+    const uuid = uuidOf((req.params as Params).nid ?? '')
+    if (uuid === null) throw routeMiss()
+    return uuid
+  }
+  const noContent = (reply: FastifyReply) => reply.code(204).send()
+
+  route(
+    'GET',
+    BASE,
+    async (req) => {
+      const t = await target(req)
+      const page = await inbox.list(t.viewer, { limit: INBOX_CAP })
+      return renderList(page.items)
+    },
+    { 200: ListOut },
+  )
+
+  route(
+    'GET',
+    `${BASE}/:nid`,
+    async (req) => {
+      const id = notificationId(req)
+      const t = await target(req)
+      return renderNotification(await inInbox(() => inbox.get(t.viewer, id)))
+    },
+    { 200: NotificationOut },
+  )
+
+  route('DELETE', `${BASE}/:nid`, async (req, reply) => {
+    const id = notificationId(req)
+    const t = await target(req)
+    await inInbox(() => inbox.removeOne(t.viewer, id))
+    return noContent(reply)
+  })
+
+  for (const action of ['read', 'unread'] as const) {
+    route('POST', `${BASE}/mark_all_${action}`, async (req, reply) => {
+      await inbox.changeWhere((await target(req)).viewer, { action }, EVERY)
+      return noContent(reply)
+    })
+    route('POST', `${BASE}/:nid/mark_${action}`, async (req, reply) => {
+      const id = notificationId(req)
+      const t = await target(req)
+      try {
+        await inInbox(() => inbox.changeOne(t.viewer, id, { action }, { requireChange: true }))
+      } catch (err) {
+        if (!isHeraldError(err) || err.code !== 'CONFLICT') throw err
+        throw new MantleError(
+          409,
+          action === 'read' ? MESSAGES.alreadyRead : MESSAGES.alreadyUnread,
+        )
+      }
+      return noContent(reply)
+    })
+  }
+
+  route('DELETE', `${BASE}/clear`, async (req, reply) => {
+    await inbox.removeWhere((await target(req)).viewer, EVERY)
+    return noContent(reply)
+  })
+
+  route('POST', BASE, async (req, reply) => {
+    if ((req.params as Params).user === 'current') throw routeMiss()
+    const t = await target(req)
+    if (!(await isAdmin(core, t.caller))) throw new MantleError(403, MESSAGES.adminsOnly)
+    const fields = createFields(parseObject(req.body))
+    if (t.userId === ROOT_USER) return noContent(reply)
+    const created = await create(core, t, fields)
+    return reply.code(201).send(renderNotification(created))
+  })
+
+  route('POST', '/v2/users/current/notifications/push', async (req) => {
+    await authenticate(auth, core, req.headers.authorization)
+    if (!req.headers['user-agent']) throw new MantleError(400, 'Missing User-Agent header')
+    pushFields(parseObject(req.body))
+    return { message: 'Push token accepted; this server does not deliver push notifications' }
+  })
+}
+
+async function create(
+  core: Core,
+  t: Target,
+  f: ReturnType<typeof createFields>,
+): Promise<Notification> {
+  const out = await core.sender.send(t.viewer.tenantId, {
+    to: { users: [t.userId] },
+    type: f.type,
+    title: f.title,
+    body: f.description,
+    link: f.link,
+    source: f.source,
+    keepLatest: INBOX_CAP,
+  })
+  const mine = out.notifications?.find((n) => n.recipientId === t.userId)
+  if (!mine) throw new MantleError(500, 'Internal Server Error')
+  return core.inbox.get(t.viewer, mine.uuid)
+}
