@@ -1,0 +1,102 @@
+import type { FastifyInstance } from 'fastify'
+import { isHeraldError } from '../../../core/errors.ts'
+import type { Core } from '../../../core/herald.ts'
+import type { Viewer } from '../../../core/inbox.ts'
+import { viewerOf } from './auth.ts'
+import { OndiError } from './errors.ts'
+import { EVERYTHING, parseListQuery, parseMarkReadBody } from './params.ts'
+import { ListOut, MarkReadOut, renderNotification, StatsOut } from './render.ts'
+
+const UNREAD = { ...EVERYTHING, read: false }
+const READ = { ...EVERYTHING, read: true }
+
+const invalidIds = (ids: unknown[]) =>
+  new OndiError(400, 'Invalid notification IDs', {
+    error: 'invalid_notification_ids',
+    invalid_ids: ids,
+  })
+
+/** All-or-nothing: one id that is not the caller's (or not a UUID at all) changes nothing. */
+async function markIds(core: Core, v: Viewer, ids: unknown[]): Promise<number> {
+  const strings = ids.filter((id): id is string => typeof id === 'string')
+  if (strings.length < ids.length) {
+    // Core takes only string or numeric ids; a JSON object or null is reported as it came.
+    const report = await core.inbox.classify(v, strings)
+    const bad = new Set<unknown>([...report.missing, ...report.foreign])
+    throw invalidIds(ids.filter((id) => typeof id !== 'string' || bad.has(id)))
+  }
+  try {
+    const r = await core.inbox.changeMany(
+      v,
+      { action: 'read' },
+      { ids: strings, invalid: 'reject' },
+    )
+    return r.changed
+  } catch (err) {
+    if (isHeraldError(err) && err.code === 'VALIDATION' && Array.isArray(err.details?.invalid)) {
+      throw invalidIds(err.details.invalid)
+    }
+    throw err
+  }
+}
+
+/** Ondi's three notification routes, relative to the dialect's prefix. */
+export async function ondiRoutes(app: FastifyInstance, { core }: { core: Core }) {
+  const { inbox } = core
+
+  app.get(
+    '/messaging/notifications',
+    { schema: { hide: true, response: { 200: ListOut } } },
+    async (req) => {
+      const v = await viewerOf(core, req)
+      const { page, limit, filter } = parseListQuery(req.query as Record<string, unknown>)
+      const [list, counts] = await Promise.all([
+        inbox.list(v, {
+          filter,
+          sort: { field: 'createdAt', direction: 'desc' },
+          page: { kind: 'numbered', page, size: limit },
+        }),
+        inbox.counts(v, { unread: UNREAD }),
+      ])
+      const total = list.total ?? 0
+      return {
+        success: true,
+        message: 'Notifications retrieved successfully',
+        notifications: list.items.map(renderNotification),
+        total,
+        page,
+        limit,
+        total_pages: Math.ceil(total / limit),
+        unread_count: counts.unread,
+      }
+    },
+  )
+
+  app.put(
+    '/messaging/notifications/mark-read',
+    { schema: { hide: true, response: { 200: MarkReadOut } } },
+    async (req) => {
+      const v = await viewerOf(core, req)
+      const ids = parseMarkReadBody(req.body)
+      const updated =
+        ids === null
+          ? await inbox.changeWhere(v, { action: 'read' }, UNREAD)
+          : await markIds(core, v, ids)
+      return { success: true, message: 'Notifications marked as read', updated_count: updated }
+    },
+  )
+
+  app.get(
+    '/messaging/notifications/stats',
+    { schema: { hide: true, response: { 200: StatsOut } } },
+    async (req) => {
+      const v = await viewerOf(core, req)
+      const { unread, read } = await inbox.counts(v, { unread: UNREAD, read: READ })
+      return {
+        success: true,
+        message: 'Notification statistics retrieved successfully',
+        stats: { total: unread + read, unread, read },
+      }
+    },
+  )
+}
