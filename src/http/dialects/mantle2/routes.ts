@@ -116,6 +116,17 @@ export function mantleRoutes(app: FastifyInstance, core: Core, auth: Authenticat
     return reply.code(201).send(renderNotification(created))
   })
 
+  // Segments longer than the router's parameter limit fall through to here instead of to Fastify's
+  // own 414 body, so they too answer as a Mantle2 route miss.
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/v2/users/*',
+    schema: { hide: true },
+    handler: async () => {
+      throw routeMiss()
+    },
+  })
+
   route('POST', '/v2/users/current/notifications/push', async (req) => {
     await authenticate(auth, core, req.headers.authorization)
     if (!req.headers['user-agent']) throw new MantleError(400, 'Missing User-Agent header')
