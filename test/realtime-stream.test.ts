@@ -120,4 +120,25 @@ describeEngines('realtime stream', (get) => {
       )
     }
   })
+
+  test('a send too large to name each recipient still tells every listener of the tenant', async () => {
+    const h = get()
+    const t = h.tenant()
+    const key = await h.apiKey(t)
+    const c = new AbortController()
+    const res = await fetch(`${base}/v1/me/stream`, {
+      headers: { authorization: `Bearer ${await h.token({ tenant: t, user: 'u7' })}` },
+      signal: c.signal,
+    })
+    const next = reader(res)
+    assert.deepEqual((await next()).data, { unread: 0, unseen: 0 })
+    const users = Array.from({ length: 150 }, (_, i) => `u${i}`)
+    assert.equal(
+      (await send(h, key, { to: { users }, type: 'digest', title: 'Weekly' })).status,
+      201,
+    )
+    assert.equal((await next()).event, 'notifications.changed')
+    assert.deepEqual((await next()).data, { unread: 1, unseen: 1 })
+    c.abort()
+  })
 })

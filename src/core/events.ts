@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events'
 export interface InboxEvent {
   type: 'notification.created' | 'notifications.changed' | 'notifications.deleted'
   tenantId: string
+  /** The user whose inbox changed, or `*` for a change to many users of the tenant at once. */
   userId: string
   /** The notifications concerned, when the change named them. */
   ids?: number[]

@@ -165,6 +165,15 @@ export function createSender({
       if (earlier) return earlier
       throw new HeraldError('CONFLICT', 'idempotency key is in use by a request still running')
     }
+    if (result.notifications === null) {
+      // Too many recipients to name one by one: one hint to every listener of the tenant.
+      events.publish({
+        type: 'notifications.changed',
+        tenantId,
+        userId: '*',
+        at: now.toISOString(),
+      })
+    }
     for (const n of result.notifications ?? []) {
       events.publish({
         type: 'notification.created',

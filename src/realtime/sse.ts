@@ -97,13 +97,15 @@ export async function streamRoutes(app: FastifyInstance, { core }: { core: Core 
       write('retry: 3000\n\n')
       write(frame('counts', initial))
       if (lastEventId) enqueue(() => replay(v, lastEventId, write))
-      const unsubscribe = events.subscribe(v.tenantId, v.userId, (e) =>
-        enqueue(() => onEvent(v, e, write)),
-      )
+      const listener = (e: InboxEvent) => enqueue(() => onEvent(v, e, write))
+      const unsubscribe = [
+        events.subscribe(v.tenantId, v.userId, listener),
+        events.subscribe(v.tenantId, '*', listener),
+      ]
       const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS)
       req.raw.once('close', () => {
         clearInterval(heartbeat)
-        unsubscribe()
+        for (const off of unsubscribe) off()
       })
     },
   )
