@@ -121,6 +121,17 @@ describeEngines('realtime stream', (get) => {
     }
   })
 
+  test('a Last-Event-ID that is not one of ours is a 400', async () => {
+    const h = get()
+    const token = await h.token({ tenant: h.tenant(), user: 'dave' })
+    const res = await fetch(`${base}/v1/me/stream`, {
+      headers: { authorization: `Bearer ${token}`, 'last-event-id': 'not-a-cursor' },
+    })
+    assert.equal(res.status, 400)
+    const body = (await res.json()) as { error: { code: string; details: { field: string } } }
+    assert.equal(body.error.code, 'VALIDATION')
+  })
+
   test('a send too large to name each recipient still tells every listener of the tenant', async () => {
     const h = get()
     const t = h.tenant()

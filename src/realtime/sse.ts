@@ -1,6 +1,6 @@
 import { Type as T } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
-import { encodeCursor } from '../core/cursor.ts'
+import { decodeCursor, encodeCursor } from '../core/cursor.ts'
 import { HeraldError } from '../core/errors.ts'
 import type { InboxEvent } from '../core/events.ts'
 import type { Core } from '../core/herald.ts'
@@ -75,6 +75,8 @@ export async function streamRoutes(app: FastifyInstance, { core }: { core: Core 
     async (req, reply: FastifyReply) => {
       const v = viewerOf(req)
       const lastEventId = req.headers['last-event-id'] as string | undefined
+      // A bad Last-Event-ID is a 400 now, not a silent stream that never replays.
+      if (lastEventId) decodeCursor(lastEventId)
       const initial = await counts(v)
       reply.hijack()
       const res = reply.raw
