@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify'
+import type { TSchema } from '@sinclair/typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { isHeraldError } from '../../../core/errors.ts'
 import type { Core } from '../../../core/herald.ts'
 import type { Viewer } from '../../../core/inbox.ts'
@@ -40,63 +41,55 @@ async function markIds(core: Core, v: Viewer, ids: unknown[]): Promise<number> {
   }
 }
 
+async function list(core: Core, req: FastifyRequest) {
+  const v = await viewerOf(core, req)
+  const { page, limit, filter } = parseListQuery(req.query as Record<string, unknown>)
+  const [found, counts] = await Promise.all([
+    core.inbox.list(v, {
+      filter,
+      sort: { field: 'createdAt', direction: 'desc' },
+      page: { kind: 'numbered', page, size: limit },
+    }),
+    core.inbox.counts(v, { unread: UNREAD }),
+  ])
+  const total = found.total ?? 0
+  return {
+    success: true,
+    message: 'Notifications retrieved successfully',
+    notifications: found.items.map(renderNotification),
+    total,
+    page,
+    limit,
+    total_pages: Math.ceil(total / limit),
+    unread_count: counts.unread,
+  }
+}
+
+async function markRead(core: Core, req: FastifyRequest) {
+  const v = await viewerOf(core, req)
+  const ids = parseMarkReadBody(req.body)
+  const updated =
+    ids === null
+      ? await core.inbox.changeWhere(v, { action: 'read' }, UNREAD)
+      : await markIds(core, v, ids)
+  return { success: true, message: 'Notifications marked as read', updated_count: updated }
+}
+
+async function stats(core: Core, req: FastifyRequest) {
+  const v = await viewerOf(core, req)
+  const { unread, read } = await core.inbox.counts(v, { unread: UNREAD, read: READ })
+  return {
+    success: true,
+    message: 'Notification statistics retrieved successfully',
+    stats: { total: unread + read, unread, read },
+  }
+}
+
 /** Ondi's three notification routes, relative to the dialect's prefix. */
 export async function ondiRoutes(app: FastifyInstance, { core }: { core: Core }) {
-  const { inbox } = core
-
-  app.get(
-    '/messaging/notifications',
-    { schema: { hide: true, response: { 200: ListOut } } },
-    async (req) => {
-      const v = await viewerOf(core, req)
-      const { page, limit, filter } = parseListQuery(req.query as Record<string, unknown>)
-      const [list, counts] = await Promise.all([
-        inbox.list(v, {
-          filter,
-          sort: { field: 'createdAt', direction: 'desc' },
-          page: { kind: 'numbered', page, size: limit },
-        }),
-        inbox.counts(v, { unread: UNREAD }),
-      ])
-      const total = list.total ?? 0
-      return {
-        success: true,
-        message: 'Notifications retrieved successfully',
-        notifications: list.items.map(renderNotification),
-        total,
-        page,
-        limit,
-        total_pages: Math.ceil(total / limit),
-        unread_count: counts.unread,
-      }
-    },
-  )
-
-  app.put(
-    '/messaging/notifications/mark-read',
-    { schema: { hide: true, response: { 200: MarkReadOut } } },
-    async (req) => {
-      const v = await viewerOf(core, req)
-      const ids = parseMarkReadBody(req.body)
-      const updated =
-        ids === null
-          ? await inbox.changeWhere(v, { action: 'read' }, UNREAD)
-          : await markIds(core, v, ids)
-      return { success: true, message: 'Notifications marked as read', updated_count: updated }
-    },
-  )
-
-  app.get(
-    '/messaging/notifications/stats',
-    { schema: { hide: true, response: { 200: StatsOut } } },
-    async (req) => {
-      const v = await viewerOf(core, req)
-      const { unread, read } = await inbox.counts(v, { unread: UNREAD, read: READ })
-      return {
-        success: true,
-        message: 'Notification statistics retrieved successfully',
-        stats: { total: unread + read, unread, read },
-      }
-    },
-  )
+  const base = '/messaging/notifications'
+  const schema = (out: TSchema) => ({ hide: true, response: { 200: out } })
+  app.get(base, { schema: schema(ListOut) }, (req) => list(core, req))
+  app.put(`${base}/mark-read`, { schema: schema(MarkReadOut) }, (req) => markRead(core, req))
+  app.get(`${base}/stats`, { schema: schema(StatsOut) }, (req) => stats(core, req))
 }
