@@ -1,4 +1,55 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Surface } from '../../app.ts'
+import {
+  errorHandler,
+  JSONAPI_TYPE,
+  JsonApiError,
+  notFoundHandler,
+  unsupportedMediaType,
+} from './errors.ts'
+import { productiveRoutes } from './routes.ts'
 
-/** The productive dialect: not built yet (see the dialects issue). */
-export const productive: Surface = async () => {}
+const hasBody = (req: FastifyRequest) =>
+  req.headers['transfer-encoding'] !== undefined ||
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+
+/** JSON:API bodies only; any other media type on a request with a body is 415. */
+function acceptJsonApi(app: FastifyInstance) {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const media = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      ?.trim()
+      .toLowerCase()
+    if (media !== 'application/vnd.api+json') {
+      done(unsupportedMediaType(req), undefined)
+      return
+    }
+    if (body === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(String(body)))
+    } catch {
+      done(new JsonApiError(400, 'Bad Request', 'The request body is not valid JSON.'), undefined)
+    }
+  })
+}
+
+/**
+ * The Productive (JSON:API) notifications API: list, show, read, dismiss and undismiss the
+ * caller's notifications, authenticated by `X-Auth-Token` and `X-Organization-Id`.
+ */
+export const productive: Surface = async (app, { core, auth }) => {
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler(notFoundHandler)
+  acceptJsonApi(app)
+  // Clients send a Content-Type on body-less PATCHes too (the document's examples do): with no
+  // body there is nothing to type, so the header is not held against them.
+  app.addHook('onRequest', async (req) => {
+    if (!hasBody(req)) delete req.headers['content-type']
+  })
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('content-type', JSONAPI_TYPE)
+    return payload
+  })
+  await app.register(productiveRoutes, { core, auth })
+}
