@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { describeEngines, send, startHerald, type TestHerald } from '../harness.ts'
 
 const BASE = '/compat/ondi/messaging/notifications'
 const ROUTES = [
@@ -359,5 +359,23 @@ describeEngines('ondi conformance: list, credentials, tenancy', (ctx) => {
     }
     const doc = (await h.app.inject({ url: '/openapi.json' })).json()
     assert.ok(!Object.keys(doc.paths).some((p) => p.includes('messaging')))
+  })
+
+  test('the rate limit answers 429 in Ondi shape', async () => {
+    const limited = await startHerald(ctx().engine, { HERALD_RATE_LIMIT: '2' })
+    try {
+      const w = await world(limited)
+      const statuses: number[] = []
+      let last = ''
+      for (let i = 0; i < 3; i++) {
+        const res = await w.get(`${BASE}/stats`)
+        statuses.push(res.statusCode)
+        last = res.body
+      }
+      assert.deepEqual(statuses, [200, 200, 429])
+      assert.deepEqual(JSON.parse(last), { success: false, message: 'Too many requests' })
+    } finally {
+      await limited.close()
+    }
   })
 })
