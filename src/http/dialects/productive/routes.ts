@@ -44,7 +44,16 @@ export async function productiveRoutes(
   { core, auth }: { core: Core; auth: Authenticator },
 ) {
   const { inbox } = core
-  const base = { schema: { hide: true }, onRequest: productiveAuth(auth) }
+  const authenticate = productiveAuth(auth)
+  // After the rate limiter (an onRequest hook), so failed credentials are limited too; before the
+  // body is read, so a caller without a credential learns nothing about body rules.
+  const base = {
+    schema: { hide: true },
+    preParsing: async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
+      await authenticate(req)
+      return payload
+    },
+  }
 
   app.get(COLLECTION, base, async (req, reply) => {
     const q = parseListQuery(req.url.split('?')[1] ?? '')
