@@ -12,7 +12,10 @@ export function decodeCursor(cursor: string): Keyset {
     if (raw && typeof raw === 'object' && 'a' in raw && 'i' in raw) {
       const at = new Date(String(raw.a))
       const id = Number(raw.i)
-      if (!Number.isNaN(at.getTime()) && Number.isSafeInteger(id)) return { at, id }
+      // Every stored time has a four-digit year; anything else was not issued here (and would be
+      // out of the database's range).
+      const year = at.getUTCFullYear()
+      if (year >= 0 && year <= 9999 && Number.isSafeInteger(id)) return { at, id }
     }
   } catch {
     // fall through to the validation error

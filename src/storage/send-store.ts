@@ -71,13 +71,15 @@ async function insertChunk(
   ids: string[],
   detail: boolean,
 ) {
-  // A grouped send folds into the recipient's existing notification of the same group.
+  // A grouped send folds into the recipient's existing notification of the same group. The state
+  // becomes the send's initial state: unread and unseen unless the send (an import) says otherwise.
   const onGroup = s.groupKey
     ? sql`ON CONFLICT (tenant_id, recipient_id, group_key) WHERE group_key IS NOT NULL DO UPDATE SET
         message_id = excluded.message_id, type = excluded.type,
         activity_count = notifications.activity_count + 1,
         last_action_at = excluded.last_action_at, expires_at = excluded.expires_at,
-        read_at = NULL, seen_at = NULL, archived_at = NULL, snoozed_until = NULL`
+        read_at = excluded.read_at, seen_at = excluded.seen_at,
+        archived_at = excluded.archived_at, snoozed_until = excluded.snoozed_until`
     : sql``
   const returning = detail ? sql`RETURNING id, uuid::text AS uuid, recipient_id` : sql``
   const res = await sql<{ id: number; uuid: string; recipient_id: string }>`

@@ -1,4 +1,4 @@
-import { HeraldError, invalid } from '../../core/errors.ts'
+import { invalid } from '../../core/errors.ts'
 import type { InboxFilter } from '../../core/filters.ts'
 import type { NotificationId } from '../../core/inbox.ts'
 import type { Notification, User } from '../../core/notification.ts'
@@ -121,6 +121,6 @@ export function filterFromQuery(q: ListQuery): InboxFilter {
 }
 
 export function filterFromBody(b: FilterBody): InboxFilter {
-  if (b.types?.length === 0) throw new HeraldError('VALIDATION', 'types: name at least one type')
+  if (b.types?.length === 0) throw invalid('types', 'name at least one type')
   return compact({ ...common(b), types: b.types, data: b.data, maxId: b.upToId })
 }

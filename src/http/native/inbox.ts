@@ -1,6 +1,7 @@
 import { Type as T } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { HeraldError } from '../../core/errors.ts'
+import type { InboxFilter } from '../../core/filters.ts'
 import type { Core } from '../../core/herald.ts'
 import type { StateChange } from '../../core/store.ts'
 import {
@@ -56,6 +57,16 @@ function changeOf(action: Action, until: string | undefined): StateChange {
   const at = until === undefined ? null : new Date(until)
   if (!at) throw new HeraldError('VALIDATION', 'until: required to snooze', { field: 'until' })
   return { action, until: at }
+}
+
+/**
+ * Undoing a dismiss or a snooze must reach the dismissed or snoozed ones, which a filter hides by
+ * default: unless the filter says otherwise, `{}` then means all of them too.
+ */
+function reachable(action: Action | 'delete', f: InboxFilter): InboxFilter {
+  if (action === 'undismiss') return { ...f, dismissed: f.dismissed ?? 'include' }
+  if (action === 'unsnooze') return { ...f, snoozed: f.snoozed ?? 'include' }
+  return f
 }
 
 /** Native inbox routes: the caller's own notifications only. */
@@ -116,8 +127,9 @@ export async function inboxRoutes(app: FastifyInstance, { core }: { core: Core }
       },
     },
     async (req) => {
+      const v = viewerOf(req)
       const id = parseNotificationId((req.params as { id: string }).id)
-      return renderNotification(await own(() => inbox.get(viewerOf(req), id)), core.clock())
+      return renderNotification(await own(() => inbox.get(v, id)), core.clock())
     },
   )
 
@@ -148,10 +160,9 @@ export async function inboxRoutes(app: FastifyInstance, { core }: { core: Core }
     async (req) => {
       const p = req.params as { id: string; action: Action }
       const body = req.body as { until?: string } | null | undefined
+      const v = viewerOf(req)
       const change = changeOf(p.action, body?.until)
-      const { after } = await own(() =>
-        inbox.changeOne(viewerOf(req), parseNotificationId(p.id), change),
-      )
+      const { after } = await own(() => inbox.changeOne(v, parseNotificationId(p.id), change))
       return renderNotification(after, core.clock())
     },
   )
@@ -168,8 +179,9 @@ export async function inboxRoutes(app: FastifyInstance, { core }: { core: Core }
       },
     },
     async (req, reply) => {
+      const v = viewerOf(req)
       const id = parseNotificationId((req.params as { id: string }).id)
-      await own(() => inbox.removeOne(viewerOf(req), id))
+      await own(() => inbox.removeOne(v, id))
       return reply.code(204).send()
     },
   )
@@ -214,7 +226,7 @@ export async function inboxRoutes(app: FastifyInstance, { core }: { core: Core }
         // Ids of other users are reported exactly like missing ones.
         return { changed: r.changed, notFound: [...r.missing, ...r.foreign] }
       }
-      const filter = filterFromBody(b.filter ?? {})
+      const filter = reachable(b.action, filterFromBody(b.filter ?? {}))
       const changed =
         b.action === 'delete'
           ? await inbox.removeWhere(v, filter)
@@ -286,9 +298,11 @@ export async function inboxRoutes(app: FastifyInstance, { core }: { core: Core }
         summary: 'Several named counts in one call',
         body: T.Object(
           {
+            // Without additionalProperties, a name outside the pattern would skip validation.
             filters: T.Record(T.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), FilterBody, {
               minProperties: 1,
               maxProperties: 20,
+              additionalProperties: false,
             }),
             cap: T.Optional(T.Integer({ minimum: 1, maximum: 10_000 })),
           },

@@ -70,17 +70,21 @@ export async function producerRoutes(app: FastifyInstance, { core }: { core: Cor
         tags: ['producer'],
         summary: "Create another server API key for the caller's tenant (shown once)",
         security,
+        // The union with null is what lets a request come with no body at all.
         body: T.Optional(
-          T.Object(
-            { name: T.Optional(T.String({ maxLength: 256 })) },
-            { additionalProperties: false },
-          ),
+          T.Union([
+            T.Object(
+              { name: T.Optional(T.String({ maxLength: 256 })) },
+              { additionalProperties: false },
+            ),
+            T.Null(),
+          ]),
         ),
         response: { 201: T.Object({ id: T.String(), key: T.String() }), ...errors },
       },
     },
     async (req, reply) => {
-      const name = (req.body as { name?: string } | undefined)?.name ?? null
+      const name = (req.body as { name?: string } | null | undefined)?.name ?? null
       return reply.code(201).send(await createApiKey(core.store, producerOf(req), name))
     },
   )

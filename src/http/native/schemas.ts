@@ -3,7 +3,10 @@ import { type Static, Type as T } from '@sinclair/typebox'
 export const Id = T.String({ minLength: 1, maxLength: 256, pattern: '^[^\\s/]+$' })
 const IdLike = T.Union([Id, T.Integer()], { description: 'A string, or an integer sent as one' })
 const Text = (maxLength: number) => T.String({ maxLength })
-const Nullable = <S extends ReturnType<typeof T.String>>(s: S) => T.Union([s, T.Null()])
+// One schema with a type list, not a union: with type coercion on, ajv would turn null into '' while
+// trying the string branch of a union; with a list it coerces only when no listed type matches.
+const Nullable = <S extends ReturnType<typeof T.String>>(s: S) =>
+  T.Unsafe<string | null>({ ...s, type: ['string', 'null'] })
 const DateTime = T.String({ format: 'date-time' })
 
 export const ErrorBody = T.Object(

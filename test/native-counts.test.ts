@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { describeEngines, send, type TestHerald } from './harness.ts'
+
+const as = (h: TestHerald, token: string) => ({
+  get: (url: string) => h.app.inject({ url, headers: { authorization: `Bearer ${token}` } }),
+  post: (url: string, payload: object) =>
+    h.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}` }, payload }),
+  put: (url: string) =>
+    h.app.inject({ method: 'PUT', url, headers: { authorization: `Bearer ${token}` } }),
+})
+
+async function seed(h: TestHerald) {
+  const tenant = h.tenant()
+  const key = await h.apiKey(tenant)
+  const to = { users: ['r'] }
+  for (let i = 0; i < 3; i++) await send(h, key, { to, type: 'comment', title: `c${i}` })
+  await send(h, key, { to, type: 'task', title: 'read task', read: true })
+  await send(h, key, { to, type: 'task', title: 'dismissed', dismissed: true })
+  await send(h, key, { to, type: 'task', title: 'expired', expiresAt: '2000-01-01T00:00:00Z' })
+  await send(h, key, { to: { users: ['other'] }, type: 'comment', title: 'not mine' })
+  return { tenant, key, r: as(h, await h.token({ tenant, user: 'r' })) }
+}
+
+describeEngines('native inbox: counts and checkpoint', (get) => {
+  test('GET counts: total, unread, unseen, byType; expired and dismissed are not counted', async () => {
+    const h = get()
+    const { r } = await seed(h)
+    const res = await r.get('/v1/me/counts?byType=true')
+    assert.equal(res.statusCode, 200, res.body)
+    assert.deepEqual(res.json(), {
+      counts: { total: 4, unread: 3, unseen: 3 },
+      capped: { total: false, unread: false, unseen: false },
+      byType: { comment: 3, task: 1 },
+    })
+    const typed = (await r.get('/v1/me/counts?type=task&dismissed=include')).json()
+    assert.deepEqual(typed.counts, { total: 2, unread: 1, unseen: 1 })
+    assert.equal(typed.byType, undefined)
+  })
+
+  test('cap: counts stop at the cap and say so', async () => {
+    const h = get()
+    const { r } = await seed(h)
+    const res = (await r.get('/v1/me/counts?cap=3')).json()
+    assert.deepEqual(res.counts, { total: 3, unread: 3, unseen: 3 })
+    assert.deepEqual(res.capped, { total: true, unread: false, unseen: false })
+    assert.equal((await r.get('/v1/me/counts?cap=0')).statusCode, 400)
+    assert.equal((await r.get('/v1/me/counts?cap=x')).statusCode, 400)
+  })
+
+  test('POST counts: several named filters in one call', async () => {
+    const h = get()
+    const { r } = await seed(h)
+    const res = await r.post('/v1/me/counts', {
+      filters: {
+        comments: { types: ['comment'] },
+        unreadTasks: { types: ['task'], read: false },
+        all: {},
+      },
+      cap: 2,
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    assert.deepEqual(res.json().counts, { comments: 2, unreadTasks: 0, all: 2 })
+    assert.deepEqual(res.json().capped, { comments: true, unreadTasks: false, all: true })
+    const bad = [
+      { filters: {} },
+      { filters: { 'bad name!': {} } },
+      { filters: { a: { read: 'maybe' } } },
+      { filters: { a: {} }, extra: true },
+    ]
+    for (const body of bad) {
+      const out = await r.post('/v1/me/counts', body)
+      assert.equal(out.statusCode, 400, `${JSON.stringify(body)}: ${out.body}`)
+      assert.equal(out.json().error.code, 'VALIDATION')
+    }
+  })
+
+  test('checkpoint: null until put; afterwards older ones are seen, newer unseen', async () => {
+    const h = get()
+    const { r, key } = await seed(h)
+    assert.deepEqual((await r.get('/v1/me/checkpoint')).json(), { at: null })
+    const put = await r.put('/v1/me/checkpoint')
+    assert.equal(put.statusCode, 200)
+    const at = put.json().at as string
+    assert.ok(Date.parse(at) <= Date.now())
+    assert.deepEqual((await r.get('/v1/me/checkpoint')).json(), { at })
+    assert.equal((await r.get('/v1/me/counts')).json().counts.unseen, 0)
+    await send(h, key, { to: { users: ['r'] }, type: 'comment', title: 'after checkpoint' })
+    const counts = (await r.get('/v1/me/counts')).json().counts
+    assert.deepEqual(counts, { total: 5, unread: 4, unseen: 1 })
+    const unseen = (await r.get('/v1/me/notifications?seen=false')).json().items
+    assert.deepEqual(
+      unseen.map((n: { title: string }) => n.title),
+      ['after checkpoint'],
+    )
+    const seen = (await r.get('/v1/me/notifications?seen=true')).json().items
+    assert.equal(seen.length, 4)
+  })
+
+  test('counts and checkpoints are per user and per tenant', async () => {
+    const h = get()
+    const { tenant, r } = await seed(h)
+    await r.put('/v1/me/checkpoint')
+    const neighbour = as(h, await h.token({ tenant, user: 'other' }))
+    assert.deepEqual((await neighbour.get('/v1/me/checkpoint')).json(), { at: null })
+    assert.deepEqual((await neighbour.get('/v1/me/counts')).json().counts, {
+      total: 1,
+      unread: 1,
+      unseen: 1,
+    })
+    const outsider = as(h, await h.token({ tenant: h.tenant(), user: 'r' }))
+    assert.deepEqual((await outsider.get('/v1/me/counts')).json().counts, {
+      total: 0,
+      unread: 0,
+      unseen: 0,
+    })
+    assert.deepEqual((await outsider.get('/v1/me/checkpoint')).json(), { at: null })
+  })
+})
