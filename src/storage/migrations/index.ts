@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely'
+import { unseenIndex } from './0002-unseen-index.ts'
 
 /**
  * One migration set for both engines. Every key and index holding per-user data leads with the
@@ -121,6 +122,6 @@ const initial = statements([
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial }
+    return { '0001_initial': initial, '0002_unseen_index': unseenIndex }
   },
 }

@@ -1,0 +1,105 @@
+import { Agent, request } from 'node:http'
+import autocannon from 'autocannon'
+
+export interface LoadRequest {
+  method: 'GET' | 'POST'
+  path: string
+  headers: Record<string, string>
+  body?: string
+}
+
+export interface LoadSpec {
+  url: string
+  /** `autocannon`: throughput at `connections`; `probe`: one request at a time, exact latency. */
+  mode: 'autocannon' | 'probe'
+  connections: number
+  seconds: number
+  warmupSeconds: number
+  /** Each request picks one at random. */
+  requests: LoadRequest[]
+}
+
+export interface LoadResult {
+  requests: number
+  rps: number
+  p50: number
+  p99: number
+  /** Responses outside 2xx, and socket errors or timeouts: a run with any is not valid. */
+  bad: number
+}
+
+const pick = (list: LoadRequest[]): LoadRequest =>
+  list[Math.floor(Math.random() * list.length)] ?? (list[0] as LoadRequest)
+
+async function cannon(spec: LoadSpec, seconds: number): Promise<LoadResult> {
+  const result = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    pipelining: 1,
+    // Slow runs are reported with their latency, not dropped as timeouts.
+    timeout: 60,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (req) => {
+          const r = pick(spec.requests)
+          return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body }
+        },
+      },
+    ],
+  })
+  return {
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    bad: result.non2xx + result.errors,
+  }
+}
+
+function once(agent: Agent, base: URL, r: LoadRequest): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: base.hostname,
+        port: base.port,
+        path: r.path,
+        method: r.method,
+        headers: r.headers,
+        agent,
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
+    req.on('error', reject)
+    req.end(r.body)
+  })
+}
+
+/** Sequential requests timed with the high-resolution clock: latency without queueing. */
+async function probe(spec: LoadSpec, seconds: number): Promise<LoadResult> {
+  const base = new URL(spec.url)
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const times: number[] = []
+  let bad = 0
+  const end = performance.now() + seconds * 1000
+  while (performance.now() < end) {
+    const t0 = performance.now()
+    const status = await once(agent, base, pick(spec.requests))
+    times.push(performance.now() - t0)
+    if (status < 200 || status >= 300) bad++
+  }
+  agent.destroy()
+  times.sort((a, b) => a - b)
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0
+  return { requests: times.length, rps: times.length / seconds, p50: at(0.5), p99: at(0.99), bad }
+}
+
+/** One measured load: a warm-up run whose figures are dropped, then the measured run. */
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  const run = spec.mode === 'probe' ? probe : cannon
+  if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds)
+  return run(spec, spec.seconds)
+}

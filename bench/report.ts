@@ -1,0 +1,117 @@
+import type { EndpointName, EndpointResult } from './phases.ts'
+import type { SeedResult } from './seed.ts'
+
+export interface Timing {
+  seconds: number
+  rows: number
+}
+
+export interface BenchResult {
+  engine: 'postgres' | 'pglite'
+  size: string
+  at: string
+  machine: { cpus: number; node: string; postgres: string; pglite: string }
+  seed: SeedResult
+  endpoints: Partial<Record<EndpointName, EndpointResult>>
+  limits: { singleRowCommitsPerSecond: number; rawInsert: Timing }
+  bulk: { send: Timing; markAll: Timing; deleteByFilter: Timing }
+  rssMb: { afterLoad: number; atEnd: number }
+}
+
+export interface Target {
+  name: string
+  value: string
+  met: boolean
+}
+
+const fmt = (n: number | undefined, digits = 0): string =>
+  n === undefined || Number.isNaN(n)
+    ? '–'
+    : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+const ms = (n: number | undefined) => fmt(n, n !== undefined && n < 10 ? 2 : 1)
+
+const LABELS: Record<EndpointName, string> = {
+  baseline: 'baseline (trivial authenticated route)',
+  unreadCount: 'unread count (GET /v1/me/counts?cap=99)',
+  firstPage: 'first page of 20',
+  deepPage: 'page 10,000 deep by cursor (heavy user)',
+  markOneRead: 'mark one read',
+  sendOne: 'send to one recipient',
+  offsetPage1: 'peer: OFFSET + COUNT, page 1 (heavy, c=1)',
+  offsetPageN: 'peer: OFFSET + COUNT, page 1,000 (heavy, c=1)',
+  keysetPageN: 'Herald keyset, page 1,000 (heavy, c=1)',
+  heavyCountAfterMarkAll: 'heavy user count after mark-all',
+}
+
+const row = (cells: string[], widths: number[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')
+
+/** The one table: every endpoint, then the bulk operations and the limits they are compared to. */
+export function renderTable(r: BenchResult): string {
+  const base = r.endpoints.baseline?.rps ?? Number.NaN
+  const head = ['measure', 'req/s | time', 'p50 ms', 'p99 ms', 'ratio', 'c=1 p50', 'c=1 p99']
+  const lines: string[][] = []
+  for (const [name, e] of Object.entries(r.endpoints) as Array<[EndpointName, EndpointResult]>) {
+    const bad = e.bad > 0 ? ` (${e.bad} failed)` : ''
+    lines.push([
+      LABELS[name] + bad,
+      fmt(e.rps),
+      ms(e.p50),
+      ms(e.p99),
+      `${fmt(e.rps / base, 2)}× base`,
+      ms(e.probe?.p50),
+      ms(e.probe?.p99),
+    ])
+  }
+  const raw = r.limits.rawInsert
+  const timed = (label: string, t: Timing, ratio: string) => [
+    `${label} (${fmt(t.rows)} rows)`,
+    `${fmt(t.seconds, 3)} s`,
+    '',
+    '',
+    ratio,
+    `${fmt(t.rows / t.seconds)} rows/s`,
+    '',
+  ]
+  const sendRate = r.bulk.send.rows / r.bulk.send.seconds
+  lines.push(
+    timed('bulk: send to many', r.bulk.send, `${fmt(sendRate / (raw.rows / raw.seconds), 2)}× raw`),
+  )
+  lines.push(timed('bulk: mark all read (heavy)', r.bulk.markAll, ''))
+  lines.push(timed('bulk: delete by filter (heavy)', r.bulk.deleteByFilter, ''))
+  lines.push(timed('limit: raw set-based insert', raw, ''))
+  lines.push([
+    'limit: single-row commits',
+    fmt(r.limits.singleRowCommitsPerSecond),
+    '',
+    '',
+    '',
+    '',
+    '',
+  ])
+  const sendOne = r.endpoints.sendOne?.rps ?? Number.NaN
+  const last = lines.find((l) => l[0]?.startsWith(LABELS.sendOne))
+  if (last) last[4] = `${fmt(sendOne / r.limits.singleRowCommitsPerSecond, 2)}× commits`
+  lines.push([
+    'server RSS after load / at end (MB)',
+    `${fmt(r.rssMb.afterLoad)} / ${fmt(r.rssMb.atEnd)}`,
+    '',
+    '',
+    '',
+    '',
+    '',
+  ])
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)))
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ')
+  return [row(head, widths), rule, ...lines.map((l) => row(l, widths))].join('\n')
+}
+
+export function renderHeader(r: BenchResult): string {
+  const m = r.machine
+  return [
+    `Herald bench — ${r.engine}, ${r.size} data set, ${r.at}`,
+    `${m.cpus} CPUs, Node ${m.node}, PostgreSQL ${m.postgres}, PGlite ${m.pglite}`,
+    `seeded ${fmt(r.seed.notifications)} notifications for ${fmt(r.seed.users)} users in ${fmt(r.seed.seconds, 1)} s`,
+  ].join('\n')
+}

@@ -1,0 +1,66 @@
+// `npm run bench [-- --engine postgres|pglite|both] [--quick]`: see bench/README.md.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PACES, runBench, type SizeName } from './bench.ts'
+import { type BenchResult, renderHeader, renderTable } from './report.ts'
+import type { EngineName } from './server.ts'
+import { checkTargets, compareEngines, renderTargets } from './targets.ts'
+
+const RESULTS = new URL('./results/', import.meta.url).pathname
+
+function parseArgs(argv: string[]) {
+  const flag = (name: string) => argv.includes(`--${name}`)
+  const value = (name: string) => {
+    const i = argv.indexOf(`--${name}`)
+    return i >= 0 ? argv[i + 1] : undefined
+  }
+  const engine = value('engine') ?? 'postgres'
+  if (!['postgres', 'pglite', 'both'].includes(engine)) {
+    throw new Error(`--engine must be postgres, pglite or both, not "${engine}"`)
+  }
+  const engines: EngineName[] = engine === 'both' ? ['postgres', 'pglite'] : [engine as EngineName]
+  const quick = flag('quick')
+  return { engines, quick, size: (quick ? 'quick' : 'full') as SizeName }
+}
+
+const latestFile = (engine: EngineName, size: string) =>
+  join(RESULTS, `latest-${engine}-${size}.json`)
+
+function save(r: BenchResult): string {
+  mkdirSync(RESULTS, { recursive: true })
+  const file = join(RESULTS, `${r.at.replace(/[:.]/g, '-')}-${r.engine}-${r.size}.json`)
+  const body = `${JSON.stringify({ ...r, targets: checkTargets(r) }, null, 2)}\n`
+  writeFileSync(file, body)
+  writeFileSync(latestFile(r.engine, r.size), body)
+  return file
+}
+
+/** The other engine's latest result on the same data set, for the PGlite comparison. */
+function previous(engine: EngineName, size: string): BenchResult | null {
+  const file = latestFile(engine, size)
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BenchResult) : null
+}
+
+async function main() {
+  const { engines, quick, size } = parseArgs(process.argv.slice(2))
+  const results: Partial<Record<EngineName, BenchResult>> = {}
+  for (const engine of engines) {
+    const r = await runBench({
+      engine,
+      size,
+      pace: quick ? PACES.quick : PACES.full,
+      bulkRecipients: 50_000,
+      log: (line) => console.error(line),
+    })
+    results[engine] = r
+    const targets = checkTargets(r)
+    const pgRun = engine === 'pglite' ? (results.postgres ?? previous('postgres', size)) : null
+    if (pgRun) targets.push(compareEngines(pgRun, r))
+    console.log(`\n${renderHeader(r)}\n\n${renderTable(r)}\n\n${renderTargets(targets)}`)
+    if (pgRun && !results.postgres)
+      console.log(`  (PostgreSQL figures from the run of ${pgRun.at})`)
+    console.log(`\nwritten to ${save(r)}`)
+  }
+}
+
+await main()

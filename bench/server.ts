@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Type as T } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
+import { mintToken } from '../src/auth/tokens.ts'
+import { loadConfig } from '../src/config.ts'
+import type { Viewer } from '../src/core/inbox.ts'
+import type { Principal } from '../src/core/notification.ts'
+import { renderNotification } from '../src/http/native/convert.ts'
+import { NotificationOut } from '../src/http/native/schemas.ts'
+import { buildHerald, type Herald } from '../src/server.ts'
+
+export type EngineName = 'postgres' | 'pglite'
+
+export const PG_URL = process.env.HERALD_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const BENCH_SCHEMA = 'bench'
+const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
+
+export interface BenchServer {
+  herald: Herald
+  engine: EngineName
+  url: string
+  token(user: string): Promise<string>
+  close(): Promise<void>
+}
+
+async function resetSchema(): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_URL })
+  await c.connect()
+  await c.query(`DROP SCHEMA IF EXISTS ${BENCH_SCHEMA} CASCADE`)
+  await c.end()
+}
+
+const viewer = (p: Principal | null): Viewer => {
+  if (!p?.userId) throw new Error('bench routes need a user token')
+  return { tenantId: p.tenantId, userId: p.userId }
+}
+
+/**
+ * Bench-only routes, registered beside the real ones with the same plugins and the same auth
+ * step: a trivial baseline, and the peer's listing pattern (OFFSET plus a COUNT of everything).
+ */
+const benchRoutes = (herald: () => Herald) => async (app: FastifyInstance) => {
+  await app.register(
+    async (scope) => {
+      scope.decorateRequest('benchPrincipal', null)
+      scope.addHook('preHandler', async (req) => {
+        ;(req as unknown as { benchPrincipal: Principal }).benchPrincipal =
+          await herald().auth.bearer(req.headers.authorization)
+      })
+      const principalOf = (req: unknown) =>
+        (req as { benchPrincipal: Principal | null }).benchPrincipal
+      scope.get(
+        '/baseline',
+        { schema: { hide: true, response: { 200: T.Object({ user: T.String() }) } } },
+        async (req) => ({ user: viewer(principalOf(req)).userId }),
+      )
+      scope.get(
+        '/offset-page',
+        {
+          schema: {
+            hide: true,
+            querystring: T.Object({ page: T.Integer({ minimum: 1 }) }),
+            response: {
+              200: T.Object({ items: T.Array(NotificationOut), total: T.Integer() }),
+            },
+          },
+        },
+        async (req) => {
+          const { page } = req.query as { page: number }
+          const { core } = herald()
+          const res = await core.inbox.list(viewer(principalOf(req)), {
+            page: { kind: 'numbered', page, size: 20 },
+          })
+          const now = core.clock()
+          return { items: res.items.map((n) => renderNotification(n, now)), total: res.total ?? 0 }
+        },
+      )
+    },
+    { prefix: '/bench' },
+  )
+}
+
+/** Starts Herald on a fresh store, listening on a free port on 127.0.0.1. */
+export async function startServer(engine: EngineName): Promise<BenchServer> {
+  let dir: string | null = null
+  let databaseUrl = PG_URL
+  if (engine === 'postgres') await resetSchema()
+  else {
+    dir = mkdtempSync(join(tmpdir(), 'herald-bench-'))
+    databaseUrl = join(dir, 'pglite')
+  }
+  const config = loadConfig({
+    HERALD_JWT_SECRET: SECRET,
+    DATABASE_URL: databaseUrl,
+    HERALD_DATA_DIR: dir ?? tmpdir(),
+    HERALD_RATE_LIMIT: '1000000000',
+  })
+  let built: Herald | null = null
+  const get = () => {
+    if (!built) throw new Error('server not built')
+    return built
+  }
+  const herald = await buildHerald({
+    config,
+    schema: engine === 'postgres' ? BENCH_SCHEMA : undefined,
+    // Handlers only run after listen, by which time `built` is set.
+    extend: benchRoutes(get),
+  })
+  built = herald
+  const address = await herald.app.listen({ host: '127.0.0.1', port: 0 })
+  return {
+    herald,
+    engine,
+    url: address,
+    token: (user) => mintToken(SECRET, { tenant: 'bench', user, ttl: 3600 }),
+    async close() {
+      await herald.close()
+      if (dir) rmSync(dir, { recursive: true, force: true })
+      if (engine === 'postgres') await resetSchema()
+    },
+  }
+}

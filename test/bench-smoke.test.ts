@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { PACES, runBench } from '../bench/bench.ts'
+import { renderTable } from '../bench/report.ts'
+import { SIZES } from '../bench/seed.ts'
+import { checkTargets } from '../bench/targets.ts'
+
+// Keeps the benchmark from rotting: the whole pipeline on a tiny PGlite data set, loads of a
+// fraction of a second run in this process. Figures are not checked, only that they exist.
+test('bench pipeline runs end to end on a tiny data set [pglite]', async () => {
+  const r = await runBench({
+    engine: 'pglite',
+    size: 'tiny',
+    pace: PACES.smoke,
+    bulkRecipients: 500,
+  })
+  const tiny = SIZES.tiny
+  const others = r.seed.notifications - tiny.heavy
+  assert.ok(others >= (tiny.users - 1) * tiny.lo, `seeded ${r.seed.notifications}`)
+  assert.ok(others <= (tiny.users - 1) * (tiny.lo + tiny.span))
+  for (const [name, e] of Object.entries(r.endpoints)) {
+    assert.ok(e.requests > 0, `${name} made no requests`)
+    assert.equal(e.bad, 0, `${name} had failed requests`)
+  }
+  assert.equal(r.bulk.send.rows, 500)
+  assert.equal(r.bulk.markAll.rows, tiny.heavy)
+  assert.equal(r.bulk.deleteByFilter.rows, tiny.heavy / 10)
+  const table = renderTable(r)
+  assert.match(table, /unread count/)
+  assert.match(table, /limit: single-row commits/)
+  assert.equal(checkTargets(r).length, 7)
+})
