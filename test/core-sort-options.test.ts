@@ -69,5 +69,6 @@ describeEngines('core sort rank, numeric ids and username LIKE', (get) => {
     assert.deepEqual(await like('%'), ['Ann_x', 'annie', 'bob'])
     assert.deepEqual(await like('b_b'), ['bob'])
     assert.deepEqual(await like('bob\\'), [])
+    assert.deepEqual(await like('b\u0000%'), [], 'a NUL matches nothing rather than failing')
   })
 })

@@ -76,7 +76,12 @@ export function conditions(scope: Scope, f: InboxFilter): Cond[] {
     out.push(sql`starts_with(lower(m.actor_username), ${f.actorUsernamePrefix.toLowerCase()})`)
   }
   if (f.actorUsernameLike !== undefined) {
-    out.push(sql`m.actor_username ILIKE ${likePattern(f.actorUsernameLike)}`)
+    // PostgreSQL text cannot hold NUL, so no username has one; sending it would be an SQL error.
+    out.push(
+      f.actorUsernameLike.includes('\u0000')
+        ? sql`FALSE`
+        : sql`m.actor_username ILIKE ${likePattern(f.actorUsernameLike)}`,
+    )
   }
   eq('m.project_id', f.projectId, out)
   eq('m.target_id', f.targetId, out)

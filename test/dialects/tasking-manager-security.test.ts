@@ -250,7 +250,25 @@ describeEngines('tasking-manager dialect: credentials, isolation, fuzz', (get) =
       '/1/extra/',
     ]
     const methods = ['GET', 'POST', 'DELETE', 'PUT', 'PATCH']
-    for (let i = 0; i < 300; i++) {
+    const probe = async (
+      method: string,
+      url: string,
+      headers: Record<string, string>,
+      body?: string,
+    ) => {
+      const res = await call(h, method, url, headers, body)
+      const where = `${method} ${url} ${JSON.stringify(body)}`
+      assert.ok(res.statusCode < 500, `${where} -> ${res.statusCode} ${res.body}`)
+      if (res.statusCode >= 400) {
+        const type = String(res.headers['content-type'] ?? '')
+        assert.ok(tmShaped(res.statusCode, type, res.body), `${where} -> ${res.body}`)
+      }
+    }
+    // Every list parameter with every odd value once (a NUL in `from` once reached SQL as a 500).
+    for (const k of keys) {
+      for (const a of atoms) await probe('GET', `/?${k}=${a}`, { authorization: me })
+    }
+    for (let i = 0; i < 250; i++) {
       const q = Array.from(
         { length: Math.floor(rand() * 4) },
         () => `${pick(keys)}=${pick(atoms)}`,
@@ -263,21 +281,10 @@ describeEngines('tasking-manager dialect: credentials, isolation, fuzz', (get) =
         authorization:
           rand() < 0.9 ? me : pick(['Token ', 'Token %%%', 'Basic x', `Token ${b64('x.y.z')}`]),
       }
-      if (body !== undefined)
-        headers['content-type'] = pick([
-          'application/json',
-          'text/plain',
-          'application/x-www-form-urlencoded',
-        ])
-      const res = await call(h, method, `${path}${q ? `?${q}` : ''}`, headers, body)
-      const where = `#${i} ${method} ${path}?${q} ${JSON.stringify(body)}`
-      assert.ok(res.statusCode < 500, `${where} -> ${res.statusCode} ${res.body}`)
-      if (res.statusCode >= 400) {
-        assert.ok(
-          tmShaped(res.statusCode, String(res.headers['content-type'] ?? ''), res.body),
-          `${where} -> ${res.body}`,
-        )
+      if (body !== undefined) {
+        headers['content-type'] = pick(['application/json', 'text/plain', 'text/html'])
       }
+      await probe(method, `${path}${q ? `?${q}` : ''}`, headers, body)
     }
   })
 })
