@@ -1,8 +1,9 @@
 // Runs the whole suite with node's test runner. Under CI=true PostgreSQL must be reachable: it is
 // started if it is down, and the run fails if it still is not.
 import { spawnSync } from 'node:child_process'
-import { readdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 
 const url = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -34,6 +35,17 @@ if (!(await reachable())) {
   }
 }
 
+// One migrated embedded store for every suite to start from (see scripts/pglite-snapshot.ts).
+const snapshot = join(mkdtempSync(join(tmpdir(), 'herald-test-')), 'pglite.tar')
+const made = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', 'scripts/pglite-snapshot.ts', snapshot],
+  {
+    stdio: 'inherit',
+  },
+)
+if (made.status !== 0) process.exit(made.status ?? 1)
+
 const files = readdirSync('test', { recursive: true })
   .map(String)
   .filter((f) => f.endsWith('.test.ts'))
@@ -44,6 +56,7 @@ const selected = only.length > 0 ? files.filter((f) => only.some((o) => f.includ
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...selected],
-  { stdio: 'inherit', env: process.env },
+  { stdio: 'inherit', env: { ...process.env, HERALD_TEST_PGLITE_SNAPSHOT: snapshot } },
 )
+rmSync(dirname(snapshot), { recursive: true, force: true })
 process.exit(res.status ?? 1)

@@ -12,6 +12,8 @@ export interface HeraldOptions {
   config: Readonly<Config>
   /** PostgreSQL only: the schema to run in (tests use one per suite). */
   schema?: string
+  /** PGlite only: start from this dump of a migrated store (tests). */
+  snapshot?: string
   logger?: boolean
   clock?: () => Date
   extend?: AppDeps['extend']
@@ -27,11 +29,12 @@ export interface HeraldOptions {
 export async function buildHerald({
   config,
   schema,
+  snapshot,
   logger = false,
   clock,
   extend,
 }: HeraldOptions) {
-  const storage = await openStorage({ url: config.databaseUrl, schema })
+  const storage = await openStorage({ url: config.databaseUrl, schema, snapshot })
   await migrate(storage.db, storage.schema)
   const store = createSqlStore(storage.db)
   const events: EventBus & { close?: () => Promise<void> } = config.redisUrl

@@ -47,7 +47,11 @@ export async function startHerald(
     HERALD_RATE_LIMIT: '100000',
     ...env,
   })
-  const h = await buildHerald({ config, schema: engine === 'postgres' ? schema : undefined })
+  const h = await buildHerald({
+    config,
+    schema: engine === 'postgres' ? schema : undefined,
+    snapshot: engine === 'pglite' ? process.env.HERALD_TEST_PGLITE_SNAPSHOT : undefined,
+  })
   const close = async () => {
     await h.close()
     if (engine === 'postgres') {

@@ -1,7 +1,7 @@
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { migrationProvider } from './migrations/index.ts'
-import { pgliteWorkerDialect } from './pglite-dialect.ts'
+import { createPgliteWorker } from './pglite-dialect.ts'
 import type { Database } from './schema.ts'
 
 export type Engine = 'pglite' | 'postgres'
@@ -12,6 +12,8 @@ export interface StorageOptions {
   /** PostgreSQL only: run in this schema (created if missing). Tests use one per suite. */
   schema?: string
   poolSize?: number
+  /** PGlite only: start from this dump of a store (tests start from a migrated snapshot). */
+  snapshot?: string
 }
 
 export interface Storage {
@@ -19,6 +21,8 @@ export interface Storage {
   engine: Engine
   /** PostgreSQL only: the schema the store runs in, when not the default. */
   schema?: string
+  /** PGlite only: the store's files, to start another store from (see `snapshot`). */
+  dump?: () => Promise<Uint8Array>
   close(): Promise<void>
 }
 
@@ -29,8 +33,9 @@ export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.tes
 /** Opens the store; PostgreSQL through a `pg` pool, otherwise embedded PGlite in a worker thread. */
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   if (!isPostgresUrl(opts.url)) {
-    const db = new Kysely<Database>({ dialect: pgliteWorkerDialect(opts.url) })
-    return { db, engine: 'pglite', close: () => db.destroy() }
+    const worker = createPgliteWorker(opts.url, opts.snapshot)
+    const db = new Kysely<Database>({ dialect: worker.dialect })
+    return { db, engine: 'pglite', dump: worker.dump, close: () => db.destroy() }
   }
   if (opts.schema) {
     const admin = new pg.Client({ connectionString: opts.url })

@@ -16,6 +16,7 @@ interface Reply {
   ok: boolean
   rows: unknown[]
   affectedRows?: number
+  dump?: Uint8Array
   error?: { message?: string; code?: string; detail?: string; constraint?: string }
 }
 
@@ -26,12 +27,12 @@ class WorkerClient {
   #next = 1
   readonly ready: Promise<void>
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, snapshot?: string) {
     // Workers do not inherit the TypeScript loader, so the worker registers it before loading.
     const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'))
     const entry = JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)
     const boot = `import(${loader}).then((m) => { m.register(); return import(${entry}) })`
-    this.#worker = new Worker(boot, { eval: true, workerData: { dataDir } })
+    this.#worker = new Worker(boot, { eval: true, workerData: { dataDir, snapshot } })
     this.ready = new Promise((resolve, reject) => {
       this.#pending.set(0, () => resolve())
       this.#worker.once('error', reject)
@@ -43,7 +44,11 @@ class WorkerClient {
     })
   }
 
-  async send(op: 'query' | 'close', sql?: string, params?: readonly unknown[]): Promise<Reply> {
+  async send(
+    op: 'query' | 'close' | 'dump',
+    sql?: string,
+    params?: readonly unknown[],
+  ): Promise<Reply> {
     await this.ready
     const id = this.#next++
     const reply = await new Promise<Reply>((resolve) => {
@@ -62,6 +67,11 @@ class WorkerClient {
       throw err
     }
     return reply
+  }
+
+  /** The store's files as a tarball, for `snapshot` later. */
+  async dump(): Promise<Uint8Array> {
+    return (await this.send('dump')).dump ?? new Uint8Array()
   }
 
   async close(): Promise<void> {
@@ -93,8 +103,8 @@ class WorkerDriver implements Driver {
   readonly #connection: WorkerConnection
   #queue: Promise<void> = Promise.resolve()
 
-  constructor(dataDir: string) {
-    this.#client = new WorkerClient(dataDir)
+  constructor(client: WorkerClient) {
+    this.#client = client
     this.#connection = new WorkerConnection(this.#client)
   }
 
@@ -136,10 +146,17 @@ class WorkerDriver implements Driver {
   }
 }
 
-/** A Kysely dialect for PGlite running in a worker thread (`memory://` or a data directory). */
-export const pgliteWorkerDialect = (dataDir: string): Dialect => ({
-  createAdapter: () => new PostgresAdapter(),
-  createDriver: () => new WorkerDriver(dataDir),
-  createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),
-  createQueryCompiler: () => new PostgresQueryCompiler(),
-})
+/**
+ * PGlite in a worker thread (`memory://` or a data directory), optionally starting from a snapshot
+ * file made by `dump()`: a Kysely dialect and the worker's dump.
+ */
+export function createPgliteWorker(dataDir: string, snapshot?: string) {
+  const client = new WorkerClient(dataDir, snapshot)
+  const dialect: Dialect = {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new WorkerDriver(client),
+    createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  }
+  return { dialect, dump: () => client.dump() }
+}

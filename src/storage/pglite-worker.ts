@@ -1,11 +1,12 @@
 // Runs PGlite on its own thread: WASM queries are synchronous CPU work, and on the main thread one
 // slow query would stall every request, health checks included.
+import { readFile } from 'node:fs/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite } from '@electric-sql/pglite'
 
 interface Request {
   id: number
-  op: 'query' | 'close'
+  op: 'query' | 'close' | 'dump'
   sql?: string
   params?: unknown[]
 }
@@ -13,13 +14,22 @@ interface Request {
 const port = parentPort
 if (!port) throw new Error('pglite-worker must run in a worker thread')
 
-const db = new PGlite(String(workerData.dataDir))
+// A snapshot (a dump of an already-migrated store) skips initdb, the slowest part of a start.
+const snapshot = workerData.snapshot as string | undefined
+const db = snapshot
+  ? new PGlite(String(workerData.dataDir), { loadDataDir: new Blob([await readFile(snapshot)]) })
+  : new PGlite(String(workerData.dataDir))
 
 port.on('message', async (req: Request) => {
   try {
     if (req.op === 'close') {
       await db.close()
       port.postMessage({ id: req.id, ok: true, rows: [] })
+      return
+    }
+    if (req.op === 'dump') {
+      const dump = new Uint8Array(await (await db.dumpDataDir('none')).arrayBuffer())
+      port.postMessage({ id: req.id, ok: true, rows: [], dump })
       return
     }
     const res = await db.query(req.sql ?? '', req.params ?? [])
