@@ -1,12 +1,11 @@
 import type { InboxFilter, Sort, TimeRange } from '../../../core/filters.ts'
-import { invalidFilterValue, JsonApiError } from './errors.ts'
+import { JsonApiError } from './errors.ts'
+import { filterNamed } from './filters.ts'
 
 export const PAGE_SIZE_DEFAULT = 30
 export const PAGE_SIZE_MAX = 200
 // Keeps OFFSET inside what both engines take as a plain integer.
 const PAGE_NUMBER_MAX = 2_147_483_647
-const LIST_MAX = 1000
-const TEXT_MAX = 256
 
 /** The list request as core needs it, plus the parameters its links repeat. */
 export interface ListQuery {
@@ -30,93 +29,6 @@ export const cgiEscape = (s: string): string =>
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+')
 
-const bool = (name: string, v: string): boolean => {
-  const s = v.toLowerCase()
-  if (s === 'true' || s === '1') return true
-  if (s === 'false' || s === '0') return false
-  throw invalidFilterValue(name, v)
-}
-
-const list = (name: string, v: string, ok: (item: string) => boolean): string[] => {
-  const items = v.split(',').map((s) => s.trim())
-  if (items.length > LIST_MAX || items.some((s) => s === '' || !ok(s))) {
-    throw invalidFilterValue(name, v)
-  }
-  return items
-}
-
-const DAY = /^(\d{4})-(\d{2})-(\d{2})$/
-// A space before the offset is a `+` that was not URL-encoded.
-const STAMP =
-  /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?(Z|[+\- ]\d{2}:?\d{2})?$/i
-
-// Both engines' drivers write four-digit years only; nothing is stored past this instant anyway.
-const LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
-const clamp = (d: Date): Date => (d.getTime() > LAST_INSTANT ? new Date(LAST_INSTANT) : d)
-
-/** Midnight UTC of a real calendar day `YYYY-MM-DD`, or null. */
-function midnight(text: string): Date | null {
-  const m = DAY.exec(text)
-  if (!m) return null
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])]
-  const at = new Date(Date.UTC(y, mo - 1, d))
-  return y >= 1000 && at.getUTCMonth() === mo - 1 && at.getUTCDate() === d ? at : null
-}
-
-/** A calendar day at 00:00 UTC (the organization's zone is taken to be UTC), plus some days. */
-function day(name: string, v: string, offsetDays = 0): Date {
-  const at = midnight(v)
-  if (!at) throw invalidFilterValue(name, v)
-  at.setUTCDate(at.getUTCDate() + offsetDays)
-  return clamp(at)
-}
-
-/** An ISO 8601 date or date-time; one without a zone is UTC. */
-function stamp(name: string, v: string): Date {
-  const m = STAMP.exec(v)
-  const [, date = '', time = '00:00', zone = 'Z'] = m ?? []
-  const at = new Date(`${date}T${time}${zone.replace(' ', '+')}`)
-  if (!m || !midnight(date) || Number.isNaN(at.getTime())) throw invalidFilterValue(name, v)
-  return clamp(at)
-}
-
-const earlier = (a: Date | undefined, b: Date) => (a && a < b ? a : b)
-
-type Apply = (f: InboxFilter, range: TimeRange, v: string) => void
-
-/** The union of the documented filters and the ones the document's own examples use. */
-const FILTERS: Record<string, Apply> = {
-  id: (f, _, v) => {
-    f.ids = list('id', v, (s) => /^\d{1,15}$/.test(s)).map(Number)
-  },
-  dismissed: (f, _, v) => {
-    f.dismissed = bool('dismissed', v) ? 'only' : 'exclude'
-  },
-  important: (f, _, v) => {
-    f.important = bool('important', v)
-  },
-  type: (f, _, v) => {
-    f.targetTypes = list('type', v, (s) => s.length <= TEXT_MAX)
-  },
-  project_id: (f, _, v) => {
-    if (v === '' || v.length > TEXT_MAX || v.includes(','))
-      throw invalidFilterValue('project_id', v)
-    f.projectId = v
-  },
-  date_before: (_, r, v) => {
-    r.lt = earlier(r.lt, day('date_before', v))
-  },
-  date_after: (_, r, v) => {
-    r.gte = day('date_after', v, 1)
-  },
-  before: (_, r, v) => {
-    r.lt = earlier(r.lt, stamp('before', v))
-  },
-  after: (_, r, v) => {
-    r.gt = stamp('after', v)
-  },
-}
-
 const SORTS: Record<string, Sort['field']> = {
   id: 'id',
   last_action_at: 'lastActionAt',
@@ -128,7 +40,8 @@ export const DEFAULT_SORT: Sort = { field: 'lastActionAt', direction: 'desc', nu
 function parseSort(v: string): Sort {
   if (v === '') return DEFAULT_SORT
   const desc = v.startsWith('-')
-  const field = SORTS[desc ? v.slice(1) : v]
+  const key = desc ? v.slice(1) : v
+  const field = Object.hasOwn(SORTS, key) ? SORTS[key] : undefined
   if (!field) {
     throw new JsonApiError(
       400,
@@ -212,7 +125,7 @@ export function parseListQuery(search: string): ListQuery {
   const range: TimeRange = {}
   const echo: string[] = []
   for (const [name, { op, value }] of raw.filters) {
-    const apply = FILTERS[name]
+    const apply = filterNamed(name)
     if (!apply) throw unsupportedFilter(name)
     if (op !== null && op !== 'eq') {
       throw new JsonApiError(
