@@ -78,6 +78,10 @@ export function createTokenVerifier(cfg: TokenConfig) {
         const getKey = (h: { alg?: string }) => importSPKI(pem, h.alg ?? 'RS256')
         return (await jwtVerify(token, getKey, { ...options, algorithms: [...ASYMMETRIC] })).payload
       } catch (err) {
+        // The signature verified with this key but a claim did not (expired, wrong issuer):
+        // that is the answer, not the next key's "wrong kind of key".
+        if (err instanceof errors.JWTClaimValidationFailed || err instanceof errors.JWTExpired)
+          throw err
         last = err
       }
     }
