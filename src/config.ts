@@ -28,12 +28,18 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>
 
-const int = (env: Env, name: string, fallback: number, min = 0): number => {
+const int = (
+  env: Env,
+  name: string,
+  fallback: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number => {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const n = Number(raw)
-  if (!Number.isInteger(n) || n < min)
-    throw new ConfigError(`${name} must be an integer ≥ ${min}, got "${raw}"`)
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
   return n
 }
 
@@ -96,7 +102,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     throw new ConfigError('HERALD_JWT_SECRET must be at least 32 characters')
   return Object.freeze({
     host: env.HERALD_HOST ?? '127.0.0.1',
-    port: int(env, 'HERALD_PORT', 8787),
+    port: int(env, 'HERALD_PORT', 8787, 0, 65_535),
     production,
     dataDir,
     databaseUrl: env.DATABASE_URL || join(dataDir, 'pglite'),

@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { exportSPKI, generateKeyPair } from 'jose'
+import { ConfigError, loadConfig } from '../src/config.ts'
+import { describeEngines, SECRET } from './harness.ts'
+
+const dirs: string[] = []
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'herald-config-'))
+  dirs.push(d)
+  return d
+}
+
+describe('loadConfig', () => {
+  after(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  })
+
+  test('no configuration: embedded store in the data dir, loopback, a generated dev secret', () => {
+    const dir = tempDir()
+    const c = loadConfig({ HERALD_DATA_DIR: dir })
+    assert.equal(c.host, '127.0.0.1')
+    assert.equal(c.port, 8787)
+    assert.equal(c.production, false)
+    assert.equal(c.databaseUrl, join(dir, 'pglite'))
+    assert.equal(c.generatedSecret, true)
+    const file = join(dir, 'dev-secret')
+    assert.equal(readFileSync(file, 'utf8').trim(), c.tokens.secret)
+    assert.equal(statSync(file).mode & 0o777, 0o600)
+    assert.ok((c.tokens.secret ?? '').length >= 32)
+    assert.equal(loadConfig({ HERALD_DATA_DIR: dir }).tokens.secret, c.tokens.secret, 'reused')
+    assert.equal(c.dialects.length, 5)
+    assert.ok(Object.isFrozen(c))
+  })
+
+  test('numbers must be integers in range', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    const bad: Record<string, string[]> = {
+      HERALD_PORT: ['abc', '-1', '1.5', '70000'],
+      HERALD_BODY_LIMIT: ['10', 'big', '1e400'],
+      HERALD_RATE_LIMIT: ['0', '-5', 'lots'],
+      HERALD_RATE_WINDOW_MS: ['10', 'x'],
+    }
+    for (const [name, values] of Object.entries(bad)) {
+      for (const v of values) {
+        assert.throws(
+          () => loadConfig({ ...base, [name]: v }),
+          (e: unknown) => e instanceof ConfigError && e.message.includes(name),
+          `${name}=${v}`,
+        )
+      }
+    }
+    const ok = loadConfig({
+      ...base,
+      HERALD_PORT: '0',
+      HERALD_BODY_LIMIT: '2048',
+      HERALD_RATE_LIMIT: '7',
+    })
+    assert.deepEqual([ok.port, ok.bodyLimit, ok.rateLimit.max], [0, 2048, 7])
+  })
+
+  test('dialects: unknown names and relative prefixes refuse to start', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.throws(
+      () => loadConfig({ ...base, HERALD_DIALECTS: 'ondi,nope' }),
+      /unknown dialect "nope"/,
+    )
+    assert.throws(
+      () => loadConfig({ ...base, HERALD_DIALECTS: 'ondi', HERALD_PREFIX_ONDI: 'api' }),
+      /HERALD_PREFIX_ONDI/,
+    )
+    const c = loadConfig({ ...base, HERALD_DIALECTS: ' kendo , ondi', HERALD_PREFIX_ONDI: '/o/' })
+    assert.deepEqual(c.dialects, [
+      { name: 'kendo', prefix: '/compat/kendo' },
+      { name: 'ondi', prefix: '/o' },
+    ])
+  })
+
+  test('production refuses to start without keys, and never writes a dev secret', () => {
+    const dir = tempDir()
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production', HERALD_DATA_DIR: dir }),
+      (e: unknown) => e instanceof ConfigError && /HERALD_JWT_SECRET/.test(e.message),
+    )
+    assert.throws(() => statSync(join(dir, 'dev-secret')))
+    const c = loadConfig({
+      NODE_ENV: 'production',
+      HERALD_JWT_SECRET: SECRET,
+      HERALD_DATA_DIR: dir,
+    })
+    assert.equal(c.production, true)
+    assert.equal(c.generatedSecret, false)
+    assert.equal(c.logLevel, 'info')
+  })
+
+  test('secrets and keys', async () => {
+    assert.throws(() => loadConfig({ HERALD_JWT_SECRET: 'short' }), /at least 32/)
+    const a = await exportSPKI((await generateKeyPair('RS256')).publicKey)
+    const b = await exportSPKI((await generateKeyPair('ES256')).publicKey)
+    const c = loadConfig({ NODE_ENV: 'production', HERALD_JWT_PUBLIC_KEYS: `${a}\n${b}` })
+    assert.equal(c.tokens.publicKeys.length, 2)
+    assert.equal(c.tokens.secret, null)
+    const d = loadConfig({
+      HERALD_JWT_SECRET: SECRET,
+      HERALD_JWT_ISSUER: 'i',
+      HERALD_JWT_AUDIENCE: 'a',
+    })
+    assert.deepEqual([d.tokens.issuer, d.tokens.audience], ['i', 'a'])
+  })
+})
+
+describeEngines('operational endpoints', (get) => {
+  test('/healthz and /readyz', async () => {
+    const h = get()
+    const health = await h.app.inject({ url: '/healthz' })
+    assert.deepEqual([health.statusCode, health.json()], [200, { status: 'ok' }])
+    const ready = await h.app.inject({ url: '/readyz' })
+    assert.deepEqual([ready.statusCode, ready.json()], [200, { status: 'ready' }])
+  })
+
+  test('/metrics exposes request durations by route', async () => {
+    const h = get()
+    await h.app.inject({ url: '/healthz' })
+    const res = await h.app.inject({ url: '/metrics' })
+    assert.equal(res.statusCode, 200)
+    assert.match(String(res.headers['content-type']), /text\/plain/)
+    assert.match(res.body, /herald_http_request_duration_seconds_bucket\{[^}]*route="\/healthz"/)
+  })
+
+  test('/openapi.json is OpenAPI 3.1 and lists every native route; /docs serves', async () => {
+    const h = get()
+    const doc = (await h.app.inject({ url: '/openapi.json' })).json()
+    assert.equal(doc.openapi, '3.1.0')
+    const expected: Record<string, string[]> = {
+      '/v1/notifications': ['post'],
+      '/v1/api-keys': ['post'],
+      '/v1/users': ['get'],
+      '/v1/users/{userId}': ['put', 'get', 'delete'],
+      '/v1/topics/{topic}/subscribers': ['put', 'get'],
+      '/v1/me/notifications': ['get'],
+      '/v1/me/notifications/{id}': ['get', 'delete'],
+      '/v1/me/notifications/{id}/{action}': ['post'],
+      '/v1/me/notifications/bulk': ['post'],
+      '/v1/me/counts': ['get', 'post'],
+      '/v1/me/checkpoint': ['get', 'put'],
+    }
+    for (const [path, methods] of Object.entries(expected)) {
+      for (const m of methods) assert.ok(doc.paths[path]?.[m], `${m} ${path} is documented`)
+    }
+    assert.ok(!doc.paths['/healthz'], 'operational routes are hidden')
+    const docs = await h.app.inject({ url: '/docs' })
+    assert.ok([200, 302].includes(docs.statusCode), String(docs.statusCode))
+    const page = await h.app.inject({ url: '/docs/' })
+    assert.ok([200, 302].includes(page.statusCode))
+  })
+})
