@@ -1,12 +1,41 @@
 import { type Kysely, sql } from 'kysely'
+import { HeraldError } from '../core/errors.ts'
 import type { Store } from '../core/store.ts'
 import * as notifications from './notification-store.ts'
 import type { Database } from './schema.ts'
 import { send } from './send-store.ts'
 import * as users from './user-store.ts'
 
+/**
+ * A value the database refuses as data (SQLSTATE class 22: a NUL byte in text, a number out of
+ * range, a malformed UUID) came from a request, so it is the caller's error, never a 500.
+ */
+function asValidation(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code
+  if (typeof code !== 'string' || !code.startsWith('22')) return err
+  return new HeraldError('VALIDATION', 'a value in the request cannot be stored or compared', {
+    reason: (err as Error).message,
+  })
+}
+
+/** Every store method, with data errors reported as validation errors. */
+function guarded(store: Store): Store {
+  const out: Record<string, unknown> = {}
+  for (const [name, fn] of Object.entries(store)) {
+    out[name] = (...args: unknown[]) =>
+      (fn as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
+        throw asValidation(err)
+      })
+  }
+  return out as unknown as Store
+}
+
 /** The SQL implementation of core's Store, the same on PGlite and PostgreSQL. */
 export function createSqlStore(db: Kysely<Database>): Store {
+  return guarded(sqlStore(db))
+}
+
+function sqlStore(db: Kysely<Database>): Store {
   return {
     async ensureTenant(id, name = null) {
       await db

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { describeEngines, send } from './harness.ts'
+
+describeEngines('values the database refuses are 4xx, never 500', (get) => {
+  test('a NUL byte or an out-of-range value in any filter is a 400 in the native shape', async () => {
+    const h = get()
+    const t = h.tenant()
+    const key = await h.apiKey(t)
+    await send(h, key, { to: { users: ['ann'] }, type: 'comment', title: 'x' })
+    const auth = { authorization: `Bearer ${await h.token({ tenant: t, user: 'ann' })}` }
+    const queries = [
+      'actorUsername=a%00',
+      'type=a%00b',
+      'projectId=p%00',
+      'data=%7B%22k%22%3A%22%5Cu0000%22%7D',
+      'createdAfter=99999-01-01T00:00:00Z',
+    ]
+    for (const q of queries) {
+      const res = await h.app.inject({ url: `/v1/me/notifications?${q}`, headers: auth })
+      assert.equal(res.statusCode, 400, `${q}: ${res.body}`)
+      assert.equal(res.json().error.code, 'VALIDATION', q)
+    }
+    const ok = await h.app.inject({ url: '/v1/me/notifications', headers: auth })
+    assert.equal(ok.json().items.length, 1)
+  })
+})
