@@ -2,7 +2,12 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
+import Fastify, {
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify'
 import type { Authenticator } from '../auth/principal.ts'
 import type { Config, DialectName } from '../config.ts'
 import { ConfigError } from '../config.ts'
@@ -29,6 +34,12 @@ export interface SurfaceOptions {
 
 export type Surface = FastifyPluginAsync<SurfaceOptions>
 
+export type SurfaceErrorHandler = (
+  err: unknown,
+  req: FastifyRequest,
+  reply: FastifyReply,
+) => unknown
+
 /**
  * Builds the HTTP application: the native API at /v1, each enabled dialect at its prefix, the
  * OpenAPI document, docs, health and metrics.
@@ -44,6 +55,9 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     requestIdHeader: 'x-request-id',
     // Live streams never finish on their own; closing the app must not wait for them.
     forceCloseConnections: true,
+    // Errors raised before routing (a bad percent-escape in the path) answer in the shape of
+    // the surface whose prefix the URL is under.
+    frameworkErrors: (err, req, reply) => surfaceFor(config.dialects, req.url)(err, req, reply),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -98,16 +112,27 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   return app
 }
 
+const nativeErrorHandler: SurfaceErrorHandler = (err, req, reply) => {
+  const e = toHeraldError(err)
+  const status = NATIVE_STATUS[e.code]
+  if (status >= 500) req.log.error({ err }, 'request failed')
+  const body: Record<string, unknown> = { code: e.code, message: e.message, requestId: req.id }
+  if (e.details) body.details = e.details
+  return reply.code(status).send({ error: body })
+}
+
 const nativeSurface = (core: Core, auth: Authenticator) => async (app: FastifyInstance) => {
-  app.setErrorHandler((err, req, reply) => {
-    const e = toHeraldError(err)
-    const status = NATIVE_STATUS[e.code]
-    if (status >= 500) req.log.error({ err }, 'request failed')
-    const body: Record<string, unknown> = { code: e.code, message: e.message, requestId: req.id }
-    if (e.details) body.details = e.details
-    return reply.code(status).send({ error: body })
-  })
+  app.setErrorHandler(nativeErrorHandler)
   await app.register(nativeApi, { core, auth })
+}
+
+/** The error handler of the dialect with the longest prefix that the URL is under, or native. */
+function surfaceFor(dialects: AppDeps['config']['dialects'], url: string): SurfaceErrorHandler {
+  const under = (prefix: string) => url === prefix || url.startsWith(`${prefix}/`)
+  const match = dialects
+    .filter((d) => under(d.prefix) || d.prefix === '')
+    .sort((a, b) => b.prefix.length - a.prefix.length)[0]
+  return match && !under('/v1') ? DIALECTS[match.name].onError : nativeErrorHandler
 }
 
 /** Mounts each dialect at its prefix; two whose routes would collide refuse to start. */
@@ -133,7 +158,7 @@ async function mountDialects(
             owners.set(key, name)
           }
         })
-        await scope.register(DIALECTS[name], opts)
+        await scope.register(DIALECTS[name].plugin, opts)
       },
       { prefix },
     )

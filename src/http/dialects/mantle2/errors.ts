@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { type ErrorCode, isHeraldError } from '../../../core/errors.ts'
 
 /** An answer with Mantle2's exact status and message, thrown by the dialect's own checks. */
@@ -60,17 +60,20 @@ function classify(err: unknown): [number, string] {
   return [500, 'Internal Server Error']
 }
 
+/** Any error under the prefix as `{"code":<status>,"message":…}`. */
+export function mantleErrorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
+  const [status, message] = classify(err)
+  if (status >= 500) {
+    req.log.error({ err }, 'mantle2 request failed')
+    // Mantle2's exception subscriber writes uncaught errors with the message first.
+    return reply.code(status).send({ message, code: status })
+  }
+  return reply.code(status).send({ code: status, message })
+}
+
 /** Every error and route miss under the prefix answers `{"code":<status>,"message":…}`. */
 export function installErrorHandlers(app: FastifyInstance) {
-  app.setErrorHandler((err, req, reply) => {
-    const [status, message] = classify(err)
-    if (status >= 500) {
-      req.log.error({ err }, 'mantle2 request failed')
-      // Mantle2's exception subscriber writes uncaught errors with the message first.
-      return reply.code(status).send({ message, code: status })
-    }
-    return reply.code(status).send({ code: status, message })
-  })
+  app.setErrorHandler(mantleErrorHandler)
   app.setNotFoundHandler((_req, reply) =>
     reply.code(404).send({ code: 404, message: MESSAGES.notFound }),
   )
