@@ -104,6 +104,31 @@ describeEngines('native inbox: bulk changes', (get) => {
     assert.equal((await listAs(h, s.r)).length, 2)
   })
 
+  test('expired ids are reported in notFound, like missing ones', async () => {
+    const h = get()
+    const tenant = h.tenant()
+    const key = await h.apiKey(tenant)
+    const gone = await send(h, key, {
+      to: { users: ['r'] },
+      type: 'x',
+      title: 'expired',
+      expiresAt: '2001-01-01T00:00:00Z',
+    })
+    const live = await send(h, key, { to: { users: ['r'] }, type: 'x', title: 'live' })
+    const g = (gone.json.notifications as Made[])[0]
+    const l = (live.json.notifications as Made[])[0]
+    assert.ok(g && l)
+    const r = await h.token({ tenant, user: 'r' })
+    assert.deepEqual((await bulk(h, r, { action: 'read', ids: [g.id, l.id] })).json(), {
+      changed: 1,
+      notFound: [g.id],
+    })
+    assert.deepEqual((await bulk(h, r, { action: 'delete', ids: [g.uuid] })).json(), {
+      changed: 0,
+      notFound: [g.uuid],
+    })
+  })
+
   test('validation: both or neither of ids/filter, mixed id kinds, empty types, bad action', async () => {
     const h = get()
     const s = await seed(h, ['a'])
