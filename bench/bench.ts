@@ -62,7 +62,7 @@ async function versions(s: BenchServer): Promise<BenchResult['machine']> {
     const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 })
     postgres = await c
       .connect()
-      .then(() => c.query<{ v: string }>('SHOW server_version'))
+      .then(() => c.query<{ v: string }>("SELECT current_setting('server_version') AS v"))
       .then((r) => r.rows[0]?.v ?? '?')
       .catch(() => 'not reachable')
       .finally(() => c.end().catch(() => {}))
