@@ -60,6 +60,8 @@ describeEngines('native producer: users', (get) => {
     const spaced = await call(h, 'PUT', '/v1/users/has%20space', key, {})
     assertError(spaced, 400, 'VALIDATION')
     assert.equal(spaced.json().error.details.field, 'params.userId')
+    // Past the router's parameter length, still a 400 in the native shape.
+    assertError(await call(h, 'GET', `/v1/users/${'x'.repeat(300)}`, key), 400, 'VALIDATION')
     assertError(await call(h, 'GET', '/v1/users/bob', key), 404, 'NOT_FOUND')
   })
 
