@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
+import { seeded } from '../fuzz.ts'
 import { describeEngines, SECRET, send, type TestHerald } from '../harness.ts'
 
 const PREFIX = '/compat/kendo'
@@ -196,15 +197,7 @@ describeEngines('kendo security and fuzz', (get) => {
 /** A small seeded PRNG (mulberry32), so a failure names a request that replays exactly. */
 function generator(seed: number, mine: number[], foreign: number[]) {
   const ids = [...mine, ...foreign]
-  let s = seed >>> 0
-  const rnd = () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T
+  const { next: rnd, pick } = seeded(seed)
   const ODD = [
     '',
     ' ',

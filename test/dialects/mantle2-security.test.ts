@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
+import { seeded } from '../fuzz.ts'
 import { describeEngines, send, type TestHerald } from '../harness.ts'
 
 const P = '/compat/mantle2/v2/users'
@@ -61,21 +62,7 @@ const routes = (who: string, id: string): Array<[string, string, string?]> => [
 const is = (r: Reply, status: number, message: string, what: string) =>
   assert.deepEqual([r.statusCode, r.json()], [status, { code: status, message }], what)
 
-/** A small seeded generator (mulberry32), so every run throws the same requests. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const int = (n: number) => Math.floor(next() * n)
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T
-  return { int, pick, chance: (p: number) => next() < p }
-}
-type Rng = ReturnType<typeof rng>
+type Rng = ReturnType<typeof seeded>
 
 const ODD = [
   '',
@@ -296,7 +283,7 @@ describeEngines('mantle2 security', (get) => {
       { authorization: `Bearer ${w.key}` },
     ]
     const types = ['application/json', 'text/plain', 'application/x-www-form-urlencoded', undefined]
-    const r = rng(0x3a17e2)
+    const r = seeded(0x3a17e2)
     for (let i = 0; i < 400; i++) {
       const who = r.pick([
         'current',

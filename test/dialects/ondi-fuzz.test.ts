@@ -1,24 +1,11 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
+import { seeded } from '../fuzz.ts'
 import { describeEngines, send } from '../harness.ts'
 
 const PREFIX = '/compat/ondi'
 const REQUESTS = 300
-
-/** mulberry32: a small seeded generator, so a failure replays exactly. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T
-  return { next, pick }
-}
 
 const ODD_VALUES = [
   '',
@@ -110,7 +97,7 @@ describeEngines('ondi fuzz', (ctx) => {
       'Bearer x',
       `bearer ${token}`,
     ]
-    const { next, pick } = rng(0x0d1)
+    const { next, pick } = seeded(0x0d1)
     const values = [...ODD_VALUES, tenant, tenant.toUpperCase(), randomUUID(), ...uuids]
     const bodies = [
       undefined,

@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { seeded } from '../fuzz.ts'
 import { describeEngines, send, type TestHerald } from '../harness.ts'
 
 const PREFIX = '/compat/productive'
 const BASE = `${PREFIX}/api/v2/notifications`
 const JSONAPI = 'application/vnd.api+json; charset=utf-8'
 const ROUNDS = 300
-
-/** mulberry32: a small seeded generator, so every run throws the same requests. */
-function rng(seed: number) {
-  let a = seed >>> 0
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)] as T
-  return { next, pick }
-}
 
 const KEYS = [
   'filter[id]',
@@ -98,7 +85,7 @@ const CONTENT_TYPES = [
 
 const BODIES = [undefined, '', '{}', '{"data":', 'null', '[]', '"x"', 'garbage', '{"a":{"b":[1]}}']
 
-type Gen = ReturnType<typeof rng>
+type Gen = ReturnType<typeof seeded>
 
 function query(g: Gen): string {
   const parts: string[] = []
@@ -182,7 +169,7 @@ describeEngines('productive fuzz', (ctx) => {
     ids.push(String((r.json.notifications as Array<{ id: number }>)[0]?.id))
     const before = [await snapshot(h, tenant, 'bob'), await snapshot(h, other, 'alice')]
     const token = await h.token({ tenant, user: 'alice' })
-    const g = rng(0x5eed)
+    const g = seeded(0x5eed)
     const seen = new Set<number>()
     for (let i = 0; i < ROUNDS; i++) {
       const req = request(g, ids)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { mintToken } from '../../src/auth/tokens.ts'
+import { seeded } from '../fuzz.ts'
 import { describeEngines, send, type TestHerald } from '../harness.ts'
 
 const P = '/compat/tasking-manager/api/v2/notifications'
@@ -175,14 +176,7 @@ describeEngines('tasking-manager dialect: credentials, isolation, fuzz', (get) =
       })
     }
     const me = `Token ${b64(await h.token({ tenant, user: '5' }))}`
-    let seed = 0x7e57ab1e
-    const rand = () => {
-      seed = (seed + 0x6d2b79f5) | 0
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T
+    const { next: rand, pick } = seeded(0x7e57ab1e)
     const atoms = [
       '',
       '0',
