@@ -139,39 +139,18 @@ export function createInbox({ store, events, clock }: InboxDeps) {
     return store.countByType(await scope(v, filter.seen !== undefined), filter)
   }
 
-  /** Of the caller's own ids, the keys (as `owners` spells them) of those not expired. */
-  async function unexpired(v: Viewer, own: NotificationId[]): Promise<Set<string>> {
-    const live = new Set<string>()
-    if (own.length === 0) return live
-    const s = await scope(v, false)
-    const nums = own.filter((i): i is number => typeof i === 'number')
-    const uuids = own.filter((i): i is string => typeof i === 'string')
-    for (const part of [nums, uuids]) {
-      if (part.length === 0) continue
-      const page = { kind: 'keyset', limit: part.length } as const
-      const res = await store.list(s, idFilter(part), { field: 'id', direction: 'asc' }, page)
-      for (const n of res.items) live.add(part === nums ? String(n.id) : n.uuid.toLowerCase())
-    }
-    return live
-  }
-
   /**
    * Checks a list of ids against the caller's inbox without changing anything. An expired one of
    * the caller's is missing, as `get` says.
    */
   async function classify(v: Viewer, ids: NotificationId[]): Promise<BulkResult> {
     const valid = ids.filter(validId)
-    const owners = valid.length > 0 ? await store.owners(v.tenantId, valid) : new Map()
-    const key = (id: NotificationId) => String(id).toLowerCase()
-    const live = await unexpired(
-      v,
-      valid.filter((id) => owners.get(key(id)) === v.userId),
-    )
+    const owners = valid.length > 0 ? await store.owners(v.tenantId, valid, clock()) : new Map()
     const missing: NotificationId[] = []
     const foreign: NotificationId[] = []
     for (const id of ids) {
-      const owner = validId(id) ? owners.get(key(id)) : undefined
-      if (owner === undefined || (owner === v.userId && !live.has(key(id)))) missing.push(id)
+      const owner = validId(id) ? owners.get(String(id).toLowerCase()) : undefined
+      if (owner === undefined) missing.push(id)
       else if (owner !== v.userId) foreign.push(id)
     }
     return { changed: 0, missing, foreign }

@@ -32,8 +32,8 @@ export interface Store {
   list(scope: Scope, filter: InboxFilter, sort: Sort, page: Page): Promise<ListResult>
   /** Any recipient's notification in the tenant, by numeric id or UUID. */
   findOne(tenantId: string, id: number | string): Promise<Notification | null>
-  /** Which of these ids exist in the tenant, and whose they are. */
-  owners(tenantId: string, ids: Array<number | string>): Promise<Map<string, string>>
+  /** Which of these ids exist (unexpired at `now`) in the tenant, and whose they are. */
+  owners(tenantId: string, ids: Array<number | string>, now: Date): Promise<Map<string, string>>
   count(scope: Scope, filters: InboxFilter[], cap: number | null): Promise<number[]>
   countByType(scope: Scope, filter: InboxFilter): Promise<Record<string, number>>
   /** Applies a state change to every match, in bounded chunks; returns how many rows changed. */

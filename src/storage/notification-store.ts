@@ -173,23 +173,27 @@ export async function findOne(
   return rows[0] ? toNotification(rows[0]) : null
 }
 
+/** Expired notifications count as gone, here as everywhere. */
 export async function owners(
   db: Kysely<Database>,
   tenantId: string,
   ids: Array<number | string>,
+  now: Date,
 ): Promise<Map<string, string>> {
   const nums = ids.filter((i): i is number => typeof i === 'number')
   const uuids = ids.filter((i): i is string => typeof i === 'string')
+  const live = sql`(expires_at IS NULL OR expires_at > ${now})`
   const out = new Map<string, string>()
   if (nums.length > 0) {
     const { rows } = await sql<{ id: number; r: string }>`SELECT id, recipient_id AS r
-      FROM notifications WHERE tenant_id = ${tenantId} AND id = ANY(${nums}::bigint[])`.execute(db)
+      FROM notifications
+      WHERE tenant_id = ${tenantId} AND id = ANY(${nums}::bigint[]) AND ${live}`.execute(db)
     for (const r of rows) out.set(String(r.id), r.r)
   }
   if (uuids.length > 0) {
     const { rows } = await sql<{ id: string; r: string }>`SELECT uuid::text AS id,
       recipient_id AS r FROM notifications
-      WHERE tenant_id = ${tenantId} AND uuid = ANY(${uuids}::uuid[])`.execute(db)
+      WHERE tenant_id = ${tenantId} AND uuid = ANY(${uuids}::uuid[]) AND ${live}`.execute(db)
     for (const r of rows) out.set(r.id, r.r)
   }
   return out

@@ -94,7 +94,7 @@ function sqlStore(db: Kysely<Database>): Store {
     },
     list: (scope, filter, sort, page) => notifications.list(db, scope, filter, sort, page),
     findOne: (t, id) => notifications.findOne(db, t, id),
-    owners: (t, ids) => notifications.owners(db, t, ids),
+    owners: (t, ids, now) => notifications.owners(db, t, ids, now),
     count: (scope, filters, cap) => notifications.count(db, scope, filters, cap),
     countByType: (scope, filter) => notifications.countByType(db, scope, filter),
     update: (scope, change, filter) => notifications.update(db, scope, change, filter),
