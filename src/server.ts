@@ -35,14 +35,24 @@ export async function buildHerald({
   extend,
 }: HeraldOptions) {
   const storage = await openStorage({ url: config.databaseUrl, schema, snapshot })
-  await migrate(storage.db, storage.schema)
-  const store = createSqlStore(storage.db)
-  const events: EventBus & { close?: () => Promise<void> } = config.redisUrl
-    ? await createRedisBus(config.redisUrl)
-    : createLocalBus()
-  const core = createCore({ store, events, clock })
-  const auth = createAuthenticator({ store, tokens: createTokenVerifier(config.tokens) })
-  const app = await createApp({ core, auth, config, logger, extend })
+  let events: (EventBus & { close?: () => Promise<void> }) | null = null
+  let app: Awaited<ReturnType<typeof createApp>>
+  let core: ReturnType<typeof createCore>
+  let auth: ReturnType<typeof createAuthenticator>
+  try {
+    await migrate(storage.db, storage.schema)
+    const store = createSqlStore(storage.db)
+    events = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus()
+    core = createCore({ store, events, clock })
+    auth = createAuthenticator({ store, tokens: createTokenVerifier(config.tokens) })
+    app = await createApp({ core, auth, config, logger, extend })
+  } catch (err) {
+    // A server that refuses to start (say, colliding dialects) must not keep its store open.
+    await events?.close?.()
+    await storage.close()
+    throw err
+  }
+  const bus = events
   return {
     app,
     core,
@@ -50,7 +60,7 @@ export async function buildHerald({
     storage,
     async close() {
       await app.close()
-      await events.close?.()
+      await bus.close?.()
       await storage.close()
     },
   }

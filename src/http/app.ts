@@ -142,9 +142,15 @@ async function mountDialects(
   opts: SurfaceOptions,
 ) {
   const owners = new Map<string, DialectName>()
+  const prefixes = new Set<string>()
   for (const { name, prefix } of dialects) {
+    const sharing = prefixes.has(prefix)
+    prefixes.add(prefix)
     await app.register(
       async (scope) => {
+        // Fastify keeps one not-found handler per prefix: where dialects share a prefix (and
+        // none of their routes collide), the first one mounted answers unknown paths.
+        if (sharing) scope.setNotFoundHandler = () => scope
         scope.addHook('onRoute', (route) => {
           const methods = Array.isArray(route.method) ? route.method : [route.method]
           for (const m of methods) {
