@@ -29,17 +29,25 @@ const list = (v: unknown): string[] =>
       ? v.split(' ').filter(Boolean)
       : []
 
-/** Claims → principal: `sub`, `tenant`, `roles` (or `admin: true`), `scope`/`scopes`. */
-function principalOf(p: JWTPayload): Principal {
+/** The claim that makes a token Herald's own operator credential (what the CLI mints). */
+const OPERATOR_CLAIM = 'herald_operator'
+
+/**
+ * Claims → principal: `sub`, `tenant`, `roles` (or `admin: true`), `scope`/`scopes`. `own` says the
+ * token was signed with Herald's secret, the only kind that may carry the operator claim.
+ */
+function principalOf(p: JWTPayload, own: boolean): Principal {
   const tenant = p.tenant
   if (typeof p.sub !== 'string' || p.sub === '' || typeof tenant !== 'string' || tenant === '') {
     throw new HeraldError('UNAUTHENTICATED', 'token must carry sub and tenant claims')
   }
   const roles = list(p.roles)
   if (p.admin === true && !roles.includes('admin')) roles.push('admin')
-  // An operator token (what `herald` mints for itself) acts as the tenant's server, like an API key.
-  if (roles.includes('operator')) {
-    return { tenantId: tenant, userId: null, roles, scopes: [], kind: 'server' }
+  // An operator token acts as the tenant's server, like an API key. Only a token signed with
+  // Herald's own secret may be one: a host application's role names never grant it.
+  if (p[OPERATOR_CLAIM] === true) {
+    if (!own) throw new HeraldError('UNAUTHENTICATED', 'operator tokens must be signed by Herald')
+    return { tenantId: tenant, userId: null, roles: ['operator'], scopes: [], kind: 'server' }
   }
   return {
     tenantId: tenant,
@@ -60,23 +68,27 @@ export function createTokenVerifier(cfg: TokenConfig) {
     requiredClaims: ['exp', 'sub'],
   }
 
-  async function attempt(token: string): Promise<JWTPayload> {
+  async function attempt(token: string): Promise<{ payload: JWTPayload; own: boolean }> {
     if (secret) {
       try {
-        return (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload
+        const { payload } = await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })
+        return { payload, own: true }
       } catch (err) {
         if (!(err instanceof errors.JOSEAlgNotAllowed) || (!jwks && cfg.publicKeys.length === 0)) {
           throw err
         }
       }
     }
-    if (jwks)
-      return (await jwtVerify(token, jwks, { ...options, algorithms: [...ASYMMETRIC] })).payload
+    if (jwks) {
+      const { payload } = await jwtVerify(token, jwks, { ...options, algorithms: [...ASYMMETRIC] })
+      return { payload, own: false }
+    }
     let last: unknown = new Error('no key configured for this token')
     for (const pem of cfg.publicKeys) {
       try {
         const getKey = (h: { alg?: string }) => importSPKI(pem, h.alg ?? 'RS256')
-        return (await jwtVerify(token, getKey, { ...options, algorithms: [...ASYMMETRIC] })).payload
+        const verified = await jwtVerify(token, getKey, { ...options, algorithms: [...ASYMMETRIC] })
+        return { payload: verified.payload, own: false }
       } catch (err) {
         // The signature verified with this key but a claim did not (expired, wrong issuer):
         // that is the answer, not the next key's "wrong kind of key".
@@ -91,7 +103,8 @@ export function createTokenVerifier(cfg: TokenConfig) {
   return {
     async verify(token: string): Promise<Principal> {
       try {
-        return principalOf(await attempt(token))
+        const { payload, own } = await attempt(token)
+        return principalOf(payload, own)
       } catch (err) {
         if (err instanceof HeraldError) throw err
         const reason = err instanceof errors.JWTExpired ? 'token has expired' : 'token is not valid'
@@ -118,7 +131,8 @@ export interface MintOptions {
 export function mintToken(secret: string, o: MintOptions): Promise<string> {
   return new SignJWT({
     tenant: o.tenant,
-    roles: [...(o.admin ? ['admin'] : []), ...(o.operator ? ['operator'] : [])],
+    roles: o.admin ? ['admin'] : [],
+    ...(o.operator ? { [OPERATOR_CLAIM]: true } : {}),
     ...(o.scopes ? { scopes: o.scopes } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

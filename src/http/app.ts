@@ -78,8 +78,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     // Per credential (so per principal), falling back to the client address.
-    keyGenerator: (req) =>
-      String(req.headers.authorization ?? req.headers['x-auth-token'] ?? req.ip),
+    keyGenerator: rateKey,
   })
   registerMetrics(app)
 
@@ -110,6 +109,16 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   await extend?.(app)
   await app.ready()
   return app
+}
+
+/**
+ * Rate limits count per credential, so per principal: the token itself, whatever scheme, case or
+ * spacing the surface's header form wraps it in; requests without one count per client address.
+ */
+export function rateKey(req: FastifyRequest): string {
+  const header = req.headers.authorization ?? req.headers['x-auth-token']
+  const credential = typeof header === 'string' ? header.trim().split(/\s+/).pop() : undefined
+  return credential ? `credential:${credential}` : `address:${req.ip}`
 }
 
 const nativeErrorHandler: SurfaceErrorHandler = (err, req, reply) => {
