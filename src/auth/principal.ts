@@ -4,13 +4,27 @@ import type { Store } from '../core/store.ts'
 import { looksLikeApiKey, verifyApiKey } from './api-keys.ts'
 import type { TokenVerifier } from './tokens.ts'
 
+const API_KEY_CACHE_MS = 60_000
+
 /** Turns any credential, in whatever form a surface received it, into one principal. */
 export function createAuthenticator({ store, tokens }: { store: Store; tokens: TokenVerifier }) {
+  // Verified API keys, for a minute: a producer sending in a loop costs no lookup per request.
+  // Keys cannot be revoked yet; when they can, revocation must clear this.
+  const keys = new Map<string, { principal: Principal; until: number }>()
+  async function apiKey(value: string): Promise<Principal> {
+    const hit = keys.get(value)
+    if (hit && hit.until > Date.now()) return hit.principal
+    const principal = await verifyApiKey(store, value)
+    if (keys.size >= 10_000) keys.clear()
+    keys.set(value, { principal, until: Date.now() + API_KEY_CACHE_MS })
+    return principal
+  }
+
   return {
     /** A bare credential: a server API key or a signed user token. */
     async credential(value: string): Promise<Principal> {
       if (value === '') throw new HeraldError('UNAUTHENTICATED', 'credential is empty')
-      return looksLikeApiKey(value) ? verifyApiKey(store, value) : tokens.verify(value)
+      return looksLikeApiKey(value) ? apiKey(value) : tokens.verify(value)
     },
     /** An `Authorization: Bearer …` header; UNAUTHENTICATED when absent or of another scheme. */
     async bearer(header: string | undefined): Promise<Principal> {

@@ -109,6 +109,15 @@ export function createSender({
   events: EventBus
   clock: () => Date
 }) {
+  // Tenants are never deleted, so one that exists once exists for good: skip the round trip.
+  const knownTenants = new Set<string>()
+  async function ensureTenant(tenantId: string) {
+    if (knownTenants.has(tenantId)) return
+    await store.ensureTenant(tenantId)
+    if (knownTenants.size >= 10_000) knownTenants.clear()
+    knownTenants.add(tenantId)
+  }
+
   /** Creates one notification for every recipient, in one transaction. */
   async function send(
     tenantId: string,
@@ -141,7 +150,7 @@ export function createSender({
       const earlier = await replay(tenantId, idempotencyKey, hash)
       if (earlier) return earlier
     }
-    await store.ensureTenant(tenantId)
+    await ensureTenant(tenantId)
     const result = await store.send(
       {
         tenantId,

@@ -64,10 +64,14 @@ async function resolveAudience(db: Kysely<Database>, tenantId: string, a: Audien
   return rows.map((r) => r.id)
 }
 
+/**
+ * Inserts one chunk of recipients. `message` is the message id, or the CTE `m` when the message
+ * row is inserted by the same statement.
+ */
 async function insertChunk(
   db: Kysely<Database>,
   s: SendRecord,
-  messageId: number,
+  message: number | 'cte',
   ids: string[],
   detail: boolean,
 ) {
@@ -81,16 +85,43 @@ async function insertChunk(
         read_at = excluded.read_at, seen_at = excluded.seen_at,
         archived_at = excluded.archived_at, snoozed_until = excluded.snoozed_until`
     : sql``
-  const returning = detail ? sql`RETURNING id, uuid::text AS uuid, recipient_id` : sql``
-  const res = await sql<{ id: number; uuid: string; recipient_id: string }>`
+  const returning = detail ? sql`RETURNING id, uuid::text AS uuid, recipient_id, message_id` : sql``
+  const withMessage = message === 'cte' ? sql`WITH m AS (${insertMessage(s)})` : sql``
+  const messageId = message === 'cte' ? sql`m.id` : sql`${message}`
+  const from =
+    message === 'cte' ? sql`unnest(${ids}::text[]) AS r, m` : sql`unnest(${ids}::text[]) AS r`
+  const res = await sql<{ id: number; uuid: string; recipient_id: string; message_id: number }>`
+    ${withMessage}
     INSERT INTO notifications (tenant_id, recipient_id, message_id, type, created_at, seen_at,
       read_at, archived_at, snoozed_until, expires_at, group_key, last_action_at)
     SELECT ${s.tenantId}, r, ${messageId}, ${s.content.type}, ${s.createdAt}, ${s.seenAt},
       ${s.readAt}, ${s.archivedAt}, ${s.snoozedUntil}, ${s.expiresAt}, ${s.groupKey},
       ${s.lastActionAt}
-    FROM unnest(${ids}::text[]) AS r
+    FROM ${from}
     ${onGroup} ${returning}`.execute(db)
   return res.rows
+}
+
+const insertMessage = (s: SendRecord) => {
+  const row: Record<string, unknown> = messageRow(s.tenantId, s.content, s.createdAt)
+  const cols = Object.keys(row)
+  return sql`INSERT INTO messages (${sql.join(cols.map((c) => sql.ref(c)))})
+    VALUES (${sql.join(cols.map((c) => sql`${row[c]}`))}) RETURNING id`
+}
+
+/**
+ * The common case, a send to a few named users with no idempotency key and no cap, is one
+ * statement (message and notifications together), which commits on its own: no transaction
+ * round trips.
+ */
+async function sendSmall(db: Kysely<Database>, s: SendRecord, ids: string[]): Promise<SendResult> {
+  const rows = await insertChunk(db, s, 'cte', ids, true)
+  const notifications = rows.map((r) => ({
+    recipientId: r.recipient_id,
+    id: Number(r.id),
+    uuid: r.uuid,
+  }))
+  return { messageId: Number(rows[0]?.message_id), recipients: ids.length, notifications }
 }
 
 async function trim(db: Kysely<Database>, tenantId: string, ids: string[], keep: number) {
@@ -106,6 +137,10 @@ export async function send(
   s: SendRecord,
   idem: IdempotencyRecord | null,
 ): Promise<SendResult | null> {
+  if (!idem && s.keepLatest === null && s.audience.kind === 'users') {
+    const ids = [...new Set(s.audience.ids)]
+    if (ids.length > 0 && ids.length <= SEND_DETAIL_LIMIT) return sendSmall(db, s, ids)
+  }
   return db.transaction().execute(async (tx) => {
     if (idem) {
       const claimed = await tx
