@@ -76,14 +76,7 @@ export interface InboxDeps {
 
 /** Every read and state change of one user's inbox, used by every API surface. */
 export function createInbox({ store, events, clock }: InboxDeps) {
-  const scope = async (v: Viewer, needCheckpoint: boolean): Promise<Scope> => ({
-    tenantId: v.tenantId,
-    userId: v.userId,
-    now: clock(),
-    checkpoint: needCheckpoint
-      ? ((await store.getCheckpoint(v.tenantId, v.userId))?.at ?? null)
-      : null,
-  })
+  const scope = (v: Viewer): Scope => ({ tenantId: v.tenantId, userId: v.userId, now: clock() })
 
   const emit = (v: Viewer, type: InboxEvent['type'], ids?: number[]) =>
     events.publish({ type, tenantId: v.tenantId, userId: v.userId, ids, at: clock().toISOString() })
@@ -103,7 +96,7 @@ export function createInbox({ store, events, clock }: InboxDeps) {
   async function list(v: Viewer, o: ListOptions = {}): Promise<ListPage> {
     const filter = o.filter ?? {}
     const sort = o.sort ?? DEFAULT_SORT
-    const s = await scope(v, filter.seen !== undefined)
+    const s = scope(v)
     if (o.page) {
       const res = await store.list(s, filter, sort, o.page)
       return { items: res.items, nextCursor: null, total: res.total ?? 0 }
@@ -127,16 +120,12 @@ export function createInbox({ store, events, clock }: InboxDeps) {
   ): Promise<Record<K, number>> {
     const keys = Object.keys(filters) as K[]
     const list = keys.map((k) => filters[k])
-    const s = await scope(
-      v,
-      list.some((f) => f.seen !== undefined),
-    )
-    const values = await store.count(s, list, cap)
+    const values = await store.count(scope(v), list, cap)
     return Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0])) as Record<K, number>
   }
 
   async function countByType(v: Viewer, filter: InboxFilter = {}) {
-    return store.countByType(await scope(v, filter.seen !== undefined), filter)
+    return store.countByType(scope(v), filter)
   }
 
   /**
@@ -172,13 +161,13 @@ export function createInbox({ store, events, clock }: InboxDeps) {
   async function changeMany(v: Viewer, change: StateChange, t: IdTarget): Promise<BulkResult> {
     const { report, own } = await resolveIds(v, t)
     if (own.length === 0) return report
-    const changed = await store.update(await scope(v, false), change, idFilter(own))
+    const changed = await store.update(scope(v), change, idFilter(own))
     if (changed > 0) emit(v, 'notifications.changed')
     return { ...report, changed }
   }
 
   async function changeWhere(v: Viewer, change: StateChange, filter: InboxFilter) {
-    const changed = await store.update(await scope(v, filter.seen !== undefined), change, filter)
+    const changed = await store.update(scope(v), change, filter)
     if (changed > 0) emit(v, 'notifications.changed')
     return changed
   }
@@ -194,7 +183,7 @@ export function createInbox({ store, events, clock }: InboxDeps) {
     opts: { requireChange?: boolean } = {},
   ): Promise<{ before: Notification; after: Notification }> {
     const before = await get(v, id)
-    const changed = await store.update(await scope(v, false), change, idFilter([before.id]))
+    const changed = await store.update(scope(v), change, idFilter([before.id]))
     if (changed === 0 && opts.requireChange) {
       throw new HeraldError('CONFLICT', `notification is already ${change.action}`, {
         id,
@@ -207,7 +196,7 @@ export function createInbox({ store, events, clock }: InboxDeps) {
 
   async function removeOne(v: Viewer, id: NotificationId): Promise<Notification> {
     const n = await get(v, id)
-    await store.remove(await scope(v, false), idFilter([n.id]))
+    await store.remove(scope(v), idFilter([n.id]))
     emit(v, 'notifications.deleted', [n.id])
     return n
   }
@@ -215,13 +204,13 @@ export function createInbox({ store, events, clock }: InboxDeps) {
   async function removeMany(v: Viewer, t: IdTarget): Promise<BulkResult> {
     const { report, own } = await resolveIds(v, t)
     if (own.length === 0) return report
-    const changed = await store.remove(await scope(v, false), idFilter(own))
+    const changed = await store.remove(scope(v), idFilter(own))
     if (changed > 0) emit(v, 'notifications.deleted')
     return { ...report, changed }
   }
 
   async function removeWhere(v: Viewer, filter: InboxFilter): Promise<number> {
-    const changed = await store.remove(await scope(v, filter.seen !== undefined), filter)
+    const changed = await store.remove(scope(v), filter)
     if (changed > 0) emit(v, 'notifications.deleted')
     return changed
   }

@@ -61,7 +61,6 @@ export interface Scope {
   tenantId: string
   userId: string
   now: Date
-  checkpoint: Date | null
 }
 
 export type StateChange =

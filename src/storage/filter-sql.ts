@@ -54,10 +54,14 @@ export function conditions(scope: Scope, f: InboxFilter): Cond[] {
   if (f.types) out.push(sql`n.type = ANY(${f.types}::text[])`)
   if (f.read !== undefined) out.push(f.read ? sql`n.read_at IS NOT NULL` : sql`n.read_at IS NULL`)
   if (f.seen !== undefined) {
-    const seen = scope.checkpoint
-      ? sql`(n.seen_at IS NOT NULL OR n.created_at <= ${scope.checkpoint})`
-      : sql`n.seen_at IS NOT NULL`
-    out.push(f.seen ? seen : sql`NOT ${seen}`)
+    // The checkpoint is read inside the same statement (evaluated once), not in a round trip.
+    const beforeCheckpoint = sql`COALESCE(n.created_at <= (SELECT cp.at FROM inbox_checkpoints cp
+      WHERE cp.tenant_id = ${scope.tenantId} AND cp.user_id = ${scope.userId}), false)`
+    out.push(
+      f.seen
+        ? sql`(n.seen_at IS NOT NULL OR ${beforeCheckpoint})`
+        : sql`n.seen_at IS NULL AND NOT ${beforeCheckpoint}`,
+    )
   }
   tristate(
     sql`n.archived_at IS NOT NULL`,

@@ -1,48 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
-
-const P = '/compat/tasking-manager/api/v2/notifications'
-const DAY = 24 * 3600 * 1000
-
-interface Req {
-  method?: 'GET' | 'POST' | 'DELETE' | 'PUT'
-  payload?: unknown
-  headers?: Record<string, string>
-}
-
-/** A tenant with a producer key, and TM-credentialed requests as any of its users. */
-async function world(h: TestHerald) {
-  const tenant = h.tenant()
-  const key = await h.apiKey(tenant)
-  const as = async (user: string) => {
-    const jwt = await h.token({ tenant, user })
-    const authorization = `Token ${Buffer.from(jwt).toString('base64')}`
-    return async (path: string, o: Req = {}) => {
-      const res = await h.app.inject({
-        method: o.method ?? 'GET',
-        url: `${P}${path}`,
-        headers: { authorization, ...o.headers },
-        ...(o.payload === undefined ? {} : { payload: o.payload as string }),
-      })
-      return {
-        status: res.statusCode,
-        body: res.body,
-        json: () => res.json(),
-        headers: res.headers,
-      }
-    }
-  }
-  /** Sends one notification to `to` and returns its numeric id. */
-  const push = async (to: string, body: Record<string, unknown> = {}) => {
-    const r = await send(h, key, { to: { users: [to] }, type: 'system', title: 'T', ...body })
-    assert.equal(r.status, 201, JSON.stringify(r.json))
-    const n = (r.json.notifications as Array<{ id: number }>)[0]
-    assert.ok(n)
-    return n.id
-  }
-  return { tenant, key, as, push }
-}
+import { describeEngines } from '../harness.ts'
+import { DAY, world } from './tasking-manager-world.ts'
 
 type Item = Record<string, unknown>
 const ids = (json: { userMessages: Item[] }) => json.userMessages.map((m) => m.messageId)
