@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto'
 import {
   createRemoteJWKSet,
   errors,
@@ -60,7 +61,8 @@ function principalOf(p: JWTPayload, own: boolean): Principal {
 
 /** Verifies user tokens: HS256 with the secret, RS256/ES256 with configured keys or a JWKS. */
 export function createTokenVerifier(cfg: TokenConfig) {
-  const secret = cfg.secret ? new TextEncoder().encode(cfg.secret) : null
+  // A key object made once: given raw bytes, jose imports the key again on every verification.
+  const secret = cfg.secret ? createSecretKey(Buffer.from(cfg.secret, 'utf8')) : null
   const jwks: JWTVerifyGetKey | null = cfg.jwksUrl ? createRemoteJWKSet(new URL(cfg.jwksUrl)) : null
   const options = {
     issuer: cfg.issuer ?? undefined,
@@ -100,11 +102,24 @@ export function createTokenVerifier(cfg: TokenConfig) {
     throw last
   }
 
+  // A token verified once is good until it expires: the same string is answered from memory for
+  // up to a minute, so a client's every request does not pay for signature verification again.
+  const verified = new Map<string, { principal: Principal; until: number }>()
+  const remember = (token: string, principal: Principal, exp: number | undefined) => {
+    if (verified.size >= 10_000) verified.clear()
+    const until = Math.min(Date.now() + 60_000, (exp ?? 0) * 1000)
+    verified.set(token, { principal, until })
+  }
+
   return {
     async verify(token: string): Promise<Principal> {
+      const hit = verified.get(token)
+      if (hit && hit.until > Date.now()) return hit.principal
       try {
         const { payload, own } = await attempt(token)
-        return principalOf(payload, own)
+        const principal = principalOf(payload, own)
+        remember(token, principal, payload.exp)
+        return principal
       } catch (err) {
         if (err instanceof HeraldError) throw err
         const reason = err instanceof errors.JWTExpired ? 'token has expired' : 'token is not valid'
