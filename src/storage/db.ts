@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { migrationProvider } from './migrations/index.ts'
@@ -54,8 +55,33 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   })
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {})
+  pool.on('connect', prepareStatements)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, engine: 'postgres', schema: opts.schema, close: () => db.destroy() }
+}
+
+const statementNames = new Map<string, string>()
+const statementName = (text: string): string => {
+  let name = statementNames.get(text)
+  if (!name) {
+    if (statementNames.size >= 5_000) statementNames.clear()
+    name = `h${createHash('sha1').update(text).digest('hex')}`
+    statementNames.set(text, name)
+  }
+  return name
+}
+
+/**
+ * Every query with parameters runs as a named prepared statement, parsed and planned once per
+ * connection instead of on every request. Parameterless statements (DDL, BEGIN) stay unnamed.
+ */
+function prepareStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown
+  const named = (text: unknown, values?: unknown, ...rest: unknown[]) =>
+    typeof text === 'string' && Array.isArray(values) && values.length > 0
+      ? query({ name: statementName(text), text, values }, ...rest)
+      : query(text, values, ...rest)
+  client.query = named as typeof client.query
 }
 
 /**
