@@ -113,3 +113,20 @@ export async function send(
   })
   return { status: res.statusCode, json: res.json() }
 }
+
+/**
+ * Sends one notification to one user through the native producer API (failing the test unless
+ * it is created) and returns it as the send reported it.
+ */
+export async function sendOne(
+  h: TestHerald,
+  key: string,
+  to: string,
+  body: Record<string, unknown>,
+): Promise<{ id: number; uuid: string }> {
+  const r = await send(h, key, { to: { users: [to] }, ...body })
+  if (r.status !== 201) throw new Error(`send failed: ${r.status} ${JSON.stringify(r.json)}`)
+  const [n] = r.json.notifications as Array<{ id: number; uuid: string }>
+  if (!n) throw new Error('send created no notification')
+  return n
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { describeEngines, sendOne, type TestHerald } from '../harness.ts'
 
 const BASE = '/compat/kendo/api/notifications'
 const UPDATE = 'Notifications: Update'
@@ -11,11 +11,7 @@ async function world(h: TestHerald) {
   const tenant = h.tenant()
   const key = await h.apiKey(tenant)
   const seed = async (user: string, extra: Record<string, unknown> = {}) => {
-    const r = await send(h, key, { to: { users: [user] }, type: 'comment', title: 'Hi', ...extra })
-    assert.equal(r.status, 201, JSON.stringify(r.json))
-    const [first] = r.json.notifications as Array<{ id: number }>
-    if (!first) throw new Error('no notification created')
-    return first.id
+    return (await sendOne(h, key, user, { type: 'comment', title: 'Hi', ...extra })).id
   }
   const grant = async (user: string, permissions: string[]) => {
     const r = await h.app.inject({

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { describeEngines, send, sendOne, type TestHerald } from '../harness.ts'
 
 const P = '/compat/mantle2/v2/users'
 const hex = (uuid: string) => uuid.replaceAll('-', '')
@@ -29,11 +29,7 @@ async function world(h: TestHerald) {
     authorization: `Bearer ${await h.token({ tenant, user, admin })}`,
   })
   const seed = async (user: string, body: Record<string, unknown> = {}) => {
-    const res = await send(h, key, { to: { users: [user] }, type: 'info', title: 'T', ...body })
-    assert.equal(res.status, 201, JSON.stringify(res.json))
-    const [n] = res.json.notifications as Array<{ uuid: string }>
-    assert.ok(n)
-    return hex(n.uuid)
+    return hex((await sendOne(h, key, user, { type: 'info', title: 'T', ...body })).uuid)
   }
   const call = (method: string, url: string, headers: Record<string, string>, payload?: string) =>
     h.app.inject({ method: method as 'GET', url: `${P}${url}`, headers, payload })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { describeEngines, sendOne, type TestHerald } from '../harness.ts'
 
 const BASE = '/compat/ondi/messaging/notifications'
 const MARK = `${BASE}/mark-read`
@@ -14,16 +14,7 @@ async function tenantOf(h: TestHerald) {
   const user = async (id = randomUUID()) => {
     const auth = `Bearer ${await h.token({ tenant, user: id })}`
     const seed = async (body: Record<string, unknown> = {}): Promise<string> => {
-      const r = await send(h, key, {
-        to: { users: [id] },
-        type: 'new_assignment',
-        title: 'T',
-        ...body,
-      })
-      assert.equal(r.status, 201, JSON.stringify(r.json))
-      const [n] = r.json.notifications as Array<{ uuid: string }>
-      assert.ok(n)
-      return n.uuid
+      return (await sendOne(h, key, id, { type: 'new_assignment', title: 'T', ...body })).uuid
     }
     const put = (payload?: unknown, headers: Record<string, string> = {}) =>
       h.app.inject({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
-import { describeEngines, send, startHerald, type TestHerald } from '../harness.ts'
+import { describeEngines, sendOne, startHerald, type TestHerald } from '../harness.ts'
 
 const BASE = '/compat/ondi/messaging/notifications'
 const ROUTES = [
@@ -18,16 +18,7 @@ async function world(h: TestHerald) {
   const key = await h.apiKey(tenant)
   const auth = `Bearer ${await h.token({ tenant, user })}`
   const seed = async (body: Record<string, unknown>, to = user): Promise<string> => {
-    const r = await send(h, key, {
-      to: { users: [to] },
-      type: 'new_assignment',
-      title: 'T',
-      ...body,
-    })
-    assert.equal(r.status, 201, JSON.stringify(r.json))
-    const [n] = r.json.notifications as Array<{ uuid: string }>
-    assert.ok(n)
-    return n.uuid
+    return (await sendOne(h, key, to, { type: 'new_assignment', title: 'T', ...body })).uuid
   }
   const get = (url: string, authorization = auth) =>
     h.app.inject({ method: 'GET', url, headers: { authorization } })

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { SignJWT } from 'jose'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { describeEngines, send, sendOne, type TestHerald } from '../harness.ts'
 
 const BASE = '/compat/productive/api/v2/notifications'
 const JSONAPI = 'application/vnd.api+json; charset=utf-8'
@@ -24,16 +24,7 @@ async function world(h: TestHerald, user = 'alice', tenant = h.tenant()) {
     'x-organization-id': tenant,
   }
   const seed = async (body: Record<string, unknown> = {}): Promise<string> => {
-    const r = await send(h, key, {
-      to: { users: [user] },
-      type: 'task_created',
-      title: 'T',
-      ...body,
-    })
-    assert.equal(r.status, 201, JSON.stringify(r.json))
-    const [n] = r.json.notifications as Array<{ id: number }>
-    assert.ok(n)
-    return String(n.id)
+    return String((await sendOne(h, key, user, { type: 'task_created', title: 'T', ...body })).id)
   }
   const call = (
     method: Method,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { describeEngines, sendOne, type TestHerald } from '../harness.ts'
 
 const BASE = '/compat/productive/api/v2/notifications'
 const HOST = 'api-test.productive.io'
@@ -19,11 +19,7 @@ async function world(h: TestHerald, user = 'alice') {
     host: HOST,
   }
   const seed = async (body: Record<string, unknown> = {}, to = user): Promise<string> => {
-    const r = await send(h, key, { to: { users: [to] }, type: 'task_created', title: 'T', ...body })
-    assert.equal(r.status, 201, JSON.stringify(r.json))
-    const [n] = r.json.notifications as Array<{ id: number }>
-    assert.ok(n)
-    return String(n.id)
+    return String((await sendOne(h, key, to, { type: 'task_created', title: 'T', ...body })).id)
   }
   const get = (url: string) => h.app.inject({ method: 'GET', url, headers })
   const ids = async (query: string): Promise<string[]> => {

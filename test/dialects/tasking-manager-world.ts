@@ -1,5 +1,4 @@
-import assert from 'node:assert/strict'
-import { send, type TestHerald } from '../harness.ts'
+import { sendOne, type TestHerald } from '../harness.ts'
 
 export const P = '/compat/tasking-manager/api/v2/notifications'
 export const DAY = 24 * 3600 * 1000
@@ -34,11 +33,7 @@ export async function world(h: TestHerald) {
   }
   /** Sends one notification to `to` and returns its numeric id. */
   const push = async (to: string, body: Record<string, unknown> = {}) => {
-    const r = await send(h, key, { to: { users: [to] }, type: 'system', title: 'T', ...body })
-    assert.equal(r.status, 201, JSON.stringify(r.json))
-    const n = (r.json.notifications as Array<{ id: number }>)[0]
-    assert.ok(n)
-    return n.id
+    return (await sendOne(h, key, to, { type: 'system', title: 'T', ...body })).id
   }
   return { tenant, key, as, push }
 }
