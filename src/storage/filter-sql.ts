@@ -41,13 +41,16 @@ const eq = (column: string, v: string | undefined, out: Cond[]): void => {
   if (v !== undefined) out.push(sql`${sql.ref(column)} = ${v}`)
 }
 
+/** Expired notifications are gone everywhere: lists, counts, changes and id lookups (alias `n`). */
+export const notExpired = (now: Date): Cond => sql`(n.expires_at IS NULL OR n.expires_at > ${now})`
+
 /** The WHERE conditions for one user's notifications matching `f` (alias `n`, and `m` if joined). */
 export function conditions(scope: Scope, f: InboxFilter): Cond[] {
   const { now } = scope
   const out: Cond[] = [
     sql`n.tenant_id = ${scope.tenantId}`,
     sql`n.recipient_id = ${scope.userId}`,
-    sql`(n.expires_at IS NULL OR n.expires_at > ${now})`,
+    notExpired(now),
   ]
   if (f.ids) out.push(sql`n.id = ANY(${f.ids}::bigint[])`)
   if (f.uuids) out.push(sql`n.uuid = ANY(${f.uuids}::uuid[])`)

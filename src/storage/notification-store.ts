@@ -2,7 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { InboxFilter, Page, Sort } from '../core/filters.ts'
 import type { Notification, Ref } from '../core/notification.ts'
 import type { ListResult, Scope, StateChange } from '../core/store.ts'
-import { and, conditions, needsMessage, orderBy } from './filter-sql.ts'
+import { and, conditions, needsMessage, notExpired, orderBy } from './filter-sql.ts'
 import type { Database } from './schema.ts'
 
 /** Rows changed per statement in bulk updates and deletes: bounded work per transaction. */
@@ -182,17 +182,17 @@ export async function owners(
 ): Promise<Map<string, string>> {
   const nums = ids.filter((i): i is number => typeof i === 'number')
   const uuids = ids.filter((i): i is string => typeof i === 'string')
-  const live = sql`(expires_at IS NULL OR expires_at > ${now})`
+  const live = notExpired(now)
   const out = new Map<string, string>()
   if (nums.length > 0) {
     const { rows } = await sql<{ id: number; r: string }>`SELECT id, recipient_id AS r
-      FROM notifications
+      FROM notifications n
       WHERE tenant_id = ${tenantId} AND id = ANY(${nums}::bigint[]) AND ${live}`.execute(db)
     for (const r of rows) out.set(String(r.id), r.r)
   }
   if (uuids.length > 0) {
     const { rows } = await sql<{ id: string; r: string }>`SELECT uuid::text AS id,
-      recipient_id AS r FROM notifications
+      recipient_id AS r FROM notifications n
       WHERE tenant_id = ${tenantId} AND uuid = ANY(${uuids}::uuid[]) AND ${live}`.execute(db)
     for (const r of rows) out.set(r.id, r.r)
   }
@@ -225,22 +225,22 @@ function changeSql(change: StateChange, now: Date): [RawBuilder<unknown>, RawBui
 }
 
 /**
- * Set-based, in chunks of `BULK_CHUNK` rows so no statement holds locks on an unbounded set.
+ * Runs `head … WHERE id = ANY(ARRAY(<chunk of matching ids>))` until a chunk comes back short:
+ * set-based, in chunks of `BULK_CHUNK` rows so no statement holds locks on an unbounded set.
  * The chunk's ids are collected into an array first: with `id IN (subquery)` the planner expected
  * 10,000 rows and hashed them against a sequential scan of the whole table (1 s per chunk on a
  * million rows); `id = ANY(ARRAY(…))` probes the primary key instead.
  */
-export async function update(
+async function inChunks(
   db: Kysely<Database>,
   scope: Scope,
-  change: StateChange,
   filter: InboxFilter,
+  head: RawBuilder<unknown>,
+  conds: RawBuilder<unknown>[],
 ): Promise<number> {
-  const [set, pending] = changeSql(change, scope.now)
-  const conds = [...conditions(scope, filter), pending]
   let total = 0
   for (;;) {
-    const res = await sql`UPDATE notifications SET ${set}
+    const res = await sql`${head}
       WHERE tenant_id = ${scope.tenantId} AND id = ANY(ARRAY(
         SELECT n.id FROM ${from(filter)} WHERE ${and(conds)} LIMIT ${BULK_CHUNK}))`.execute(db)
     const changed = Number(res.numAffectedRows ?? 0)
@@ -249,19 +249,17 @@ export async function update(
   }
 }
 
-export async function remove(
+export async function update(
   db: Kysely<Database>,
   scope: Scope,
+  change: StateChange,
   filter: InboxFilter,
 ): Promise<number> {
-  const conds = conditions(scope, filter)
-  let total = 0
-  for (;;) {
-    const res = await sql`DELETE FROM notifications
-      WHERE tenant_id = ${scope.tenantId} AND id = ANY(ARRAY(
-        SELECT n.id FROM ${from(filter)} WHERE ${and(conds)} LIMIT ${BULK_CHUNK}))`.execute(db)
-    const changed = Number(res.numAffectedRows ?? 0)
-    total += changed
-    if (changed < BULK_CHUNK) return total
-  }
+  const [set, pending] = changeSql(change, scope.now)
+  const conds = [...conditions(scope, filter), pending]
+  return inChunks(db, scope, filter, sql`UPDATE notifications SET ${set}`, conds)
+}
+
+export function remove(db: Kysely<Database>, scope: Scope, filter: InboxFilter): Promise<number> {
+  return inChunks(db, scope, filter, sql`DELETE FROM notifications`, conditions(scope, filter))
 }

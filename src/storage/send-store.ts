@@ -109,6 +109,13 @@ const insertMessage = (s: SendRecord) => {
     VALUES (${sql.join(cols.map((c) => sql`${row[c]}`))}) RETURNING id`
 }
 
+/** A created (or folded) row as the send reports it. */
+const created = (r: { recipient_id: string; id: number; uuid: string }) => ({
+  recipientId: r.recipient_id,
+  id: Number(r.id),
+  uuid: r.uuid,
+})
+
 /**
  * The common case, a send to a few named users with no idempotency key and no cap, is one
  * statement (message and notifications together), which commits on its own: no transaction
@@ -116,11 +123,7 @@ const insertMessage = (s: SendRecord) => {
  */
 async function sendSmall(db: Kysely<Database>, s: SendRecord, ids: string[]): Promise<SendResult> {
   const rows = await insertChunk(db, s, 'cte', ids, true)
-  const notifications = rows.map((r) => ({
-    recipientId: r.recipient_id,
-    id: Number(r.id),
-    uuid: r.uuid,
-  }))
+  const notifications = rows.map(created)
   return { messageId: Number(rows[0]?.message_id), recipients: ids.length, notifications }
 }
 
@@ -158,17 +161,16 @@ export async function send(
       .returning('id')
       .executeTakeFirstOrThrow()
     const detail = ids.length <= SEND_DETAIL_LIMIT
-    const created: SendResult['notifications'] = detail ? [] : null
+    const notifications: SendResult['notifications'] = detail ? [] : null
     for (let i = 0; i < ids.length; i += SEND_CHUNK) {
       const rows = await insertChunk(tx, s, message.id, ids.slice(i, i + SEND_CHUNK), detail)
-      for (const r of rows)
-        created?.push({ recipientId: r.recipient_id, id: Number(r.id), uuid: r.uuid })
+      notifications?.push(...rows.map(created))
     }
     if (s.keepLatest !== null && ids.length > 0) await trim(tx, s.tenantId, ids, s.keepLatest)
     const result: SendResult = {
       messageId: message.id,
       recipients: ids.length,
-      notifications: created,
+      notifications,
     }
     if (idem) {
       await tx
