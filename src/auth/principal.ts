@@ -2,21 +2,19 @@ import { HeraldError } from '../core/errors.ts'
 import type { Principal } from '../core/notification.ts'
 import type { Store } from '../core/store.ts'
 import { looksLikeApiKey, verifyApiKey } from './api-keys.ts'
+import { REMEMBER_MS, rememberedPrincipals } from './remembered.ts'
 import type { TokenVerifier } from './tokens.ts'
-
-const API_KEY_CACHE_MS = 60_000
 
 /** Turns any credential, in whatever form a surface received it, into one principal. */
 export function createAuthenticator({ store, tokens }: { store: Store; tokens: TokenVerifier }) {
   // Verified API keys, for a minute: a producer sending in a loop costs no lookup per request.
   // Keys cannot be revoked yet; when they can, revocation must clear this.
-  const keys = new Map<string, { principal: Principal; until: number }>()
+  const keys = rememberedPrincipals()
   async function apiKey(value: string): Promise<Principal> {
     const hit = keys.get(value)
-    if (hit && hit.until > Date.now()) return hit.principal
+    if (hit) return hit
     const principal = await verifyApiKey(store, value)
-    if (keys.size >= 10_000) keys.clear()
-    keys.set(value, { principal, until: Date.now() + API_KEY_CACHE_MS })
+    keys.set(value, principal, Date.now() + REMEMBER_MS)
     return principal
   }
 

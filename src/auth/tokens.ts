@@ -10,6 +10,7 @@ import {
 } from 'jose'
 import { HeraldError } from '../core/errors.ts'
 import type { Principal } from '../core/notification.ts'
+import { REMEMBER_MS, rememberedPrincipals } from './remembered.ts'
 
 export interface TokenConfig {
   /** HS256 shared secret. */
@@ -102,23 +103,21 @@ export function createTokenVerifier(cfg: TokenConfig) {
     throw last
   }
 
-  // A token verified once is good until it expires: the same string is answered from memory for
-  // up to a minute, so a client's every request does not pay for signature verification again.
-  const verified = new Map<string, { principal: Principal; until: number }>()
-  const remember = (token: string, principal: Principal, exp: number | undefined) => {
-    if (verified.size >= 10_000) verified.clear()
-    const until = Math.min(Date.now() + 60_000, (exp ?? 0) * 1000)
-    verified.set(token, { principal, until })
-  }
+  // A token verified once is good until it expires: remembered for at most a minute.
+  const verified = rememberedPrincipals()
 
   return {
     async verify(token: string): Promise<Principal> {
       const hit = verified.get(token)
-      if (hit && hit.until > Date.now()) return hit.principal
+      if (hit) return hit
       try {
         const { payload, own } = await attempt(token)
         const principal = principalOf(payload, own)
-        remember(token, principal, payload.exp)
+        verified.set(
+          token,
+          principal,
+          Math.min(Date.now() + REMEMBER_MS, (payload.exp ?? 0) * 1000),
+        )
         return principal
       } catch (err) {
         if (err instanceof HeraldError) throw err

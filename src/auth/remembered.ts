@@ -1,0 +1,23 @@
+import type { Principal } from '../core/notification.ts'
+
+/** How long a verified credential is answered from memory, at most. */
+export const REMEMBER_MS = 60_000
+const MAX_ENTRIES = 10_000
+
+/**
+ * Credentials already verified, each until a given time, so a client's every request does not
+ * pay for verification again. Bounded: past the limit it starts over.
+ */
+export function rememberedPrincipals() {
+  const entries = new Map<string, { principal: Principal; until: number }>()
+  return {
+    get(credential: string): Principal | null {
+      const hit = entries.get(credential)
+      return hit && hit.until > Date.now() ? hit.principal : null
+    },
+    set(credential: string, principal: Principal, until: number): void {
+      if (entries.size >= MAX_ENTRIES) entries.clear()
+      entries.set(credential, { principal, until })
+    },
+  }
+}
