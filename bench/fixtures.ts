@@ -1,5 +1,4 @@
 import { sql } from 'kysely'
-import { createApiKey } from '../src/auth/api-keys.ts'
 import { encodeCursor } from '../src/core/cursor.ts'
 import type { SeedSize } from './seed.ts'
 import { HEAVY_USER, TENANT, userId } from './seed.ts'
@@ -62,7 +61,7 @@ export async function prepareFixtures(
   return {
     tokens,
     heavyToken: await s.token(HEAVY_USER),
-    apiKey: (await createApiKey(s.herald.core.store, TENANT, 'bench')).key,
+    apiKey: (await s.herald.auth.createApiKey(TENANT, 'bench')).key,
     unread,
     deepCursor: encodeCursor(await cursorAfter(s, deep)),
     peerCursor: encodeCursor(await cursorAfter(s, (peerPage - 1) * 20)),

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Type as T } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
+import { Type as T } from 'typebox'
 import { mintToken } from '../src/auth/tokens.ts'
 import { loadConfig } from '../src/config.ts'
 import type { Viewer } from '../src/core/inbox.ts'
@@ -48,7 +48,9 @@ const benchRoutes = (herald: () => Herald) => async (app: FastifyInstance) => {
       scope.decorateRequest('benchPrincipal', null)
       scope.addHook('preHandler', async (req) => {
         ;(req as unknown as { benchPrincipal: Principal }).benchPrincipal =
-          await herald().auth.bearer(req.headers.authorization)
+          await herald().auth.verify(
+            /^Bearer\s+(\S+)/i.exec(req.headers.authorization ?? '')?.[1] ?? '',
+          )
       })
       const principalOf = (req: unknown) =>
         (req as { benchPrincipal: Principal | null }).benchPrincipal

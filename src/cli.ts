@@ -1,7 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createApiKey } from './auth/api-keys.ts'
 import { mintToken } from './auth/tokens.ts'
 import { type Config, ConfigError, DIALECT_NAMES, loadConfig } from './config.ts'
 import { buildHerald } from './server.ts'
@@ -159,7 +158,7 @@ async function keys(config: Config, args: string[]) {
     ? ((await viaServer(config, server, tenant, '/v1/api-keys', { name: values.name })) as {
         key: string
       })
-    : await withStore(config, (h) => createApiKey(h.core.store, tenant, values.name ?? null))
+    : await withStore(config, (h) => h.auth.createApiKey(tenant, values.name ?? null))
   console.log(created.key)
 }
 

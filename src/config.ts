@@ -14,11 +14,16 @@ export interface Config {
   /** `postgres://…`, or a PGlite data directory / `memory://`. */
   databaseUrl: string
   redisUrl: string | null
+  /** Prepended to every Redis key and channel, so deployments can share one Redis. */
+  redisPrefix: string
   tokens: TokenConfig
   /** True when the HS256 secret was generated in the data directory (development only). */
   generatedSecret: boolean
   bodyLimit: number
-  rateLimit: { max: number; windowMs: number }
+  /** Requests per principal, and failed authentications per client address, per window. */
+  rateLimit: { max: number; addressMax: number; windowMs: number }
+  /** Fastify's `trustProxy`: whose X-Forwarded-For names the client address. */
+  trustProxy: boolean | string[]
   /** Enabled dialects and where each is mounted. */
   dialects: Array<{ name: DialectName; prefix: string }>
   logLevel: string
@@ -68,6 +73,16 @@ function dialects(env: Env): Config['dialects'] {
   })
 }
 
+/** `true` (any), or a comma list of proxy addresses and CIDR ranges; none when unset. */
+function trustProxy(raw: string | undefined): Config['trustProxy'] {
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
 /** The development secret kept in the data directory, created on first start. */
 function devSecret(dataDir: string): string {
   const file = join(dataDir, 'dev-secret')
@@ -107,6 +122,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir,
     databaseUrl: env.DATABASE_URL || join(dataDir, 'pglite'),
     redisUrl: env.REDIS_URL || null,
+    redisPrefix: env.HERALD_REDIS_PREFIX ?? 'herald:',
     tokens: {
       secret,
       publicKeys,
@@ -118,8 +134,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bodyLimit: int(env, 'HERALD_BODY_LIMIT', 1024 * 1024, 1024),
     rateLimit: {
       max: int(env, 'HERALD_RATE_LIMIT', 6000, 1),
+      addressMax: int(env, 'HERALD_RATE_LIMIT_ADDRESS', 300, 1),
       windowMs: int(env, 'HERALD_RATE_WINDOW_MS', 60_000, 1000),
     },
+    trustProxy: trustProxy(env.HERALD_TRUST_PROXY),
     dialects: dialects(env),
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
   })

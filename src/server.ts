@@ -5,6 +5,7 @@ import { createLocalBus, type EventBus } from './core/events.ts'
 import { createCore } from './core/herald.ts'
 import { type AppDeps, createApp } from './http/app.ts'
 import { createRedisBus } from './realtime/redis-bus.ts'
+import { createApiKeyStore } from './storage/api-key-store.ts'
 import { migrate, openStorage } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
 
@@ -44,7 +45,8 @@ export async function buildHerald({
     const store = createSqlStore(storage.db)
     events = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus()
     core = createCore({ store, events, clock })
-    auth = createAuthenticator({ store, tokens: createTokenVerifier(config.tokens) })
+    const keys = createApiKeyStore(storage.db)
+    auth = createAuthenticator({ keys, tokens: createTokenVerifier(config.tokens) })
     app = await createApp({ core, auth, config, logger, extend })
   } catch (err) {
     // A server that refuses to start (say, colliding dialects) must not keep its store open.

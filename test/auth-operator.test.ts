@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { FastifyRequest } from 'fastify'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
 import { createTokenVerifier, mintToken } from '../src/auth/tokens.ts'
-import { rateKey } from '../src/http/app.ts'
+import type { Principal } from '../src/core/notification.ts'
+import { principalKey } from '../src/http/rate-limit.ts'
 
 const SECRET = 'operator-test-secret-0123456789abcdef'
 
@@ -37,17 +37,30 @@ describe('operator tokens and rate-limit keys', () => {
     assert.equal(p.userId, 'x')
   })
 
-  test('the rate-limit key is the credential, whatever scheme, case or spacing wraps it', () => {
-    const req = (headers: Record<string, string>) =>
-      ({ headers, ip: '10.0.0.9' }) as unknown as FastifyRequest
-    const keys = [
-      rateKey(req({ authorization: 'Bearer abc' })),
-      rateKey(req({ authorization: 'bearer   abc ' })),
-      rateKey(req({ authorization: 'Token abc' })),
-      rateKey(req({ 'x-auth-token': 'abc' })),
-    ]
-    assert.equal(new Set(keys).size, 1)
-    assert.notEqual(rateKey(req({ authorization: 'Bearer abd' })), keys[0])
-    assert.equal(rateKey(req({})), 'address:10.0.0.9')
+  test('rate limits count by principal: the user or the API key, never the credential text', () => {
+    const user = (tenantId: string, userId: string): Principal => ({
+      tenantId,
+      userId,
+      roles: [],
+      scopes: [],
+      kind: 'user',
+    })
+    // One user is one bucket, whatever credential text carried them; users and tenants differ.
+    assert.equal(principalKey(user('t', 'u')), principalKey({ ...user('t', 'u'), roles: ['x'] }))
+    assert.notEqual(principalKey(user('t', 'u')), principalKey(user('t', 'v')))
+    assert.notEqual(principalKey(user('t', 'u')), principalKey(user('t2', 'u')))
+    // Ids that would run together if simply joined stay apart.
+    assert.notEqual(principalKey(user('a', 'b:c')), principalKey(user('a:b', 'c')))
+    const server = (keyId?: string): Principal => ({
+      tenantId: 't',
+      userId: null,
+      roles: [],
+      scopes: [],
+      kind: 'server',
+      ...(keyId ? { keyId } : {}),
+    })
+    assert.equal(principalKey(server('k1')), 'k:k1')
+    assert.notEqual(principalKey(server('k1')), principalKey(server('k2')))
+    assert.equal(principalKey(server()), 'o:t')
   })
 })

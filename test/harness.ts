@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { after, before, describe } from 'node:test'
 import pg from 'pg'
-import { createApiKey } from '../src/auth/api-keys.ts'
 import { type MintOptions, mintToken } from '../src/auth/tokens.ts'
 import { loadConfig } from '../src/config.ts'
 import { buildHerald, type Herald } from '../src/server.ts'
@@ -45,6 +44,7 @@ export async function startHerald(
     HERALD_JWT_SECRET: SECRET,
     DATABASE_URL: engine === 'postgres' ? PG_URL : 'memory://',
     HERALD_RATE_LIMIT: '100000',
+    HERALD_RATE_LIMIT_ADDRESS: '100000',
     ...env,
   })
   const h = await buildHerald({
@@ -68,7 +68,7 @@ export async function startHerald(
     engine,
     tenant: () => `tenant-${schema}-${++n}`,
     token: (o) => mintToken(SECRET, o),
-    apiKey: async (tenant) => (await createApiKey(h.core.store, tenant)).key,
+    apiKey: async (tenant) => (await h.auth.createApiKey(tenant)).key,
   }
 }
 

@@ -85,8 +85,31 @@ for (const engine of ENGINES) {
         JSON.stringify({ to: { users: ['a'] }, type: 'x' }),
       )
       const e = assertShape(res, 400, 'VALIDATION')
-      assert.deepEqual(e.details, { field: 'body.title', reason: 'is required' })
+      assert.deepEqual(e.details, {
+        field: 'body.title',
+        reason: 'is required',
+        errors: [{ field: 'body.title', reason: 'is required' }],
+      })
       assert.match(String(e.message), /title/)
+    })
+
+    test('a validation error lists every failing field, and changes nothing', async () => {
+      const res = await post(
+        '/v1/notifications',
+        JSON.stringify({ to: { users: ['r'] }, type: '', colour: 'red', important: 'yes' }),
+      )
+      const e = assertShape(res, 400, 'VALIDATION')
+      const fields = (e.details as { errors: Array<{ field: string }> }).errors.map((f) => f.field)
+      for (const f of ['body.title', 'body.type', 'body.colour', 'body.important']) {
+        assert.ok(fields.includes(f), `${f} is listed in ${JSON.stringify(fields)}`)
+        assert.match(String(e.message), new RegExp(f.replace('.', '\\.')))
+      }
+      const list = await h.app.inject({
+        method: 'GET',
+        url: '/v1/me/notifications',
+        headers: { authorization: `Bearer ${user}` },
+      })
+      assert.deepEqual(list.json().items, [])
     })
 
     test('rate limit per credential: one past the limit is a 429, another credential still passes', async () => {

@@ -1,37 +1,47 @@
 import { HeraldError } from '../core/errors.ts'
 import type { Principal } from '../core/notification.ts'
-import type { Store } from '../core/store.ts'
-import { looksLikeApiKey, verifyApiKey } from './api-keys.ts'
+import { type ApiKeyStore, createApiKey, looksLikeApiKey, verifyApiKey } from './api-keys.ts'
 import { REMEMBER_MS, rememberedPrincipals } from './remembered.ts'
 import type { TokenVerifier } from './tokens.ts'
 
-/** Turns any credential, in whatever form a surface received it, into one principal. */
-export function createAuthenticator({ store, tokens }: { store: Store; tokens: TokenVerifier }) {
+/**
+ * The one authentication step of every surface: a raw credential (a signed user token or a server
+ * API key, however the surface's header wrapped it) becomes one principal.
+ *
+ * @example
+ * const auth = createAuthenticator({ keys: createApiKeyStore(db), tokens })
+ * const principal = await auth.verify(rawCredential)
+ */
+export function createAuthenticator({
+  keys,
+  tokens,
+}: {
+  keys: ApiKeyStore
+  tokens: TokenVerifier
+}) {
   // Verified API keys, for a minute: a producer sending in a loop costs no lookup per request.
-  // Keys cannot be revoked yet; when they can, revocation must clear this.
-  const keys = rememberedPrincipals()
+  const verifiedKeys = rememberedPrincipals()
   async function apiKey(value: string): Promise<Principal> {
-    const hit = keys.get(value)
+    const hit = verifiedKeys.get(value)
     if (hit) return hit
-    const principal = await verifyApiKey(store, value)
-    keys.set(value, principal, Date.now() + REMEMBER_MS)
+    const principal = await verifyApiKey(keys, value)
+    verifiedKeys.set(value, principal, Date.now() + REMEMBER_MS)
     return principal
   }
 
   return {
-    /** A bare credential: a server API key or a signed user token. */
-    async credential(value: string): Promise<Principal> {
+    /** Any credential; UNAUTHENTICATED when it is not valid. */
+    async verify(value: string): Promise<Principal> {
       if (value === '') throw new HeraldError('UNAUTHENTICATED', 'credential is empty')
       return looksLikeApiKey(value) ? apiKey(value) : tokens.verify(value)
     },
-    /** An `Authorization: Bearer …` header; UNAUTHENTICATED when absent or of another scheme. */
-    async bearer(header: string | undefined): Promise<Principal> {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')
-      if (!match?.[1]) {
-        throw new HeraldError('UNAUTHENTICATED', 'send Authorization: Bearer <token or API key>')
-      }
-      return this.credential(match[1])
+    /** The principal of a credential verified recently, without any I/O; null otherwise. */
+    known(value: string): Principal | null {
+      return looksLikeApiKey(value) ? verifiedKeys.get(value) : tokens.known(value)
     },
+    /** A new server API key for the tenant, shown once. */
+    createApiKey: (tenantId: string, name: string | null = null) =>
+      createApiKey(keys, tenantId, name),
   }
 }
 

@@ -107,6 +107,8 @@ export function createTokenVerifier(cfg: TokenConfig) {
   const verified = rememberedPrincipals()
 
   return {
+    /** The principal of a token verified recently and not expired, without verifying again. */
+    known: (token: string): Principal | null => verified.get(token),
     async verify(token: string): Promise<Principal> {
       const hit = verified.get(token)
       if (hit) return hit

@@ -44,6 +44,15 @@ export interface InboxFilter {
   maxId?: number
 }
 
+/**
+ * Every notification the user still has, dismissed and snoozed ones included: what operations
+ * that name no state (delete all, a dialect without dismiss) act on.
+ */
+export const EVERY_STATE: Readonly<InboxFilter> = Object.freeze({
+  dismissed: 'include',
+  snoozed: 'include',
+})
+
 export const SORT_FIELDS = [
   'createdAt',
   'lastActionAt',

@@ -22,9 +22,10 @@ export function createCore(deps: CoreDeps) {
   const clock = deps.clock ?? (() => new Date())
   const full = { ...deps, clock }
   return {
-    store: deps.store,
     events: deps.events,
     clock,
+    /** Resolves when the store answers; rejects when it does not (readiness checks). */
+    ready: () => deps.store.ping(),
     inbox: createInbox(full),
     sender: createSender(full),
     directory: createDirectory(full),

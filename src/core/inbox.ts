@@ -3,6 +3,7 @@ import { HeraldError } from './errors.ts'
 import type { EventBus, InboxEvent } from './events.ts'
 import {
   DEFAULT_SORT,
+  EVERY_STATE,
   type InboxFilter,
   PAGE_LIMIT_MAX,
   type PageNumbered,
@@ -43,14 +44,16 @@ export interface IdTarget {
 }
 
 export interface BulkResult {
+  /** False when `invalid: 'reject'` found an id that is not the caller's: nothing changed. */
+  applied: boolean
   changed: number
   /** Ids that do not exist in the tenant (or are malformed, or expired). */
   missing: NotificationId[]
   /** Ids that belong to another user. */
   foreign: NotificationId[]
+  /** The missing and foreign ids together, in the order they were given. */
+  invalid: NotificationId[]
 }
-
-const ANY_STATE: InboxFilter = { dismissed: 'include', snoozed: 'include' }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const validId = (id: NotificationId): boolean =>
@@ -59,14 +62,24 @@ const validId = (id: NotificationId): boolean =>
 const idFilter = (ids: NotificationId[]): InboxFilter => {
   const nums = ids.filter((i): i is number => typeof i === 'number')
   const uuids = ids.filter((i): i is string => typeof i === 'string').map((u) => u.toLowerCase())
-  if (uuids.length === 0) return { ...ANY_STATE, ids: nums }
-  if (nums.length === 0) return { ...ANY_STATE, uuids }
+  if (uuids.length === 0) return { ...EVERY_STATE, ids: nums }
+  if (nums.length === 0) return { ...EVERY_STATE, uuids }
   throw new HeraldError('VALIDATION', 'ids: use either numeric ids or UUIDs, not both', {
     field: 'ids',
   })
 }
 
 const isExpired = (n: Notification, now: Date) => n.expiresAt !== null && n.expiresAt <= now
+
+/**
+ * Undoing a dismiss or a snooze must reach the dismissed or snoozed notifications, which a filter
+ * hides by default: unless the filter says otherwise, it then includes them.
+ */
+function reach(change: StateChange, f: InboxFilter): InboxFilter {
+  if (change.action === 'undismiss') return { ...f, dismissed: f.dismissed ?? 'include' }
+  if (change.action === 'unsnooze') return { ...f, snoozed: f.snoozed ?? 'include' }
+  return f
+}
 
 export interface InboxDeps {
   store: Store
@@ -81,14 +94,14 @@ export function createInbox({ store, events, clock }: InboxDeps) {
   const emit = (v: Viewer, type: InboxEvent['type'], ids?: number[]) =>
     events.publish({ type, tenantId: v.tenantId, userId: v.userId, ids, at: clock().toISOString() })
 
-  /** The caller's notification; NOT_FOUND if none has this id, FORBIDDEN if another user's. */
+  /** The caller's notification; NOT_FOUND if none has this id, NOT_OWNER if another user's. */
   async function get(v: Viewer, id: NotificationId): Promise<Notification> {
     const n = validId(id) ? await store.findOne(v.tenantId, id) : null
     if (!n || isExpired(n, clock())) {
       throw new HeraldError('NOT_FOUND', 'notification not found', { id })
     }
     if (n.recipientId !== v.userId) {
-      throw new HeraldError('FORBIDDEN', 'notification belongs to another user', { id })
+      throw new HeraldError('NOT_OWNER', 'notification belongs to another user', { id })
     }
     return n
   }
@@ -137,37 +150,43 @@ export function createInbox({ store, events, clock }: InboxDeps) {
     const owners = valid.length > 0 ? await store.owners(v.tenantId, valid, clock()) : new Map()
     const missing: NotificationId[] = []
     const foreign: NotificationId[] = []
+    const invalid: NotificationId[] = []
     for (const id of ids) {
       const owner = validId(id) ? owners.get(String(id).toLowerCase()) : undefined
       if (owner === undefined) missing.push(id)
       else if (owner !== v.userId) foreign.push(id)
+      else continue
+      invalid.push(id)
     }
-    return { changed: 0, missing, foreign }
+    return { applied: invalid.length === 0, changed: 0, missing, foreign, invalid }
   }
 
-  async function resolveIds(v: Viewer, t: IdTarget) {
+  /**
+   * Runs `apply` on the caller's own ids of the target. With `invalid: 'reject'`, one id that is
+   * not the caller's changes nothing, and the result says which ids were refused.
+   */
+  async function onIds(
+    v: Viewer,
+    t: IdTarget,
+    apply: (f: InboxFilter) => Promise<number>,
+  ): Promise<BulkResult> {
     const report = await classify(v, t.ids)
-    if (t.invalid === 'reject' && (report.missing.length > 0 || report.foreign.length > 0)) {
-      const bad = new Set([...report.missing, ...report.foreign])
-      throw new HeraldError('VALIDATION', 'ids: some notifications are not yours or do not exist', {
-        field: 'ids',
-        invalid: t.ids.filter((id) => bad.has(id)),
-      })
-    }
-    const bad = new Set([...report.missing, ...report.foreign])
-    return { report, own: t.ids.filter((id) => !bad.has(id)) }
+    if (t.invalid === 'reject' && !report.applied) return report
+    const refused = new Set(report.invalid)
+    const own = t.ids.filter((id) => !refused.has(id))
+    const changed = own.length === 0 ? 0 : await apply(idFilter(own))
+    return { ...report, applied: true, changed }
   }
 
   async function changeMany(v: Viewer, change: StateChange, t: IdTarget): Promise<BulkResult> {
-    const { report, own } = await resolveIds(v, t)
-    if (own.length === 0) return report
-    const changed = await store.update(scope(v), change, idFilter(own))
-    if (changed > 0) emit(v, 'notifications.changed')
-    return { ...report, changed }
+    const r = await onIds(v, t, (f) => store.update(scope(v), change, f))
+    if (r.changed > 0) emit(v, 'notifications.changed')
+    return r
   }
 
+  /** Changes every match; undismiss and unsnooze also reach hidden ones unless the filter says. */
   async function changeWhere(v: Viewer, change: StateChange, filter: InboxFilter) {
-    const changed = await store.update(scope(v), change, filter)
+    const changed = await store.update(scope(v), change, reach(change, filter))
     if (changed > 0) emit(v, 'notifications.changed')
     return changed
   }
@@ -202,11 +221,9 @@ export function createInbox({ store, events, clock }: InboxDeps) {
   }
 
   async function removeMany(v: Viewer, t: IdTarget): Promise<BulkResult> {
-    const { report, own } = await resolveIds(v, t)
-    if (own.length === 0) return report
-    const changed = await store.remove(scope(v), idFilter(own))
-    if (changed > 0) emit(v, 'notifications.deleted')
-    return { ...report, changed }
+    const r = await onIds(v, t, (f) => store.remove(scope(v), f))
+    if (r.changed > 0) emit(v, 'notifications.deleted')
+    return r
   }
 
   async function removeWhere(v: Viewer, filter: InboxFilter): Promise<number> {

@@ -78,6 +78,6 @@ export interface Principal {
   roles: string[]
   scopes: string[]
   kind: 'user' | 'server'
+  /** For a server API key: its id (what rate limits count by). */
+  keyId?: string
 }
-
-export const isAdmin = (p: Principal): boolean => p.roles.includes('admin')

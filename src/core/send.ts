@@ -208,5 +208,3 @@ export function createSender({
 
   return { send }
 }
-
-export type Sender = ReturnType<typeof createSender>

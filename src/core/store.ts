@@ -16,14 +16,6 @@ export interface Store {
   setSubscriptions(tenantId: string, topic: string, add: string[], remove: string[]): Promise<void>
   listSubscribers(tenantId: string, topic: string): Promise<string[]>
 
-  createApiKey(key: {
-    id: string
-    tenantId: string
-    hash: string
-    name: string | null
-  }): Promise<void>
-  findApiKey(id: string): Promise<{ tenantId: string; hash: string } | null>
-
   /** Creates the notifications of one send in one transaction, with its idempotency record. */
   /** Null when another send already holds the idempotency key (read it with findIdempotent). */
   send(input: SendRecord, idempotency: IdempotencyRecord | null): Promise<SendResult | null>
@@ -53,7 +45,6 @@ export interface Store {
 
 export interface Checkpoint {
   at: Date
-  unreadCount: number
 }
 
 /** One user's inbox at one moment: what every inbox query is relative to. */

@@ -68,20 +68,6 @@ function sqlStore(db: Kysely<Database>): Store {
         .execute()
       return rows.map((r) => r.user_id)
     },
-    async createApiKey(k) {
-      await db
-        .insertInto('api_keys')
-        .values({ id: k.id, tenant_id: k.tenantId, hash: k.hash, name: k.name })
-        .execute()
-    },
-    async findApiKey(id) {
-      const row = await db
-        .selectFrom('api_keys')
-        .select(['tenant_id', 'hash'])
-        .where('id', '=', id)
-        .executeTakeFirst()
-      return row ? { tenantId: row.tenant_id, hash: row.hash } : null
-    },
     send: (input, idem) => send(db, input, idem),
     async findIdempotent(tenantId, key) {
       const row = await db

@@ -106,11 +106,11 @@ export async function deleteUser(db: Kysely<Database>, tenantId: string, id: str
 export async function getCheckpoint(db: Kysely<Database>, tenantId: string, userId: string) {
   const row = await db
     .selectFrom('inbox_checkpoints')
-    .select(['at', 'unread_count'])
+    .select('at')
     .where('tenant_id', '=', tenantId)
     .where('user_id', '=', userId)
     .executeTakeFirst()
-  return row ? { at: row.at, unreadCount: row.unread_count } : null
+  return row ? { at: row.at } : null
 }
 
 export async function setCheckpoint(
@@ -126,9 +126,9 @@ export async function setCheckpoint(
       .set({ at })
       .where('tenant_id', '=', tenantId)
       .where('user_id', '=', userId)
-      .returning(['at', 'unread_count'])
+      .returning('at')
       .executeTakeFirst()
-    return row ? { at: row.at, unreadCount: row.unread_count } : null
+    return row ? { at: row.at } : null
   }
   await db
     .insertInto('inbox_checkpoints')

@@ -1,49 +1,69 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { HeraldError } from '../../core/errors.ts'
-import type { Viewer } from '../../core/inbox.ts'
-import type { Principal } from '../../core/notification.ts'
-import { streamRoutes } from '../../realtime/sse.ts'
-import type { SurfaceOptions } from '../app.ts'
-import { inboxRoutes } from './inbox.ts'
-import { producerRoutes } from './producer.ts'
+import type { FastifyRequest } from 'fastify'
+import type { ErrorCode } from '../../core/errors.ts'
+import { Answer, type Surface } from '../surface.ts'
+import { countRoutes } from './routes/counts.ts'
+import { notificationRoutes } from './routes/notifications.ts'
+import { sendRoutes } from './routes/send.ts'
+import { streamRoutes } from './routes/stream.ts'
+import { userRoutes } from './routes/users.ts'
 import { ErrorBody } from './schemas.ts'
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null
+/** Native status for each core error code. */
+export const NATIVE_STATUS: Record<ErrorCode, number> = {
+  VALIDATION: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  NOT_OWNER: 404,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i
+
+/** `Authorization: Bearer …`; the stream also takes `?access_token=` (EventSource sends no headers). */
+function credential(req: FastifyRequest): string | null {
+  const header = req.headers.authorization
+  if (header === undefined && req.routeOptions.url?.endsWith('/me/stream')) {
+    const token = (req.query as { access_token?: unknown } | undefined)?.access_token
+    return typeof token === 'string' ? token : null
   }
+  return BEARER.exec(header ?? '')?.[1] ?? null
 }
 
-/** The caller's inbox, for routes that need a user token. */
-export function viewerOf(req: FastifyRequest): Viewer {
-  const p = req.principal
-  if (!p?.userId) throw new HeraldError('FORBIDDEN', 'this route needs a user token')
-  return { tenantId: p.tenantId, userId: p.userId }
-}
-
-/** The producer's tenant, for routes that need a server API key. */
-export function producerOf(req: FastifyRequest): string {
-  const p = req.principal
-  if (p?.kind !== 'server') throw new HeraldError('FORBIDDEN', 'this route needs a server API key')
-  return p.tenantId
-}
+const answer = (status: number, req: FastifyRequest, error: Record<string, unknown>) =>
+  new Answer(status, { error: { ...error, requestId: req.id } })
 
 /** The native API (/v1): producer routes for server API keys, inbox routes for user tokens. */
-export async function nativeApi(app: FastifyInstance, { core, auth }: SurfaceOptions) {
-  app.addSchema(ErrorBody)
-  app.decorateRequest('principal', null)
-  // Before the body is parsed and validated: a caller without a valid credential learns nothing,
-  // not even which fields a route takes, and costs no parsing.
-  app.addHook('onRequest', async (req) => {
-    // Browsers' EventSource cannot send headers, so the stream also takes ?access_token=.
-    const token = (req.query as { access_token?: string } | null)?.access_token
-    const streaming = req.routeOptions.url?.endsWith('/me/stream') === true
-    req.principal =
-      streaming && token && !req.headers.authorization
-        ? await auth.credential(token)
-        : await auth.bearer(req.headers.authorization)
-  })
-  await app.register(producerRoutes, { core })
-  await app.register(inboxRoutes, { core })
-  await app.register(streamRoutes, { core })
+export const native: Surface = {
+  name: 'native',
+  accepts: ['user', 'server'],
+  credential,
+  renderError(e, req) {
+    // Another user's notification is answered exactly like a missing one: never a leak.
+    const code = e.code === 'NOT_OWNER' ? 'NOT_FOUND' : e.code
+    const message = e.code === 'NOT_OWNER' ? 'notification not found' : e.message
+    return answer(NATIVE_STATUS[e.code], req, {
+      code,
+      message,
+      ...(e.details ? { details: e.details } : {}),
+    })
+  },
+  notFound: (req) =>
+    answer(404, req, { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` }),
+  setup(app) {
+    app.addSchema(ErrorBody)
+  },
+  credentialHeaders: (token) => ({ authorization: `Bearer ${token}` }),
+  async routes(app, deps) {
+    await app.register(sendRoutes, deps)
+    await app.register(userRoutes, deps)
+    await app.register(notificationRoutes, deps)
+    await app.register(countRoutes, deps)
+    await app.register(streamRoutes, deps)
+  },
 }

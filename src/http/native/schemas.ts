@@ -1,4 +1,4 @@
-import { type Static, Type as T } from '@sinclair/typebox'
+import { type Static, Type as T } from 'typebox'
 
 export const Id = T.String({ minLength: 1, maxLength: 256, pattern: '^[^\\s/]+$' })
 const IdLike = T.Union([Id, T.Integer()], { description: 'A string, or an integer sent as one' })

@@ -1,19 +1,15 @@
-import type { Authenticator } from '../../../auth/principal.ts'
+import type { FastifyRequest } from 'fastify'
 import type { Directory } from '../../../core/directory.ts'
-import { isHeraldError } from '../../../core/errors.ts'
-import type { Viewer } from '../../../core/inbox.ts'
 import type { Principal } from '../../../core/notification.ts'
-import { invalidScope, unauthenticated, unauthorized } from './errors.ts'
+import { invalidScope, unauthorized } from './errors.ts'
 
 /** Kendo's permission names, spelled exactly as Kendo's role editor shows them. */
 export const PERMISSION_UPDATE = 'Notifications: Update'
 export const PERMISSION_DELETE = 'Notifications: Delete'
 
-/** The Passport scope a request needs: GET needs read or write, anything else needs write. */
-export type ScopeNeed = 'read' | 'write'
-
 /** Laravel's bearerToken(): what follows the last "Bearer " (case-sensitive), up to a comma. */
-function bearerToken(header: string | undefined): string | null {
+export function credential(req: FastifyRequest): string | null {
+  const header = req.headers.authorization
   const at = header?.lastIndexOf('Bearer ') ?? -1
   if (header === undefined || at < 0) return null
   const token = header.slice(at + 7).split(',')[0] ?? ''
@@ -21,34 +17,14 @@ function bearerToken(header: string | undefined): string | null {
 }
 
 /**
- * A token without any scope claim is treated as holding both `read` and `write`, so the plain
- * `herald token` works; `*` is Passport's every-scope wildcard.
+ * The Passport scope a request needs: GET needs read or write, anything else needs write. A token
+ * without any scope claim holds both, so the plain `herald token` works; `*` is every scope.
  */
-function hasScope(p: Principal, need: ScopeNeed): boolean {
+export function admit(req: FastifyRequest, p: Principal): void {
   const s = p.scopes
-  if (s.length === 0 || s.includes('*') || s.includes('write')) return true
-  return need === 'read' && s.includes('read')
-}
-
-/** The caller as a user of one tenant; 401 for anything else, 403 when the scope is missing. */
-export async function authenticate(
-  auth: Authenticator,
-  header: string | undefined,
-  need: ScopeNeed,
-): Promise<{ principal: Principal; viewer: Viewer }> {
-  const token = bearerToken(header)
-  if (token === null) throw unauthenticated()
-  let principal: Principal
-  try {
-    principal = await auth.credential(token)
-  } catch (err) {
-    if (isHeraldError(err) && err.code === 'UNAUTHENTICATED') throw unauthenticated()
-    throw err
-  }
-  // A server API key (or operator token) is nobody's inbox: Kendo only knows user tokens.
-  if (principal.kind !== 'user' || principal.userId === null) throw unauthenticated()
-  if (!hasScope(principal, need)) throw invalidScope()
-  return { principal, viewer: { tenantId: principal.tenantId, userId: principal.userId } }
+  if (s.length === 0 || s.includes('*') || s.includes('write')) return
+  if (req.method === 'GET' && s.includes('read')) return
+  throw invalidScope()
 }
 
 /** Kendo's policy check: admins pass, others need the permission (token scope or user record). */

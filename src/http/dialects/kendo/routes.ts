@@ -1,7 +1,9 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
+import { EVERY_STATE } from '../../../core/filters.ts'
 import type { BulkResult, IdTarget, Inbox, Viewer } from '../../../core/inbox.ts'
-import type { SurfaceOptions } from '../../app.ts'
-import { authenticate, authorize, PERMISSION_DELETE, PERMISSION_UPDATE } from './auth.ts'
+import { principalOf, type SurfaceDeps, viewerOf } from '../../surface.ts'
+import { authorize, PERMISSION_DELETE, PERMISSION_UPDATE } from './auth.ts'
 import { renderNotification } from './render.ts'
 import { NotificationList } from './schemas.ts'
 import { withOwnIds } from './validate.ts'
@@ -57,7 +59,7 @@ function route(
   }
 }
 
-export function kendoRoutes(app: FastifyInstance, { core, auth }: SurfaceOptions) {
+export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox, directory } = core
 
   route(
@@ -65,10 +67,9 @@ export function kendoRoutes(app: FastifyInstance, { core, auth }: SurfaceOptions
     'GET',
     LIST_PATH,
     async (req: FastifyRequest) => {
-      const { viewer } = await authenticate(auth, req.headers.authorization, 'read')
       // Kendo has no dismiss or snooze: its list is every notification the user still has.
-      const page = await inbox.list(viewer, {
-        filter: { dismissed: 'include', snoozed: 'include' },
+      const page = await inbox.list(viewerOf(req), {
+        filter: EVERY_STATE,
         sort: { field: 'createdAt', direction: 'desc' },
         page: { kind: 'numbered', page: 1, size: LIST_BOUND },
       })
@@ -79,8 +80,8 @@ export function kendoRoutes(app: FastifyInstance, { core, auth }: SurfaceOptions
 
   for (const b of BULK) {
     route(app, 'POST', b.path, async (req: FastifyRequest, reply: FastifyReply) => {
-      const { principal, viewer } = await authenticate(auth, req.headers.authorization, 'write')
-      await authorize(directory, principal, b.permission)
+      const viewer = viewerOf(req)
+      await authorize(directory, principalOf(req), b.permission)
       await withOwnIds(inbox, viewer, req.body, (t) => b.run(inbox, viewer, t))
       return reply.code(204).send()
     })

@@ -1,4 +1,4 @@
-import { Type as T } from '@sinclair/typebox'
+import { Type as T } from 'typebox'
 
 const IntOrText = T.Union([T.Integer(), T.String()])
 const Text = T.Union([T.String(), T.Null()])

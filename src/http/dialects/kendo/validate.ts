@@ -1,4 +1,3 @@
-import { isHeraldError } from '../../../core/errors.ts'
 import type { BulkResult, IdTarget, Inbox, Viewer } from '../../../core/inbox.ts'
 import { validationFailed } from './errors.ts'
 
@@ -68,11 +67,6 @@ export async function withOwnIds(
     const bad = new Set([...(report?.missing ?? []), ...(report?.foreign ?? [])].map(Number))
     throw validationFailed(elementErrors(values, bad))
   }
-  try {
-    await run({ ids, invalid: 'reject' })
-  } catch (err) {
-    const invalid = isHeraldError(err) && err.code === 'VALIDATION' ? err.details?.invalid : null
-    if (!Array.isArray(invalid)) throw err
-    throw validationFailed(elementErrors(values, new Set(invalid.map(Number))))
-  }
+  const r = await run({ ids, invalid: 'reject' })
+  if (!r.applied) throw validationFailed(elementErrors(values, new Set(r.invalid.map(Number))))
 }

@@ -1,4 +1,4 @@
-import { MantleError, MESSAGES } from './errors.ts'
+import { MESSAGES, mantleError } from './errors.ts'
 import { coreTypeOf } from './render.ts'
 
 /** What the admin create route (M9) takes from its body, already coerced the way Mantle2 does. */
@@ -12,17 +12,17 @@ export interface CreateFields {
 
 /** A JSON object body, or 400 Invalid JSON: empty, `{}`, non-objects and syntax errors alike. */
 export function parseObject(raw: unknown): Record<string, unknown> {
-  if (typeof raw !== 'string' || raw.trim() === '') throw new MantleError(400, MESSAGES.invalidJson)
+  if (typeof raw !== 'string' || raw.trim() === '') throw mantleError(400, MESSAGES.invalidJson)
   let data: unknown
   try {
     data = JSON.parse(raw)
   } catch {
-    throw new MantleError(400, MESSAGES.invalidJson)
+    throw mantleError(400, MESSAGES.invalidJson)
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new MantleError(400, MESSAGES.invalidJson)
+    throw mantleError(400, MESSAGES.invalidJson)
   }
-  if (Object.keys(data).length === 0) throw new MantleError(400, MESSAGES.invalidJson)
+  if (Object.keys(data).length === 0) throw mantleError(400, MESSAGES.invalidJson)
   return data as Record<string, unknown>
 }
 
@@ -32,7 +32,7 @@ const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !
 export function createFields(body: Record<string, unknown>): CreateFields {
   const title = text(body.title)
   const description = text(body.description)
-  if (title === null || description === null) throw new MantleError(400, MESSAGES.missingFields)
+  if (title === null || description === null) throw mantleError(400, MESSAGES.missingFields)
   return {
     title,
     description,
@@ -49,8 +49,8 @@ export function pushFields(body: Record<string, unknown>): { token: string; plat
   const token = body.token
   const platform = text(body.platform)
   if (typeof token !== 'string' || token.length < PUSH_TOKEN.min || token.length > PUSH_TOKEN.max) {
-    throw new MantleError(400, 'Push token must be 10 to 512 characters')
+    throw mantleError(400, 'Push token must be 10 to 512 characters')
   }
-  if (platform === null) throw new MantleError(400, 'Missing platform')
+  if (platform === null) throw mantleError(400, 'Missing platform')
   return { token, platform }
 }

@@ -1,4 +1,4 @@
-import { Type as T } from '@sinclair/typebox'
+import { Type as T } from 'typebox'
 import type { Notification } from '../../../core/notification.ts'
 
 /** Mantle2's four notification types; each is also the core type key it is stored under. */

@@ -1,12 +1,13 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
-import type { Authenticator } from '../../../auth/principal.ts'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
 import { isHeraldError } from '../../../core/errors.ts'
-import type { InboxFilter } from '../../../core/filters.ts'
+import { EVERY_STATE } from '../../../core/filters.ts'
 import type { Core } from '../../../core/herald.ts'
 import type { Notification } from '../../../core/notification.ts'
-import { authenticate, isAdmin, resolveTarget, type Target } from './auth.ts'
+import type { SurfaceDeps } from '../../surface.ts'
+import { isAdmin, resolveTarget, type Target } from './auth.ts'
 import { createFields, parseObject, pushFields } from './body.ts'
-import { MantleError, MESSAGES, notificationMiss, routeMiss } from './errors.ts'
+import { MESSAGES, mantleError, notificationMiss, routeMiss } from './errors.ts'
 import { ListOut, NotificationOut, renderList, renderNotification, uuidOf } from './render.ts'
 
 /** The real service keeps at most this many notifications per user and has no pagination. */
@@ -14,8 +15,8 @@ export const INBOX_CAP = 50
 /** Mantle2's root user (uid 1): notifications created for it are dropped. */
 const ROOT_USER = '1'
 /** Bulk routes act on every notification, including ones another surface dismissed or snoozed. */
-const EVERY: InboxFilter = { dismissed: 'include', snoozed: 'include' }
-const BASE = '/v2/users/:user/notifications'
+const EVERY = EVERY_STATE
+export const BASE = '/v2/users/:user/notifications'
 
 type Params = { user: string; nid?: string }
 type Method = 'GET' | 'POST' | 'DELETE'
@@ -25,7 +26,7 @@ async function inInbox<R>(fn: () => Promise<R>): Promise<R> {
   try {
     return await fn()
   } catch (err) {
-    if (isHeraldError(err) && (err.code === 'NOT_FOUND' || err.code === 'FORBIDDEN')) {
+    if (isHeraldError(err) && (err.code === 'NOT_FOUND' || err.code === 'NOT_OWNER')) {
       throw notificationMiss()
     }
     throw err
@@ -33,7 +34,7 @@ async function inInbox<R>(fn: () => Promise<R>): Promise<R> {
 }
 
 /** Mantle2's routes: each under `/v2/users/{id|@username|current}/notifications`. */
-export function mantleRoutes(app: FastifyInstance, core: Core, auth: Authenticator) {
+export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox } = core
   const route = (method: Method, path: string, handler: RouteHandlerMethod, response = {}) => {
     // Drupal trims a trailing slash, so each route answers with and without one.
@@ -41,8 +42,7 @@ export function mantleRoutes(app: FastifyInstance, core: Core, auth: Authenticat
       app.route({ method, url, handler, schema: { hide: true, response } })
     }
   }
-  const target = (req: FastifyRequest): Promise<Target> =>
-    resolveTarget(auth, core, req.headers.authorization, (req.params as Params).user)
+  const target = (req: FastifyRequest): Promise<Target> => resolveTarget(core, req)
   /** The notification id segment is part of the route pattern: a bad one fails to route. */
   const notificationId = (req: FastifyRequest): string => {
     const uuid = uuidOf((req.params as Params).nid ?? '')
@@ -92,10 +92,7 @@ export function mantleRoutes(app: FastifyInstance, core: Core, auth: Authenticat
         await inInbox(() => inbox.changeOne(t.viewer, id, { action }, { requireChange: true }))
       } catch (err) {
         if (!isHeraldError(err) || err.code !== 'CONFLICT') throw err
-        throw new MantleError(
-          409,
-          action === 'read' ? MESSAGES.alreadyRead : MESSAGES.alreadyUnread,
-        )
+        throw mantleError(409, action === 'read' ? MESSAGES.alreadyRead : MESSAGES.alreadyUnread)
       }
       return noContent(reply)
     })
@@ -107,9 +104,8 @@ export function mantleRoutes(app: FastifyInstance, core: Core, auth: Authenticat
   })
 
   route('POST', BASE, async (req, reply) => {
-    if ((req.params as Params).user === 'current') throw routeMiss()
     const t = await target(req)
-    if (!(await isAdmin(core, t.caller))) throw new MantleError(403, MESSAGES.adminsOnly)
+    if (!(await isAdmin(core, t.caller))) throw mantleError(403, MESSAGES.adminsOnly)
     const fields = createFields(parseObject(req.body))
     if (t.userId === ROOT_USER) return noContent(reply)
     const created = await create(core, t, fields)
@@ -128,8 +124,7 @@ export function mantleRoutes(app: FastifyInstance, core: Core, auth: Authenticat
   })
 
   route('POST', '/v2/users/current/notifications/push', async (req) => {
-    await authenticate(auth, core, req.headers.authorization)
-    if (!req.headers['user-agent']) throw new MantleError(400, 'Missing User-Agent header')
+    if (!req.headers['user-agent']) throw mantleError(400, 'Missing User-Agent header')
     pushFields(parseObject(req.body))
     return { message: 'Push token accepted; this server does not deliver push notifications' }
   })
@@ -150,6 +145,6 @@ async function create(
     keepLatest: INBOX_CAP,
   })
   const mine = out.notifications?.find((n) => n.recipientId === t.userId)
-  if (!mine) throw new MantleError(500, 'Internal Server Error')
+  if (!mine) throw mantleError(500, 'Internal Server Error')
   return core.inbox.get(t.viewer, mine.uuid)
 }

@@ -1,22 +1,12 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import type { ErrorCode } from '../../../core/errors.ts'
-import { toHeraldError } from '../../errors.ts'
+import type { FastifyRequest } from 'fastify'
+import type { ErrorCode, HeraldError } from '../../../core/errors.ts'
+import { Answer } from '../../surface.ts'
 
-/** An answer Ondi's contract spells out: a status, a message and sometimes extra fields. */
-export class OndiError extends Error {
-  readonly status: number
-  readonly extra: Record<string, unknown>
+/** Ondi's envelope on every error: `{success: false, message, …extra}`. */
+export const ondiError = (status: number, message: string, extra: Record<string, unknown> = {}) =>
+  new Answer(status, { success: false, message, ...extra })
 
-  constructor(status: number, message: string, extra: Record<string, unknown> = {}) {
-    super(message)
-    this.name = 'OndiError'
-    this.status = status
-    this.extra = extra
-  }
-}
-
-export const unauthorized = () => new OndiError(401, 'Unauthorized')
-export const badPagination = () => new OndiError(400, 'Invalid pagination parameters')
+export const badPagination = () => ondiError(400, 'Invalid pagination parameters')
 
 /** Core codes the contract does not name get Ondi's envelope and a plain message. */
 const BY_CODE: Record<ErrorCode, [number, string]> = {
@@ -24,6 +14,7 @@ const BY_CODE: Record<ErrorCode, [number, string]> = {
   UNAUTHENTICATED: [401, 'Unauthorized'],
   FORBIDDEN: [403, 'Forbidden'],
   NOT_FOUND: [404, 'Not found'],
+  NOT_OWNER: [404, 'Not found'],
   CONFLICT: [409, 'Conflict'],
   PAYLOAD_TOO_LARGE: [413, 'Payload too large'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'Unsupported media type: send application/json'],
@@ -32,32 +23,13 @@ const BY_CODE: Record<ErrorCode, [number, string]> = {
   INTERNAL: [500, 'Internal server error'],
 }
 
-/** Fastify's own client errors whose default wording would not help an Ondi client. */
-const FASTIFY_MESSAGES: Record<string, string> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: 'Invalid JSON body',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'Payload too large',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Unsupported media type: send application/json',
-}
-
-function toOndi(err: unknown): OndiError {
-  if (err instanceof OndiError) return err
-  const e = err as FastifyError
-  const herald = toHeraldError(err)
-  const [status, message] = BY_CODE[herald.code]
-  const known = e.code ? FASTIFY_MESSAGES[e.code] : undefined
-  // JSON that does not parse surfaces as a SyntaxError with a 400 status.
-  if (!known && status === 400 && e instanceof SyntaxError) {
-    return new OndiError(400, 'Invalid JSON body')
+export function renderError(e: HeraldError): Answer {
+  const [status, message] = BY_CODE[e.code]
+  // A body that is not JSON gets words an Ondi client can act on.
+  if (e.code === 'VALIDATION' && e.details?.reason === 'is not valid JSON') {
+    return ondiError(400, 'Invalid JSON body')
   }
-  return new OndiError(status, known ?? message)
+  return ondiError(status, message)
 }
 
-export function ondiErrorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const e = toOndi(err)
-  if (e.status >= 500) req.log.error({ err }, 'ondi request failed')
-  return reply.code(e.status).send({ success: false, message: e.message, ...e.extra })
-}
-
-export function ondiNotFound(_req: FastifyRequest, reply: FastifyReply) {
-  return reply.code(404).send({ success: false, message: 'Route not found' })
-}
+export const notFound = (_req: FastifyRequest) => ondiError(404, 'Route not found')

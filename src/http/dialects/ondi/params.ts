@@ -1,9 +1,6 @@
-import type { InboxFilter } from '../../../core/filters.ts'
+import { EVERY_STATE, type InboxFilter } from '../../../core/filters.ts'
 import { isUuid } from './auth.ts'
-import { badPagination, OndiError } from './errors.ts'
-
-/** Ondi has no dismissed or snoozed states: every row the user has is in view. */
-export const EVERYTHING: InboxFilter = { dismissed: 'include', snoozed: 'include' }
+import { badPagination, ondiError } from './errors.ts'
 
 export const LIMIT_MAX = 100
 /** Ondi has no bound on `page`; Herald keeps one so the offset stays a sane number. */
@@ -29,16 +26,16 @@ function positive(raw: unknown, fallback: number, max: number): number {
 export function parseListQuery(query: Record<string, unknown>): ListParams {
   const page = positive(query.page, 1, PAGE_MAX)
   const limit = positive(query.limit, 20, LIMIT_MAX)
-  const filter: InboxFilter = { ...EVERYTHING }
+  const filter: InboxFilter = { ...EVERY_STATE }
   const readStatus = query.read_status
   if (readStatus === 'true' || readStatus === 'false') filter.read = readStatus === 'true'
   else if (readStatus !== undefined && readStatus !== '') {
-    throw new OndiError(400, 'Invalid read_status')
+    throw ondiError(400, 'Invalid read_status')
   }
   const type = query.notification_type
   // A repeated parameter, or a NUL no stored type can hold, is not a type name.
   if (type !== undefined && (typeof type !== 'string' || type.includes('\u0000'))) {
-    throw new OndiError(400, 'Invalid notification_type')
+    throw ondiError(400, 'Invalid notification_type')
   }
   if (type) filter.types = [type]
   return { page, limit, filter }
@@ -48,13 +45,13 @@ export function parseListQuery(query: Record<string, unknown>): ListParams {
 export function parseMarkReadBody(body: unknown): unknown[] | null {
   if (body === undefined) return null
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new OndiError(400, 'Request body must be a JSON object')
+    throw ondiError(400, 'Request body must be a JSON object')
   }
   if (!Object.hasOwn(body, 'notification_ids')) return null
   const ids = (body as { notification_ids: unknown }).notification_ids
-  if (!Array.isArray(ids)) throw new OndiError(400, 'notification_ids must be an array')
+  if (!Array.isArray(ids)) throw ondiError(400, 'notification_ids must be an array')
   if (ids.length > IDS_MAX) {
-    throw new OndiError(400, `notification_ids may hold at most ${IDS_MAX} IDs`)
+    throw ondiError(400, `notification_ids may hold at most ${IDS_MAX} IDs`)
   }
   return ids.length === 0 ? null : ids
 }

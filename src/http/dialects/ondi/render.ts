@@ -1,4 +1,4 @@
-import { Type as T } from '@sinclair/typebox'
+import { Type as T } from 'typebox'
 import type { Notification } from '../../../core/notification.ts'
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null)

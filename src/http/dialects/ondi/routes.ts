@@ -1,18 +1,20 @@
-import type { TSchema } from '@sinclair/typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { isHeraldError } from '../../../core/errors.ts'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import type { TSchema } from 'typebox'
+import { EVERY_STATE } from '../../../core/filters.ts'
 import type { Core } from '../../../core/herald.ts'
 import type { Viewer } from '../../../core/inbox.ts'
+import type { SurfaceDeps } from '../../surface.ts'
 import { viewerOf } from './auth.ts'
-import { OndiError } from './errors.ts'
-import { EVERYTHING, parseListQuery, parseMarkReadBody } from './params.ts'
+import { ondiError } from './errors.ts'
+import { parseListQuery, parseMarkReadBody } from './params.ts'
 import { ListOut, MarkReadOut, renderNotification, StatsOut } from './render.ts'
 
-const UNREAD = { ...EVERYTHING, read: false }
-const READ = { ...EVERYTHING, read: true }
+const UNREAD = { ...EVERY_STATE, read: false }
+const READ = { ...EVERY_STATE, read: true }
 
 const invalidIds = (ids: unknown[]) =>
-  new OndiError(400, 'Invalid notification IDs', {
+  ondiError(400, 'Invalid notification IDs', {
     error: 'invalid_notification_ids',
     invalid_ids: ids,
   })
@@ -26,19 +28,9 @@ async function markIds(core: Core, v: Viewer, ids: unknown[]): Promise<number> {
     const bad = new Set<unknown>([...report.missing, ...report.foreign])
     throw invalidIds(ids.filter((id) => typeof id !== 'string' || bad.has(id)))
   }
-  try {
-    const r = await core.inbox.changeMany(
-      v,
-      { action: 'read' },
-      { ids: strings, invalid: 'reject' },
-    )
-    return r.changed
-  } catch (err) {
-    if (isHeraldError(err) && err.code === 'VALIDATION' && Array.isArray(err.details?.invalid)) {
-      throw invalidIds(err.details.invalid)
-    }
-    throw err
-  }
+  const r = await core.inbox.changeMany(v, { action: 'read' }, { ids: strings, invalid: 'reject' })
+  if (!r.applied) throw invalidIds(r.invalid)
+  return r.changed
 }
 
 async function list(core: Core, req: FastifyRequest) {
@@ -86,7 +78,7 @@ async function stats(core: Core, req: FastifyRequest) {
 }
 
 /** Ondi's three notification routes, relative to the dialect's prefix. */
-export async function ondiRoutes(app: FastifyInstance, { core }: { core: Core }) {
+export const ondiRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const base = '/messaging/notifications'
   const schema = (out: TSchema) => ({ hide: true, response: { 200: out } })
   app.get(base, { schema: schema(ListOut) }, (req) => list(core, req))

@@ -1,37 +1,26 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { ErrorCode } from '../../../core/errors.ts'
-import { toHeraldError } from '../../errors.ts'
+import type { FastifyRequest } from 'fastify'
+import type { ErrorCode, HeraldError } from '../../../core/errors.ts'
+import { Answer } from '../../surface.ts'
 
 /** Every response of this dialect, errors included, carries the JSON:API media type. */
 export const JSONAPI_TYPE = 'application/vnd.api+json; charset=utf-8'
 
-/** An error already in the dialect's own terms: a status, a title and a detail. */
-export class JsonApiError extends Error {
-  readonly status: number
-  readonly title: string
-  // Fastify reads statusCode off errors thrown by content-type parsers.
-  readonly statusCode: number
+/** An error in JSON:API's shape: a status, a title and a detail. */
+export const jsonApiError = (status: number, title: string, detail: string): Answer =>
+  new Answer(status, { errors: [{ status, title, detail }] }, { 'content-type': JSONAPI_TYPE })
 
-  constructor(status: number, title: string, detail: string) {
-    super(detail)
-    this.name = 'JsonApiError'
-    this.status = status
-    this.statusCode = status
-    this.title = title
-  }
-}
+export const invalidFilterValue = (name: string, value: string): Answer =>
+  jsonApiError(400, 'Invalid filter value', `${value} is not a valid value for ${name}.`)
 
-export const invalidFilterValue = (name: string, value: string): JsonApiError =>
-  new JsonApiError(400, 'Invalid filter value', `${value} is not a valid value for ${name}.`)
-
-export const recordNotFound = (id: string): JsonApiError =>
-  new JsonApiError(404, 'Record not found', `The record identified by ${id} could not be found.`)
+export const recordNotFound = (id: string): Answer =>
+  jsonApiError(404, 'Record not found', `The record identified by ${id} could not be found.`)
 
 const TITLES: Record<ErrorCode, [number, string]> = {
   VALIDATION: [400, 'Bad Request'],
   UNAUTHENTICATED: [401, 'Unauthorized'],
   FORBIDDEN: [403, 'Forbidden'],
   NOT_FOUND: [404, 'Record not found'],
+  NOT_OWNER: [404, 'Record not found'],
   CONFLICT: [409, 'Conflict'],
   PAYLOAD_TOO_LARGE: [413, 'Payload too large'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'Unsupported media type'],
@@ -40,41 +29,34 @@ const TITLES: Record<ErrorCode, [number, string]> = {
   INTERNAL: [500, 'Internal server error'],
 }
 
-export const unsupportedMediaType = (req: FastifyRequest): JsonApiError =>
-  new JsonApiError(
+export const unsupportedMediaType = (req: FastifyRequest): Answer =>
+  jsonApiError(
     415,
     'Unsupported media type',
     "All requests that create or update must use the 'application/vnd.api+json' Content-Type. " +
       `This request specified '${req.headers['content-type'] ?? ''}'.`,
   )
 
-/** Any error, including Fastify's own (bad body, too large, rate limit), in the dialect's terms. */
-export function toJsonApiError(err: unknown, req: FastifyRequest): JsonApiError {
-  if (err instanceof JsonApiError) return err
-  const e = toHeraldError(err)
+/** What each kind of failed authentication tells the client. */
+const UNAUTHENTICATED: Record<string, (e: HeraldError) => string> = {
+  missing: () => 'Send your token in the X-Auth-Token header.',
+  kind: () => 'The X-Auth-Token is not a user token.',
+  invalid: (e) => `The X-Auth-Token is not valid: ${e.message}.`,
+}
+
+/** Any core error, Fastify's own included, in the dialect's terms. */
+export function renderError(e: HeraldError, req: FastifyRequest): Answer {
   if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return unsupportedMediaType(req)
+  if (e.code === 'UNAUTHENTICATED') {
+    const why = UNAUTHENTICATED[String(e.details?.credential)] ?? UNAUTHENTICATED.invalid
+    return jsonApiError(401, 'Unauthorized', (why as (e: HeraldError) => string)(e))
+  }
   const [status, title] = TITLES[e.code]
-  return new JsonApiError(status, title, e.message)
-}
-
-export function sendError(reply: FastifyReply, e: JsonApiError) {
-  return reply
-    .code(e.status)
-    .type(JSONAPI_TYPE)
-    .send({ errors: [{ status: e.status, title: e.title, detail: e.message }] })
-}
-
-export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply) {
-  const e = toJsonApiError(err, req)
-  if (e.status >= 500) req.log.error({ err }, 'productive request failed')
-  return sendError(reply, e)
+  return jsonApiError(status, title, e.message)
 }
 
 /** Unknown routes under the prefix (there is no create, delete or unread route either). */
-export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
+export function notFound(req: FastifyRequest): Answer {
   const path = req.url.split('?')[0] ?? ''
-  return sendError(
-    reply,
-    new JsonApiError(404, 'Not found', `No route matches [${req.method}] "${path}"`),
-  )
+  return jsonApiError(404, 'Not found', `No route matches [${req.method}] "${path}"`)
 }

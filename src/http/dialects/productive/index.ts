@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Surface } from '../../app.ts'
+import type { Surface } from '../../surface.ts'
+import { admit, credential } from './auth.ts'
 import {
-  errorHandler,
   JSONAPI_TYPE,
-  JsonApiError,
-  notFoundHandler,
+  jsonApiError,
+  notFound,
+  renderError,
   unsupportedMediaType,
 } from './errors.ts'
 import { productiveRoutes } from './routes.ts'
@@ -29,19 +30,9 @@ function acceptJsonApi(app: FastifyInstance) {
     try {
       done(null, JSON.parse(String(body)))
     } catch {
-      done(new JsonApiError(400, 'Bad Request', 'The request body is not valid JSON.'), undefined)
+      done(jsonApiError(400, 'Bad Request', 'The request body is not valid JSON.'), undefined)
     }
   })
-}
-
-/**
- * The Productive (JSON:API) notifications API: list, show, read, dismiss and undismiss the
- * caller's notifications, authenticated by `X-Auth-Token` and `X-Organization-Id`.
- */
-export const productive: Surface = async (app, { core, auth }) => {
-  app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler(notFoundHandler)
-  acceptJsonApi(app)
   // Clients send a Content-Type on body-less PATCHes too (the document's examples do): with no
   // body there is nothing to type, so the header is not held against them.
   app.addHook('onRequest', async (req) => {
@@ -51,5 +42,20 @@ export const productive: Surface = async (app, { core, auth }) => {
     reply.header('content-type', JSONAPI_TYPE)
     return payload
   })
-  await app.register(productiveRoutes, { core, auth })
+}
+
+/**
+ * The Productive (JSON:API) notifications API: list, show, read, dismiss and undismiss the
+ * caller's notifications, authenticated by `X-Auth-Token` and `X-Organization-Id`.
+ */
+export const productive: Surface = {
+  name: 'productive',
+  accepts: ['user'],
+  credential,
+  admit,
+  renderError,
+  notFound,
+  setup: acceptJsonApi,
+  credentialHeaders: (token, tenant) => ({ 'x-auth-token': token, 'x-organization-id': tenant }),
+  routes: productiveRoutes,
 }

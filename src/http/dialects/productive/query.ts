@@ -1,5 +1,5 @@
 import type { InboxFilter, Sort, TimeRange } from '../../../core/filters.ts'
-import { JsonApiError } from './errors.ts'
+import { jsonApiError } from './errors.ts'
 import { filterNamed } from './filters.ts'
 
 export const PAGE_SIZE_DEFAULT = 30
@@ -21,7 +21,7 @@ export interface ListQuery {
 const OPERATORS = ['eq', 'not_eq', 'contains', 'not_contain', 'gt', 'gt_eq', 'lt', 'lt_eq']
 
 const unsupportedFilter = (name: string) =>
-  new JsonApiError(400, 'Unsupported Filter', `Filter '${name}' is not supported on this endpoint`)
+  jsonApiError(400, 'Unsupported Filter', `Filter '${name}' is not supported on this endpoint`)
 
 /** Ruby's CGI.escape, which Rails' `to_query` uses for link query strings. */
 export const cgiEscape = (s: string): string =>
@@ -43,7 +43,7 @@ function parseSort(v: string): Sort {
   const key = desc ? v.slice(1) : v
   const field = Object.hasOwn(SORTS, key) ? SORTS[key] : undefined
   if (!field) {
-    throw new JsonApiError(
+    throw jsonApiError(
       400,
       'Invalid sort criteria',
       `${v} is not a valid sort criteria for notifications`,
@@ -61,14 +61,14 @@ function pageValue(key: 'number' | 'size', v: string): number {
   const n = /^\d{1,10}$/.test(v) ? Number(v) : Number.NaN
   const max = key === 'size' ? PAGE_SIZE_MAX : PAGE_NUMBER_MAX
   if (key === 'size' && n > PAGE_SIZE_MAX) {
-    throw new JsonApiError(
+    throw jsonApiError(
       400,
       'Invalid page value',
       `size exceeds maximum page size of ${PAGE_SIZE_MAX}.`,
     )
   }
   if (!(n >= 1 && n <= max)) {
-    throw new JsonApiError(
+    throw jsonApiError(
       400,
       'Invalid page value',
       `${v} is not a valid value for ${key} page parameter.`,
@@ -94,7 +94,7 @@ function split(search: string): Raw {
     else if (key === 'filter' || key.startsWith('filter[')) {
       const m = FILTER_KEY.exec(key)
       if (!m) {
-        throw new JsonApiError(
+        throw jsonApiError(
           400,
           'Invalid filters syntax',
           `${key === 'filter' ? value : key} is not a valid syntax for filtering.`,
@@ -103,9 +103,9 @@ function split(search: string): Raw {
       raw.filters.set(m[1] ?? '', { op: m[2] ?? null, value })
     } else if (key === 'page' || key.startsWith('page[')) {
       const m = PAGE_KEY.exec(key)
-      if (!m) throw new JsonApiError(400, 'Invalid Page Object', 'Invalid Page Object.')
+      if (!m) throw jsonApiError(400, 'Invalid Page Object', 'Invalid Page Object.')
       if (m[1] !== 'number' && m[1] !== 'size') {
-        throw new JsonApiError(
+        throw jsonApiError(
           400,
           'Page parameter not allowed',
           `${m[1]} is not an allowed page parameter.`,
@@ -128,7 +128,7 @@ export function parseListQuery(search: string): ListQuery {
     const apply = filterNamed(name)
     if (!apply) throw unsupportedFilter(name)
     if (op !== null && op !== 'eq') {
-      throw new JsonApiError(
+      throw jsonApiError(
         400,
         'Unsupported Filter',
         OPERATORS.includes(op)

@@ -1,9 +1,8 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Authenticator } from '../../../auth/principal.ts'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isHeraldError } from '../../../core/errors.ts'
-import type { Core } from '../../../core/herald.ts'
 import type { StateChange } from '../../../core/store.ts'
-import { productiveAuth, viewerOf } from './auth.ts'
+import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { JSONAPI_TYPE, recordNotFound } from './errors.ts'
 import { parseListQuery } from './query.ts'
 import { listDocument, singleDocument } from './render.ts'
@@ -28,7 +27,7 @@ async function owned<R>(raw: string, fn: (id: number) => Promise<R>): Promise<R>
   try {
     return await fn(id)
   } catch (err) {
-    if (isHeraldError(err) && (err.code === 'NOT_FOUND' || err.code === 'FORBIDDEN')) {
+    if (isHeraldError(err) && (err.code === 'NOT_FOUND' || err.code === 'NOT_OWNER')) {
       throw recordNotFound(raw)
     }
     throw err
@@ -39,21 +38,9 @@ const origin = (req: FastifyRequest) => `${req.protocol}://${req.host || 'localh
 
 const json = (reply: FastifyReply, body: unknown) => reply.type(JSONAPI_TYPE).send(body)
 
-export async function productiveRoutes(
-  app: FastifyInstance,
-  { core, auth }: { core: Core; auth: Authenticator },
-) {
+export const productiveRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox } = core
-  const authenticate = productiveAuth(auth)
-  // After the rate limiter (an onRequest hook), so failed credentials are limited too; before the
-  // body is read, so a caller without a credential learns nothing about body rules.
-  const base = {
-    schema: { hide: true },
-    preParsing: async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) => {
-      await authenticate(req)
-      return payload
-    },
-  }
+  const base = { schema: { hide: true } }
 
   app.get(COLLECTION, base, async (req, reply) => {
     const q = parseListQuery(req.url.split('?')[1] ?? '')

@@ -1,7 +1,5 @@
-import type { Authenticator } from '../../../auth/principal.ts'
-import { isHeraldError } from '../../../core/errors.ts'
-import type { Viewer } from '../../../core/inbox.ts'
-import { invalidScheme, invalidToken, malformedAuth, notAuthenticated } from './errors.ts'
+import type { FastifyRequest } from 'fastify'
+import { invalidScheme, malformedAuth } from './errors.ts'
 
 type Parsed =
   | { kind: 'absent' }
@@ -45,20 +43,13 @@ export const isMalformed = (header: string | undefined): boolean =>
   parseAuthorization(header).kind === 'malformed'
 
 /**
- * The caller's inbox from `Authorization: Token <base64 of a Herald user token>`, or TM's exact
- * refusal. A server API key is a credential for producers, not a user: refused like a bad token.
+ * The credential in `Authorization: Token <base64 of a Herald user token>`, none when the header
+ * is absent, or TM's exact refusal of a header it cannot use.
  */
-export async function viewerFrom(auth: Authenticator, header: string | undefined): Promise<Viewer> {
-  const parsed = parseAuthorization(header)
-  if (parsed.kind === 'absent') throw notAuthenticated()
+export function credential(req: FastifyRequest): string | null {
+  const parsed = parseAuthorization(req.headers.authorization)
+  if (parsed.kind === 'absent') return null
   if (parsed.kind === 'malformed') throw malformedAuth()
   if (parsed.kind === 'other-scheme') throw invalidScheme()
-  try {
-    const p = await auth.credential(parsed.credential)
-    if (p.kind !== 'user' || p.userId === null) throw invalidToken()
-    return { tenantId: p.tenantId, userId: p.userId }
-  } catch (err) {
-    if (isHeraldError(err) && err.code === 'UNAUTHENTICATED') throw invalidToken()
-    throw err
-  }
+  return parsed.credential
 }

@@ -1,4 +1,4 @@
-import type { InboxFilter, Sort } from '../../../core/filters.ts'
+import { EVERY_STATE, type InboxFilter, type Sort } from '../../../core/filters.ts'
 import { type DetailItem, intParsing, outOfRange, unprocessable } from './errors.ts'
 import { TYPE_RANK, typeKeyOf } from './types.ts'
 
@@ -48,9 +48,6 @@ export function typesParam(q: Query): string[] | undefined {
   return keys
 }
 
-/** TM keeps every message; Herald's dismissed and snoozed states have no TM meaning. */
-export const ALL_STATES = { dismissed: 'include', snoozed: 'include' } as const
-
 const SORTS: Record<string, Sort['field']> = {
   date: 'createdAt',
   message_type: 'type',
@@ -69,7 +66,7 @@ export function sortParam(q: Query): Sort {
 
 /** The list's filter, page and sort from its query string. */
 export function listParams(q: Query) {
-  const filter: InboxFilter = { ...ALL_STATES }
+  const filter: InboxFilter = { ...EVERY_STATE }
   const types = typesParam(q)
   if (types) filter.types = types
   const from = last(q, 'from')

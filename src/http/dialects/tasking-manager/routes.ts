@@ -1,9 +1,12 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isHeraldError } from '../../../core/errors.ts'
+import { EVERY_STATE } from '../../../core/filters.ts'
 import type { Core } from '../../../core/herald.ts'
 import type { Viewer } from '../../../core/inbox.ts'
-import { envelope, TmError } from './errors.ts'
-import { ALL_STATES, listParams, messageIdsBody, pathId, typesParam } from './params.ts'
+import { type SurfaceDeps, viewerOf } from '../../surface.ts'
+import { envelope, tmError } from './errors.ts'
+import { listParams, messageIdsBody, pathId, typesParam } from './params.ts'
 import { intId, ListOut, listItem, pagination, SingleOut, singleItem } from './render.ts'
 
 export const BASE = '/api/v2/notifications'
@@ -28,7 +31,7 @@ export interface TmRoute {
 /** TM's user id in bodies: the integer when the Herald id is all digits, else the id as is. */
 const userIdOut = (v: Viewer): number | string => intId(v.userId) ?? v.userId
 
-/** Core's NOT_FOUND / FORBIDDEN for one message, in TM's words and precedence. */
+/** Core's NOT_FOUND / NOT_OWNER for one message, in TM's words and precedence. */
 function messageError(err: unknown, v: Viewer, id: number): unknown {
   if (!isHeraldError(err)) return err
   if (err.code === 'NOT_FOUND') {
@@ -41,8 +44,8 @@ function messageError(err: unknown, v: Viewer, id: number): unknown {
       },
     )
   }
-  if (err.code === 'FORBIDDEN') {
-    return new TmError(403, {
+  if (err.code === 'NOT_OWNER') {
+    return tmError(403, {
       Error: ` User ${userIdOut(v)} attempting to access another user's message ${id}`,
       SubCode: 'AccessOtherUserMessage',
     })
@@ -78,7 +81,7 @@ export const ROUTES: TmRoute[] = [
       const since = new Date(core.clock().getTime() - THIRTY_DAYS_MS)
       const cp = await core.inbox.checkpoint.ensure(viewer, since)
       const { unread } = await core.inbox.counts(viewer, {
-        unread: { ...ALL_STATES, read: false, createdAt: { gt: cp.at } },
+        unread: { ...EVERY_STATE, read: false, createdAt: { gt: cp.at } },
       })
       return { newMessages: unread > 0, unread }
     },
@@ -88,9 +91,10 @@ export const ROUTES: TmRoute[] = [
     path: `${BASE}/queries/own/post-unread/`,
     async handler({ core, viewer, reply }) {
       try {
-        const cp = await core.inbox.checkpoint.move(viewer, 'existing')
-        // A bare JSON number: TM returns the (never updated) stored unread_count column.
-        return reply.type('application/json').send(JSON.stringify(cp.unreadCount))
+        await core.inbox.checkpoint.move(viewer, 'existing')
+        // A bare JSON number: TM returns its stored unread_count column, which nothing ever
+        // updates after the row is created, so it is always 0.
+        return reply.type('application/json').send('0')
       } catch (err) {
         if (isHeraldError(err) && err.code === 'NOT_FOUND') {
           throw envelope(
@@ -118,7 +122,7 @@ export const ROUTES: TmRoute[] = [
     path: `${BASE}/delete-all/`,
     async handler({ core, viewer, req }) {
       const t = types(req)
-      await core.inbox.removeWhere(viewer, { ...ALL_STATES, ...(t ? { types: t } : {}) })
+      await core.inbox.removeWhere(viewer, { ...EVERY_STATE, ...(t ? { types: t } : {}) })
       return deleted
     },
   },
@@ -127,7 +131,7 @@ export const ROUTES: TmRoute[] = [
     path: `${BASE}/mark-as-read-all/`,
     async handler({ core, viewer, req }) {
       const t = types(req)
-      const filter = { ...ALL_STATES, read: false, ...(t ? { types: t } : {}) }
+      const filter = { ...EVERY_STATE, read: false, ...(t ? { types: t } : {}) }
       await core.inbox.changeWhere(viewer, { action: 'read' }, filter)
       return markedRead
     },
@@ -172,3 +176,15 @@ export const ROUTES: TmRoute[] = [
     },
   },
 ]
+
+/** Every TM route, answering as the authenticated caller. */
+export const tmRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
+  for (const route of ROUTES) {
+    app.route({
+      method: route.method,
+      url: route.path,
+      schema: { hide: true, ...(route.response ? { response: { 200: route.response } } : {}) },
+      handler: (req, reply) => route.handler({ core, viewer: viewerOf(req), req, reply }),
+    })
+  }
+}

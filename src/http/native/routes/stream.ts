@@ -1,13 +1,12 @@
-import { Type as T } from '@sinclair/typebox'
-import type { FastifyInstance, FastifyReply } from 'fastify'
-import { decodeCursor, encodeCursor } from '../core/cursor.ts'
-import { HeraldError } from '../core/errors.ts'
-import type { InboxEvent } from '../core/events.ts'
-import type { Core } from '../core/herald.ts'
-import type { Viewer } from '../core/inbox.ts'
-import type { Notification } from '../core/notification.ts'
-import { renderNotification } from '../http/native/convert.ts'
-import { viewerOf } from '../http/native/index.ts'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type as T } from 'typebox'
+import { decodeCursor, encodeCursor } from '../../../core/cursor.ts'
+import { HeraldError } from '../../../core/errors.ts'
+import type { InboxEvent } from '../../../core/events.ts'
+import type { Viewer } from '../../../core/inbox.ts'
+import type { Notification } from '../../../core/notification.ts'
+import { type SurfaceDeps, viewerOf } from '../../surface.ts'
+import { renderNotification } from '../convert.ts'
 
 const HEARTBEAT_MS = 20_000
 const BADGE_CAP = 99
@@ -20,7 +19,7 @@ const frame = (event: string, data: unknown, id?: string) =>
  * event id of each new notification is a cursor, so a client reconnecting with Last-Event-ID is
  * sent, from the database, every notification it missed.
  */
-export async function streamRoutes(app: FastifyInstance, { core }: { core: Core }) {
+export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox, events } = core
 
   const counts = async (v: Viewer) =>
@@ -59,6 +58,7 @@ export async function streamRoutes(app: FastifyInstance, { core }: { core: Core 
   app.get(
     '/me/stream',
     {
+      config: { needs: 'user' },
       schema: {
         tags: ['inbox'],
         summary: 'Live inbox events (Server-Sent Events); reconnect with Last-Event-ID to replay',
@@ -72,9 +72,9 @@ export async function streamRoutes(app: FastifyInstance, { core }: { core: Core 
         ),
       },
     },
-    async (req, reply: FastifyReply) => {
+    async (req, reply) => {
       const v = viewerOf(req)
-      const lastEventId = req.headers['last-event-id'] as string | undefined
+      const lastEventId = req.headers['last-event-id']
       // A bad Last-Event-ID is a 400 now, not a silent stream that never replays.
       if (lastEventId) decodeCursor(lastEventId)
       const initial = await counts(v)

@@ -1,0 +1,128 @@
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import type { Authenticator } from '../auth/principal.ts'
+import { ConfigError } from '../config.ts'
+import { HeraldError, isHeraldError } from '../core/errors.ts'
+import type { Principal } from '../core/notification.ts'
+import { sendAnswer, sendError } from './errors.ts'
+import type { Limiter } from './rate-limit.ts'
+import type { Surface, SurfaceDeps } from './surface.ts'
+
+export interface Mount {
+  surface: Surface
+  prefix: string
+}
+
+const KIND = { user: 'a user token', server: 'a server API key' } as const
+
+/**
+ * Who is calling, in one step for every surface: the surface reads the raw credential, the
+ * authenticator verifies it, and both limits apply. A credential verified recently costs no
+ * lookup; any other first passes the address's failed-authentication limit, and a failure counts.
+ */
+async function identify(
+  surface: Surface,
+  auth: Authenticator,
+  limiter: Limiter,
+  req: FastifyRequest,
+): Promise<Principal> {
+  const failed = async (err: unknown) => {
+    if (!isHeraldError(err) || err.code !== 'RATE_LIMITED') await limiter.failed(req.ip)
+    return err
+  }
+  let raw: string | null
+  try {
+    raw = surface.credential(req)
+  } catch (err) {
+    throw await failed(err)
+  }
+  const known = raw === null ? null : auth.known(raw)
+  if (!known) await limiter.checkAddress(req.ip)
+  let principal: Principal
+  try {
+    if (raw === null) {
+      throw new HeraldError('UNAUTHENTICATED', 'this request carries no credential', {
+        credential: 'missing',
+      })
+    }
+    principal = known ?? (await auth.verify(raw))
+    if (!surface.accepts.includes(principal.kind)) {
+      throw new HeraldError('UNAUTHENTICATED', `this API does not take ${KIND[principal.kind]}`, {
+        credential: 'kind',
+      })
+    }
+  } catch (err) {
+    throw await failed(err)
+  }
+  await limiter.admit(principal)
+  return principal
+}
+
+/** Two surfaces may share a prefix, but never a route: refuse to start, naming both. */
+function refuseCollisions(owners: Map<string, string>, name: string) {
+  return (route: RouteOptions) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method]
+    for (const m of methods) {
+      const key = `${m} ${route.url.replace(/\/+$/, '') || '/'}`
+      const owner = owners.get(key)
+      if (owner && owner !== name) {
+        throw new ConfigError(
+          `dialects "${owner}" and "${name}" both serve ${key}: mount them at different prefixes`,
+        )
+      }
+      owners.set(key, name)
+    }
+  }
+}
+
+/**
+ * Mounts every surface at its prefix the same way: its set-up, its error handler, the one
+ * authentication step (before the body is read, so a caller without a valid credential costs no
+ * parsing and learns nothing), then its routes. Where surfaces share a prefix, the first one
+ * mounted answers the paths none of them has.
+ */
+export async function mountSurfaces(
+  app: FastifyInstance,
+  mounts: Mount[],
+  deps: SurfaceDeps,
+  limiter: Limiter,
+): Promise<void> {
+  const owners = new Map<string, string>()
+  const prefixes = new Set<string>()
+  app.decorateRequest('principal', null)
+  for (const { surface, prefix } of mounts) {
+    const first = !prefixes.has(prefix)
+    prefixes.add(prefix)
+    const plugin = async (scope: FastifyInstance) => {
+      surface.setup?.(scope)
+      scope.setErrorHandler((err, req, reply) => sendError(surface, err, req, reply))
+      if (first) {
+        scope.setNotFoundHandler((req, reply) => sendAnswer(reply, surface.notFound(req, prefix)))
+      }
+      scope.addHook('onRoute', refuseCollisions(owners, surface.name))
+      scope.addHook('onRequest', async (req) => {
+        if (req.routeOptions.url === undefined) return
+        surface.checkRoute?.(req)
+        const principal = await identify(surface, deps.auth, limiter, req)
+        const needs = req.routeOptions.config.needs
+        if (needs && principal.kind !== needs) {
+          throw new HeraldError('FORBIDDEN', `this route needs ${KIND[needs]}`)
+        }
+        await surface.admit?.(req, principal, deps)
+        req.principal = principal
+      })
+      await scope.register(surface.routes, deps)
+    }
+    await app.register(plugin, { prefix })
+  }
+}
+
+/** The surface whose prefix is the longest one the URL is under; `fallback` when none is. */
+export function surfaceAt(mounts: Mount[], url: string, fallback: Surface): Surface {
+  const path = url.split('?')[0] ?? ''
+  const under = (prefix: string) =>
+    prefix === '' || path === prefix || path.startsWith(`${prefix}/`)
+  const match = mounts
+    .filter((m) => under(m.prefix))
+    .sort((a, b) => b.prefix.length - a.prefix.length)[0]
+  return match?.surface ?? fallback
+}

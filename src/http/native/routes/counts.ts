@@ -1,0 +1,128 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type as T } from 'typebox'
+import { type SurfaceDeps, viewerOf } from '../../surface.ts'
+import { filterFromBody, filterFromQuery } from '../convert.ts'
+import { FilterBody, FilterQuery } from '../schemas.ts'
+
+const security = [{ userToken: [] }]
+const tags = ['inbox']
+const config = { needs: 'user' as const }
+const err = { $ref: 'Error#' }
+const errors = { 400: err, 401: err, 403: err }
+
+const CountsOut = T.Object({
+  counts: T.Record(T.String(), T.Integer()),
+  capped: T.Record(T.String(), T.Boolean(), {
+    description: 'True where the count reached the cap',
+  }),
+  byType: T.Optional(T.Record(T.String(), T.Integer())),
+})
+
+const Cap = T.Integer({
+  minimum: 1,
+  maximum: 10_000,
+  description: 'Stop counting past this (e.g. 99 for "99+")',
+})
+
+const capped = (counts: Record<string, number>, cap: number | null) => ({
+  counts: Object.fromEntries(
+    Object.entries(counts).map(([k, n]) => [k, cap === null ? n : Math.min(n, cap)]),
+  ),
+  capped: Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, cap !== null && n > cap])),
+})
+
+const CheckpointOut = T.Object({ at: T.Union([T.String(), T.Null()]) })
+
+/** Badge counts and the "opened the inbox" checkpoint. */
+export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
+  const { inbox } = core
+
+  app.get(
+    '/me/counts',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: 'Badge counts: total, unread and unseen (newer than the checkpoint)',
+        querystring: T.Object(
+          { ...FilterQuery, cap: T.Optional(Cap), byType: T.Optional(T.Boolean()) },
+          { additionalProperties: false },
+        ),
+        response: { 200: CountsOut, ...errors },
+      },
+    },
+    async (req) => {
+      const { cap, byType, ...filters } = req.query
+      const base = filterFromQuery(filters)
+      const v = viewerOf(req)
+      const counts = await inbox.counts(
+        v,
+        { total: base, unread: { ...base, read: false }, unseen: { ...base, seen: false } },
+        cap ?? null,
+      )
+      const out = capped(counts, cap ?? null)
+      return byType ? { ...out, byType: await inbox.countByType(v, base) } : out
+    },
+  )
+
+  app.post(
+    '/me/counts',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: 'Several named counts in one call',
+        body: T.Object(
+          {
+            // Without additionalProperties, a name outside the pattern would skip validation.
+            filters: T.Record(T.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), FilterBody, {
+              minProperties: 1,
+              maxProperties: 20,
+              additionalProperties: false,
+            }),
+            cap: T.Optional(Cap),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: CountsOut, ...errors },
+      },
+    },
+    async (req) => {
+      const { filters, cap } = req.body
+      const parsed = Object.fromEntries(
+        Object.entries(filters).map(([k, f]) => [k, filterFromBody(f)]),
+      )
+      return capped(await inbox.counts(viewerOf(req), parsed, cap ?? null), cap ?? null)
+    },
+  )
+
+  app.get(
+    '/me/checkpoint',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: 'When the caller last opened the inbox',
+        response: { 200: CheckpointOut, ...errors },
+      },
+    },
+    async (req) => ({ at: (await inbox.checkpoint.get(viewerOf(req)))?.at.toISOString() ?? null }),
+  )
+
+  app.put(
+    '/me/checkpoint',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: 'Mark the inbox opened now: everything so far becomes seen',
+        response: { 200: CheckpointOut, ...errors },
+      },
+    },
+    async (req) => ({ at: (await inbox.checkpoint.move(viewerOf(req))).at.toISOString() }),
+  )
+}

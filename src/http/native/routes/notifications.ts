@@ -1,0 +1,206 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type as T } from 'typebox'
+import { HeraldError } from '../../../core/errors.ts'
+import type { StateChange } from '../../../core/store.ts'
+import { type SurfaceDeps, viewerOf } from '../../surface.ts'
+import {
+  filterFromBody,
+  filterFromQuery,
+  parseNotificationId,
+  renderNotification,
+} from '../convert.ts'
+import { FilterBody, ListQuery, NotificationIdParam, NotificationOut } from '../schemas.ts'
+
+const security = [{ userToken: [] }]
+const tags = ['inbox']
+const config = { needs: 'user' as const }
+const err = { $ref: 'Error#' }
+const errors = { 400: err, 401: err, 403: err }
+
+const ACTIONS = [
+  'read',
+  'unread',
+  'seen',
+  'unseen',
+  'dismiss',
+  'undismiss',
+  'snooze',
+  'unsnooze',
+] as const
+type Action = (typeof ACTIONS)[number]
+
+const BulkBody = T.Object(
+  {
+    action: T.Union([...ACTIONS, 'delete' as const].map((a) => T.Literal(a))),
+    ids: T.Optional(
+      T.Array(T.Union([T.Integer({ minimum: 1 }), T.String({ format: 'uuid' })]), {
+        minItems: 1,
+        maxItems: 1000,
+      }),
+    ),
+    filter: T.Optional(FilterBody),
+    until: T.Optional(T.String({ format: 'date-time', description: 'For snooze' })),
+  },
+  { additionalProperties: false },
+)
+
+function changeOf(action: Action, until: string | undefined): StateChange {
+  if (action !== 'snooze') return { action }
+  if (until === undefined) {
+    throw new HeraldError('VALIDATION', 'until: required to snooze', { field: 'until' })
+  }
+  return { action, until: new Date(until) }
+}
+
+/** Native inbox routes: the caller's own notifications only. */
+export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
+  const { inbox } = core
+
+  app.get(
+    '/me/notifications',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: "List the caller's notifications, newest first, by cursor",
+        querystring: ListQuery,
+        response: {
+          200: T.Object({
+            items: T.Array(NotificationOut),
+            nextCursor: T.Union([T.String(), T.Null()]),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query
+      const page = await inbox.list(viewerOf(req), {
+        filter: filterFromQuery(q),
+        sort: { field: 'createdAt', direction: q.sort === 'createdAt' ? 'asc' : 'desc' },
+        cursor: q.cursor,
+        limit: q.limit,
+      })
+      const now = core.clock()
+      return {
+        items: page.items.map((n) => renderNotification(n, now)),
+        nextCursor: page.nextCursor,
+      }
+    },
+  )
+
+  app.get(
+    '/me/notifications/:id',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: 'Get one notification',
+        params: NotificationIdParam,
+        response: { 200: NotificationOut, ...errors, 404: err },
+      },
+    },
+    async (req) => {
+      const n = await inbox.get(viewerOf(req), parseNotificationId(req.params.id))
+      return renderNotification(n, core.clock())
+    },
+  )
+
+  app.post(
+    '/me/notifications/:id/:action',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary:
+          'Change one notification: read, unread, seen, unseen, dismiss, undismiss, snooze, unsnooze',
+        params: T.Object({
+          id: T.String({ maxLength: 64 }),
+          action: T.Union(ACTIONS.map((a) => T.Literal(a))),
+        }),
+        body: T.Optional(
+          T.Union([
+            T.Object(
+              { until: T.Optional(T.String({ format: 'date-time' })) },
+              { additionalProperties: false },
+            ),
+            T.Null(),
+          ]),
+        ),
+        response: { 200: NotificationOut, ...errors, 404: err },
+      },
+    },
+    async (req) => {
+      const change = changeOf(req.params.action, req.body?.until)
+      const id = parseNotificationId(req.params.id)
+      const { after } = await inbox.changeOne(viewerOf(req), id, change)
+      return renderNotification(after, core.clock())
+    },
+  )
+
+  app.delete(
+    '/me/notifications/:id',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: 'Delete one notification',
+        params: NotificationIdParam,
+        response: { 204: T.Null(), ...errors, 404: err },
+      },
+    },
+    async (req, reply) => {
+      await inbox.removeOne(viewerOf(req), parseNotificationId(req.params.id))
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/me/notifications/bulk',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary:
+          'Change or delete many notifications: by ids, or every one matching a filter ({} is all)',
+        body: BulkBody,
+        response: {
+          200: T.Object({
+            changed: T.Integer(),
+            notFound: T.Array(T.Union([T.Integer(), T.String()]), {
+              description: 'Ids that are not yours or do not exist',
+            }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const { action, ids, filter, until } = req.body
+      if ((ids === undefined) === (filter === undefined)) {
+        throw new HeraldError('VALIDATION', 'give exactly one of ids or filter', { field: 'body' })
+      }
+      const v = viewerOf(req)
+      if (ids) {
+        const target = { ids, invalid: 'ignore' as const }
+        const r =
+          action === 'delete'
+            ? await inbox.removeMany(v, target)
+            : await inbox.changeMany(v, changeOf(action, until), target)
+        // Ids of other users are reported exactly like missing ones.
+        return { changed: r.changed, notFound: r.invalid }
+      }
+      const f = filterFromBody(filter ?? {})
+      const changed =
+        action === 'delete'
+          ? await inbox.removeWhere(v, f)
+          : await inbox.changeWhere(v, changeOf(action, until), f)
+      return { changed, notFound: [] }
+    },
+  )
+}

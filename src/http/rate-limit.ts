@@ -1,0 +1,145 @@
+import { Redis } from 'ioredis'
+import { HeraldError } from '../core/errors.ts'
+import type { Principal } from '../core/notification.ts'
+
+/** A fixed-window counter: how many hits a key had in the current window. */
+export interface RateCounter {
+  /** Counts one hit; returns the window's count so far and the milliseconds until it ends. */
+  hit(key: string): Promise<Window>
+  /** The window's count without counting. */
+  peek(key: string): Promise<Window>
+  close(): Promise<void>
+}
+interface Window {
+  count: number
+  resetMs: number
+}
+
+/**
+ * In-process counters, at most `maxKeys` of them: past that, finished windows are dropped first,
+ * then the oldest. Principals and addresses are counted in separate instances, so addresses
+ * (which garbage requests can vary) can never push a limited principal out.
+ */
+export function memoryCounter(windowMs: number, maxKeys = 100_000): RateCounter {
+  const windows = new Map<string, { count: number; resetAt: number }>()
+  const current = (key: string, now: number) => {
+    const w = windows.get(key)
+    return w && w.resetAt > now ? w : null
+  }
+  const evict = (now: number) => {
+    for (const [k, w] of windows) if (w.resetAt <= now) windows.delete(k)
+    for (const k of windows.keys()) {
+      if (windows.size < maxKeys) break
+      windows.delete(k)
+    }
+  }
+  return {
+    async hit(key) {
+      const now = Date.now()
+      let w = current(key, now)
+      if (!w) {
+        if (windows.size >= maxKeys) evict(now)
+        w = { count: 0, resetAt: now + windowMs }
+        windows.delete(key)
+        windows.set(key, w)
+      }
+      w.count++
+      return { count: w.count, resetMs: w.resetAt - now }
+    },
+    async peek(key) {
+      const now = Date.now()
+      const w = current(key, now)
+      return w ? { count: w.count, resetMs: w.resetAt - now } : { count: 0, resetMs: 0 }
+    },
+    async close() {},
+  }
+}
+
+const HIT = `local c = redis.call('INCR', KEYS[1])
+if c == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {c, redis.call('PTTL', KEYS[1])}`
+
+/**
+ * Counters shared by every instance through Redis. While Redis cannot be reached, each instance
+ * counts in memory instead (limits stay enforced, per instance), and says so once in the log.
+ */
+export function redisCounter(
+  url: string,
+  prefix: string,
+  windowMs: number,
+  warn: (msg: string, err: unknown) => void,
+): RateCounter {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  })
+  redis.on('error', () => {})
+  redis.connect().catch(() => {})
+  const fallback = memoryCounter(windowMs)
+  let degraded = false
+  const run = async (key: string, script: string, local: (k: string) => Promise<Window>) => {
+    try {
+      const [count, ttl] = (await redis.eval(script, 1, `${prefix}${key}`, windowMs)) as number[]
+      degraded = false
+      return { count: count ?? 0, resetMs: Math.max(0, ttl ?? 0) }
+    } catch (err) {
+      if (!degraded) warn('rate limits counted per instance: Redis is unreachable', err)
+      degraded = true
+      return local(key)
+    }
+  }
+  const PEEK = `return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('PTTL', KEYS[1])}`
+  return {
+    hit: (key) => run(key, HIT, fallback.hit),
+    peek: (key) => run(key, PEEK, fallback.peek),
+    async close() {
+      redis.disconnect()
+    },
+  }
+}
+
+/** What a principal's requests are counted by: never the text of its credential. */
+export function principalKey(p: Principal): string {
+  if (p.kind === 'user') return `u:${p.tenantId}\u0000${p.userId}`
+  return p.keyId ? `k:${p.keyId}` : `o:${p.tenantId}`
+}
+
+export interface LimiterOptions {
+  principals: RateCounter
+  addresses: RateCounter
+  /** Requests per principal per window. */
+  perPrincipal: number
+  /** Failed authentications per client address per window. */
+  perAddress: number
+}
+
+const limited = (resetMs: number) =>
+  new HeraldError('RATE_LIMITED', 'too many requests; slow down', {
+    retryAfter: Math.max(1, Math.ceil(resetMs / 1000)),
+  })
+
+/** The two layers: failed authentications by address, then requests by principal. */
+export function createLimiter(o: LimiterOptions) {
+  return {
+    /** Before verifying a credential: RATE_LIMITED once the address has failed too often. */
+    async checkAddress(address: string): Promise<void> {
+      const w = await o.addresses.peek(`a:${address}`)
+      if (w.count >= o.perAddress) throw limited(w.resetMs)
+    },
+    /** Counts one failed authentication of the address. */
+    async failed(address: string): Promise<void> {
+      await o.addresses.hit(`a:${address}`)
+    },
+    /** Counts one request of the principal; RATE_LIMITED past the limit. */
+    async admit(p: Principal): Promise<void> {
+      const w = await o.principals.hit(principalKey(p))
+      if (w.count > o.perPrincipal) throw limited(w.resetMs)
+    },
+    async close() {
+      await Promise.all([o.principals.close(), o.addresses.close()])
+    },
+  }
+}
+
+export type Limiter = ReturnType<typeof createLimiter>
