@@ -89,3 +89,12 @@ export function viewerOf(req: FastifyRequest): Viewer {
 
 /** The authenticated caller's tenant. */
 export const tenantOf = (req: FastifyRequest): string => principalOf(req).tenantId
+
+/**
+ * The path of a route and its trailing-slash twin, for surfaces whose framework answers a path
+ * with or without one (Laravel, Drupal). Register the route once per path:
+ *
+ * @example
+ * for (const url of withOptionalSlash('/api/notifications')) app.get(url, opts, handler)
+ */
+export const withOptionalSlash = (path: string): [string, string] => [path, `${path}/`]
