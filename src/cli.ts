@@ -2,7 +2,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { mintToken } from './auth/tokens.ts'
-import { type Config, ConfigError, DIALECT_NAMES, loadConfig } from './config.ts'
+import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
+import { DIALECTS } from './http/dialects/index.ts'
 import { buildHerald } from './server.ts'
 import { isPostgresUrl, migrate, openStorage } from './storage/db.ts'
 
@@ -120,29 +121,26 @@ async function token(config: Config, args: string[]) {
     scopes: values.scopes?.split(',').filter(Boolean),
     ttl,
   })
-  console.log(dialectCredential(values.dialect, jwt, tenant))
+  console.log(credentialLines(values.dialect, jwt, tenant))
 }
 
-/** The headers each dialect's clients send, ready for `curl -H`. */
-export function dialectCredential(
-  dialect: string | undefined,
-  jwt: string,
-  tenant: string,
-): string {
-  switch (dialect) {
-    case undefined:
-      return jwt
-    case 'tasking-manager':
-      return `Authorization: Token ${Buffer.from(jwt).toString('base64')}`
-    case 'productive':
-      return `X-Auth-Token: ${jwt}\nX-Organization-Id: ${tenant}`
-    case 'ondi':
-    case 'mantle2':
-    case 'kendo':
-      return `Authorization: Bearer ${jwt}`
-    default:
-      throw new UsageError(`unknown dialect "${dialect}"`)
+/** The token, or with --dialect the headers that dialect's clients send, ready for `curl -H`. */
+function credentialLines(dialect: string | undefined, jwt: string, tenant: string): string {
+  if (dialect === undefined) return jwt
+  if (!(DIALECT_NAMES as readonly string[]).includes(dialect)) {
+    throw new UsageError(`unknown dialect "${dialect}"`)
   }
+  const headers = DIALECTS[dialect as DialectName].credentialHeaders(jwt, tenant)
+  return Object.entries(headers)
+    .map(([name, value]) => `${HEADER_NAMES[name] ?? name}: ${value}`)
+    .join('\n')
+}
+
+/** How people write the headers surfaces name in lower case. */
+const HEADER_NAMES: Record<string, string> = {
+  authorization: 'Authorization',
+  'x-auth-token': 'X-Auth-Token',
+  'x-organization-id': 'X-Organization-Id',
 }
 
 async function keys(config: Config, args: string[]) {
