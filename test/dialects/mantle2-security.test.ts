@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
-import { seeded } from '../fuzz.ts'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { seeded } from '../support/fuzz.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 const P = '/compat/mantle2/v2/users'
 type Headers = Record<string, string>

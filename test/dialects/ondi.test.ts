@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { SignJWT } from 'jose'
-import { describeEngines, sendOne, startHerald, type TestHerald } from '../harness.ts'
+import { describeEngines, sendOne, startHerald, type TestHerald } from '../support/harness.ts'
 
 const BASE = '/compat/ondi/messaging/notifications'
 const ROUTES = [

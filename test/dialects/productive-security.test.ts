@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { SignJWT } from 'jose'
-import { describeEngines, send, sendOne, type TestHerald } from '../harness.ts'
+import { describeEngines, send, sendOne, type TestHerald } from '../support/harness.ts'
 
 const BASE = '/compat/productive/api/v2/notifications'
 const JSONAPI = 'application/vnd.api+json; charset=utf-8'

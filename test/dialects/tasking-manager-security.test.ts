@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { mintToken } from '../../src/auth/tokens.ts'
-import { seeded } from '../fuzz.ts'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { seeded } from '../support/fuzz.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 const P = '/compat/tasking-manager/api/v2/notifications'
 const b64 = (s: string) => Buffer.from(s).toString('base64')

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { after, before, describe } from 'node:test'
 import pg from 'pg'
-import { type MintOptions, mintToken } from '../src/auth/tokens.ts'
-import { loadConfig } from '../src/config.ts'
-import { buildHerald, type Herald } from '../src/server.ts'
+import { type MintOptions, mintToken } from '../../src/auth/tokens.ts'
+import { loadConfig } from '../../src/config.ts'
+import { buildHerald, type Herald } from '../../src/server.ts'
 
 export type EngineName = 'pglite' | 'postgres'
 

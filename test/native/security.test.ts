@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
 import { SignJWT, UnsecuredJWT } from 'jose'
-import { describeEngines, SECRET, send } from './harness.ts'
+import { describeEngines, SECRET, send } from '../support/harness.ts'
 
 type Method = 'GET' | 'PUT' | 'POST' | 'DELETE'
 interface Route {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose'
-import { type EngineName, SECRET, send, startHerald, type TestHerald } from './harness.ts'
+import { type EngineName, SECRET, send, startHerald, type TestHerald } from '../support/harness.ts'
 
 const ENGINES = (process.env.HERALD_TEST_ENGINES ?? 'pglite,postgres').split(',') as EngineName[]
 const ISSUER = 'https://app.example.com'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
-import { type EngineName, startHerald, type TestHerald } from './harness.ts'
+import { type EngineName, startHerald, type TestHerald } from '../support/harness.ts'
 
 const LIMIT = 10
 const ENGINES = (process.env.HERALD_TEST_ENGINES ?? 'pglite,postgres').split(',') as EngineName[]
