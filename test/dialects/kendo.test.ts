@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, sendOne, type TestHerald } from '../harness.ts'
+import { describeEngines, sendOne, type TestHerald } from '../support/harness.ts'
 
 const BASE = '/compat/kendo/api/notifications'
 const UPDATE = 'Notifications: Update'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send, sendOne, type TestHerald } from '../harness.ts'
+import { describeEngines, send, sendOne, type TestHerald } from '../support/harness.ts'
 
 const P = '/compat/mantle2/v2/users'
 const hex = (uuid: string) => uuid.replaceAll('-', '')

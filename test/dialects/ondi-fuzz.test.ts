@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
-import { seeded } from '../fuzz.ts'
-import { describeEngines, send } from '../harness.ts'
+import { seeded } from '../support/fuzz.ts'
+import { describeEngines, send } from '../support/harness.ts'
 
 const PREFIX = '/compat/ondi'
 const REQUESTS = 300

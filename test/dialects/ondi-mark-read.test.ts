@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
-import { describeEngines, sendOne, type TestHerald } from '../harness.ts'
+import { describeEngines, sendOne, type TestHerald } from '../support/harness.ts'
 
 const BASE = '/compat/ondi/messaging/notifications'
 const MARK = `${BASE}/mark-read`

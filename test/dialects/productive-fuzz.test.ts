@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { seeded } from '../fuzz.ts'
-import { describeEngines, send, type TestHerald } from '../harness.ts'
+import { seeded } from '../support/fuzz.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 const PREFIX = '/compat/productive'
 const BASE = `${PREFIX}/api/v2/notifications`

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, type TestHerald } from '../harness.ts'
-import { DAY, world } from './tasking-manager-world.ts'
+import { describeEngines, type TestHerald } from '../support/harness.ts'
+import { DAY, world } from '../support/tasking-manager-world.ts'
 
 /** The notification as its owner sees it through the native API, or null when it is gone. */
 async function native(h: TestHerald, tenant: string, user: string, id: number) {

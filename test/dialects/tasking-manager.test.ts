@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines } from '../harness.ts'
-import { DAY, world } from './tasking-manager-world.ts'
+import { describeEngines } from '../support/harness.ts'
+import { DAY, world } from '../support/tasking-manager-world.ts'
 
 type Item = Record<string, unknown>
 const ids = (json: { userMessages: Item[] }) => json.userMessages.map((m) => m.messageId)

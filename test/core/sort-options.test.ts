@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send } from './harness.ts'
+import { describeEngines, send } from '../support/harness.ts'
 
 // Core options added for dialects with integer enumerations and ids: Sort.rank, Sort.numeric and
 // InboxFilter.actorUsernameLike. Their defaults keep the existing behaviour.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send } from './harness.ts'
+import { describeEngines, send } from '../support/harness.ts'
 
 describeEngines('native inbox smoke', (get) => {
   test('send, list, read, count', async () => {

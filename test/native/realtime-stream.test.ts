@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { describeEngines, send } from './harness.ts'
+import { describeEngines, send } from '../support/harness.ts'
 
 interface SseEvent {
   id?: string

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
-import { BULK_CHUNK } from '../src/storage/notification-store.ts'
-import { SEND_CHUNK } from '../src/storage/send-store.ts'
-import { describeEngines, send, type TestHerald } from './harness.ts'
+import { BULK_CHUNK } from '../../src/storage/notification-store.ts'
+import { SEND_CHUNK } from '../../src/storage/send-store.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 const FANOUT = 12_000
 const HEAVY = BULK_CHUNK + 500

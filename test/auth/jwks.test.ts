@@ -3,7 +3,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
-import { createTokenVerifier } from '../src/auth/tokens.ts'
+import { createTokenVerifier } from '../../src/auth/tokens.ts'
 
 describe('user tokens from a JWKS URL (the host application mints them)', () => {
   const server = createServer()

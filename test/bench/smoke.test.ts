@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { PACES, runBench } from '../bench/bench.ts'
-import { renderTable } from '../bench/report.ts'
-import { SIZES } from '../bench/seed.ts'
-import { checkTargets } from '../bench/targets.ts'
+import { PACES, runBench } from '../../bench/bench.ts'
+import { renderTable } from '../../bench/report.ts'
+import { SIZES } from '../../bench/seed.ts'
+import { checkTargets } from '../../bench/targets.ts'
 
 // Keeps the benchmark from rotting: the whole pipeline on a tiny PGlite data set, loads of a
 // fraction of a second run in this process. Figures are not checked, only that they exist.

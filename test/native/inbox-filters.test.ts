@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
-import { describeEngines, send, type TestHerald } from './harness.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 const day = (d: number) => new Date(Date.UTC(2024, 0, d)).toISOString()
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose'
-import { createTokenVerifier, mintToken } from '../src/auth/tokens.ts'
-import type { Principal } from '../src/core/notification.ts'
-import { principalKey } from '../src/http/rate-limit.ts'
+import { createTokenVerifier, mintToken } from '../../src/auth/tokens.ts'
+import type { Principal } from '../../src/core/notification.ts'
+import { principalKey } from '../../src/http/rate-limit.ts'
 
 const SECRET = 'operator-test-secret-0123456789abcdef'
 

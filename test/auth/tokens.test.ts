@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { before, test } from 'node:test'
 import { exportSPKI, generateKeyPair, type JWTPayload, SignJWT } from 'jose'
-import { type EngineName, SECRET, send, startHerald, type TestHerald } from './harness.ts'
+import { describeEngines, SECRET, send, type TestHerald } from '../support/harness.ts'
 
-const ENGINES = (process.env.HERALD_TEST_ENGINES ?? 'pglite,postgres').split(',') as EngineName[]
 const ISSUER = 'https://app.example.com'
 const AUDIENCE = 'herald'
 
@@ -51,24 +50,21 @@ async function status(h: TestHerald, token: string) {
   return res.statusCode
 }
 
-for (const engine of ENGINES) {
-  describe(`auth: asymmetric tokens, issuer and audience [${engine}]`, () => {
-    let h: TestHerald
-    let keys: Keys
+// The suites' environments name the public keys, so the keys exist before the suites are built.
+const keys = await makeKeys()
+
+describeEngines(
+  'auth: asymmetric tokens, issuer and audience',
+  (get) => {
     let tenant = ''
     before(async () => {
-      keys = await makeKeys()
-      h = await startHerald(engine, {
-        HERALD_JWT_PUBLIC_KEYS: keys.pems,
-        HERALD_JWT_ISSUER: ISSUER,
-        HERALD_JWT_AUDIENCE: AUDIENCE,
-      })
+      const h = get()
       tenant = h.tenant()
       await send(h, await h.apiKey(tenant), { to: { users: ['r'] }, type: 'x', title: 'hi' })
     })
-    after(async () => h?.close())
 
     test('RS256 and ES256 with a configured key, HS256 with the secret', async () => {
+      const h = get()
       assert.equal(await status(h, await sign(keys.rsa, 'RS256', { tenant })), 200)
       assert.equal(await status(h, await sign(keys.ec, 'ES256', { tenant })), 200)
       const hs = new TextEncoder().encode(SECRET)
@@ -81,6 +77,7 @@ for (const engine of ENGINES) {
     })
 
     test('issuer and audience are checked when configured', async () => {
+      const h = get()
       assert.equal(await status(h, await sign(keys.rsa, 'RS256', { tenant }, ['iss'])), 401)
       assert.equal(await status(h, await sign(keys.rsa, 'RS256', { tenant }, ['aud'])), 401)
       assert.equal(await status(h, await sign(keys.rsa, 'RS256', { tenant, iss: 'evil' })), 401)
@@ -90,6 +87,7 @@ for (const engine of ENGINES) {
     })
 
     test('wrong key, expired, not yet valid, missing claims: all 401', async () => {
+      const h = get()
       assert.equal(await status(h, await sign(keys.stranger, 'RS256', { tenant })), 401)
       assert.equal(await status(h, await sign(keys.rsa, 'RS256', { tenant, exp: now() - 5 })), 401)
       assert.equal(
@@ -108,7 +106,7 @@ for (const engine of ENGINES) {
     })
 
     test('the expired message says so', async () => {
-      const res = await h.app.inject({
+      const res = await get().app.inject({
         url: '/v1/me/counts',
         headers: {
           authorization: `Bearer ${await sign(keys.rsa, 'RS256', { tenant, exp: now() - 5 })}`,
@@ -117,23 +115,27 @@ for (const engine of ENGINES) {
       assert.equal(res.statusCode, 401)
       assert.match(res.json().error.message, /expired/)
     })
-  })
+  },
+  {
+    env: {
+      HERALD_JWT_PUBLIC_KEYS: keys.pems,
+      HERALD_JWT_ISSUER: ISSUER,
+      HERALD_JWT_AUDIENCE: AUDIENCE,
+    },
+  },
+)
 
-  describe(`auth: public keys only, no shared secret [${engine}]`, () => {
-    let h: TestHerald
-    let keys: Keys
-    before(async () => {
-      keys = await makeKeys()
-      h = await startHerald(engine, { HERALD_JWT_SECRET: '', HERALD_JWT_PUBLIC_KEYS: keys.pems })
-    })
-    after(async () => h?.close())
-
+describeEngines(
+  'auth: public keys only, no shared secret',
+  (get) => {
     test('an HS256 token is refused, including one keyed with the public key (alg confusion)', async () => {
+      const h = get()
       const tenant = h.tenant()
       assert.equal(await status(h, await sign(keys.rsa, 'RS256', { tenant })), 200)
       assert.equal(await status(h, await h.token({ tenant, user: 'r' })), 401)
       const confused = new TextEncoder().encode(keys.pems.split('\n-----BEGIN')[0] ?? '')
       assert.equal(await status(h, await sign(confused, 'HS256', { tenant })), 401)
     })
-  })
-}
+  },
+  { env: { HERALD_JWT_SECRET: '', HERALD_JWT_PUBLIC_KEYS: keys.pems } },
+)

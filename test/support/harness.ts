@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { after, before, describe } from 'node:test'
+import { after, before, describe, test } from 'node:test'
 import pg from 'pg'
-import { type MintOptions, mintToken } from '../src/auth/tokens.ts'
-import { loadConfig } from '../src/config.ts'
-import { buildHerald, type Herald } from '../src/server.ts'
+import { type MintOptions, mintToken } from '../../src/auth/tokens.ts'
+import { loadConfig } from '../../src/config.ts'
+import { buildHerald, type Herald } from '../../src/server.ts'
 
 export type EngineName = 'pglite' | 'postgres'
 
@@ -72,21 +72,40 @@ export async function startHerald(
   }
 }
 
+export interface EngineSuiteOptions {
+  /** This suite's environment over the harness defaults, e.g. HERALD_RATE_LIMIT or HERALD_BODY_LIMIT. */
+  env?: Record<string, string>
+}
+
 /**
- * Runs a suite once per engine. Under CI=true a missing PostgreSQL fails the run; elsewhere the
- * PostgreSQL half is skipped with a message.
+ * Runs a suite once per engine (HERALD_TEST_ENGINES, default both), each on a Herald of its own
+ * built with `options.env`. Every suite that needs engines goes through here, so there is one
+ * reachability rule: under CI=true a missing PostgreSQL fails the run; elsewhere the PostgreSQL
+ * half is skipped with a message.
+ *
+ * @example
+ * describeEngines('limits', (get) => {
+ *   test('…', async () => { const h = get() })
+ * }, { env: { HERALD_RATE_LIMIT: '10' } })
  */
-export function describeEngines(name: string, body: (get: () => TestHerald) => void): void {
+export function describeEngines(
+  name: string,
+  body: (get: () => TestHerald) => void,
+  options: EngineSuiteOptions = {},
+): void {
   for (const engine of ENGINES) {
     describe(`${name} [${engine}]`, async () => {
       if (engine === 'postgres' && !(await postgresUp())) {
-        if (process.env.CI === 'true') throw new Error(`PostgreSQL is not reachable at ${PG_URL}`)
-        describe('skipped: PostgreSQL is not reachable', { skip: true }, () => {})
+        const why = `PostgreSQL is not reachable at ${PG_URL}`
+        // One test stands for the suite: skipped with the reason locally, failed under CI.
+        test('PostgreSQL is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
+          throw new Error(`${why}, and CI=true requires it`)
+        })
         return
       }
       let h: TestHerald | null = null
       before(async () => {
-        h = await startHerald(engine)
+        h = await startHerald(engine, options.env)
       })
       after(async () => {
         await h?.close()

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send, type TestHerald } from './harness.ts'
+import { badCredentials } from '../support/credentials.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 const usersWith = (h: TestHerald, authorization: string) =>
   h.app.inject({ url: '/v1/users', headers: { authorization } })
@@ -15,23 +16,10 @@ describeEngines('auth: server API keys', (get) => {
 
   test('malformed, unknown and wrong-secret keys are 401 with the native error shape', async () => {
     const h = get()
-    const key = await h.apiKey(h.tenant())
-    const id = key.slice(0, key.indexOf('.'))
-    const secret = key.slice(key.indexOf('.') + 1)
-    const bad = [
-      'hk_',
-      'hk_.',
-      'hk_nodot',
-      `${id}.`,
-      `${id}.${secret}x`,
-      `${id}.${secret.slice(0, -1)}`,
-      `hk_unknown.${secret}`,
-      `${id.toUpperCase()}.${secret}`,
-      key.slice(3),
-    ]
-    for (const k of bad) {
+    const { keys } = await badCredentials(h, { tenant: h.tenant(), user: 'r' })
+    for (const [name, k] of Object.entries(keys)) {
       const res = await usersWith(h, `Bearer ${k}`)
-      assert.equal(res.statusCode, 401, `${k}: ${res.body}`)
+      assert.equal(res.statusCode, 401, `${name} ${k}: ${res.body}`)
       assert.deepEqual(Object.keys(res.json().error).sort(), ['code', 'message', 'requestId'])
       assert.equal(res.json().error.code, 'UNAUTHENTICATED')
     }
@@ -71,8 +59,8 @@ describeEngines('auth: server API keys', (get) => {
     const key = await h.apiKey(a)
     const made = await send(h, key, { to: { users: ['r'] }, type: 'x', title: 'A only' })
     const id = (made.json.notifications as Array<{ id: number }>)[0]?.id
-    const other = await h.token({ tenant: h.tenant(), user: 'r' })
-    const auth = { authorization: `Bearer ${other}` }
+    const { otherTenant } = await badCredentials(h, { tenant: a, user: 'r', key })
+    const auth = { authorization: `Bearer ${otherTenant}` }
     const list = await h.app.inject({ url: '/v1/me/notifications', headers: auth })
     assert.deepEqual(list.json().items, [])
     const one = await h.app.inject({ url: `/v1/me/notifications/${id}`, headers: auth })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { startHerald, type TestHerald } from './harness.ts'
+import { startHerald, type TestHerald } from '../support/harness.ts'
 
 const tmHeader = (jwt: string) => ({
   authorization: `Token ${Buffer.from(jwt).toString('base64')}`,

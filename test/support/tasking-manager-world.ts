@@ -1,4 +1,4 @@
-import { sendOne, type TestHerald } from '../harness.ts'
+import { sendOne, type TestHerald } from './harness.ts'
 
 export const P = '/compat/tasking-manager/api/v2/notifications'
 export const DAY = 24 * 3600 * 1000

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send } from './harness.ts'
+import { describeEngines, send } from '../support/harness.ts'
 
 describeEngines('values the database refuses are 4xx, never 500', (get) => {
   test('a NUL byte or an out-of-range value in any filter is a 400 in the native shape', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send, type TestHerald } from './harness.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 async function listAs(h: TestHerald, tenant: string, user: string, query = '') {
   const token = await h.token({ tenant, user })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send, type TestHerald } from './harness.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 type Method = 'GET' | 'POST' | 'DELETE'
 const call = (h: TestHerald, method: Method, url: string, token: string, payload?: object) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines } from './harness.ts'
+import { describeEngines } from '../support/harness.ts'
 
 /** What each surface's error bodies look like, to tell them from Fastify's default body. */
 const SHAPES: Record<string, (b: Record<string, unknown>) => boolean> = {

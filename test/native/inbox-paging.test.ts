@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { before, test } from 'node:test'
-import { describeEngines, send, type TestHerald } from './harness.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 
 interface Item {
   id: number

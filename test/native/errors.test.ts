@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
-import { after, before, describe, test } from 'node:test'
+import { before, test } from 'node:test'
 import type { LightMyRequestResponse } from 'fastify'
-import { type EngineName, startHerald, type TestHerald } from './harness.ts'
+import { describeEngines } from '../support/harness.ts'
 
 const LIMIT = 10
-const ENGINES = (process.env.HERALD_TEST_ENGINES ?? 'pglite,postgres').split(',') as EngineName[]
 
 function assertShape(res: LightMyRequestResponse, status: number, code: string) {
   assert.equal(res.statusCode, status, res.body)
@@ -21,21 +20,20 @@ function assertShape(res: LightMyRequestResponse, status: number, code: string) 
   return body.error
 }
 
-for (const engine of ENGINES) {
-  describe(`native errors: shape, body, limits [${engine}]`, () => {
-    let h: TestHerald
+describeEngines(
+  'native errors: shape, body, limits',
+  (get) => {
     let key = ''
     let user = ''
     before(async () => {
-      h = await startHerald(engine, { HERALD_BODY_LIMIT: '2048', HERALD_RATE_LIMIT: String(LIMIT) })
+      const h = get()
       const t = h.tenant()
       key = await h.apiKey(t)
       user = await h.token({ tenant: t, user: 'r' })
     })
-    after(async () => h?.close())
 
     const post = (url: string, payload: string, contentType = 'application/json') =>
-      h.app.inject({
+      get().app.inject({
         method: 'POST',
         url,
         headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
@@ -70,7 +68,7 @@ for (const engine of ENGINES) {
         ['PATCH', '/v1/me/checkpoint'],
         ['GET', '/v1/me/notifications/1/read'],
       ] as const) {
-        const res = await h.app.inject({
+        const res = await get().app.inject({
           method,
           url,
           headers: { authorization: `Bearer ${user}` },
@@ -104,7 +102,7 @@ for (const engine of ENGINES) {
         assert.ok(fields.includes(f), `${f} is listed in ${JSON.stringify(fields)}`)
         assert.match(String(e.message), new RegExp(f.replace('.', '\\.')))
       }
-      const list = await h.app.inject({
+      const list = await get().app.inject({
         method: 'GET',
         url: '/v1/me/notifications',
         headers: { authorization: `Bearer ${user}` },
@@ -113,6 +111,7 @@ for (const engine of ENGINES) {
     })
 
     test('rate limit per credential: one past the limit is a 429, another credential still passes', async () => {
+      const h = get()
       const t = h.tenant()
       const limited = { authorization: `Bearer ${await h.token({ tenant: t, user: 'busy' })}` }
       const statuses: number[] = []
@@ -125,5 +124,6 @@ for (const engine of ENGINES) {
       const other = { authorization: `Bearer ${await h.token({ tenant: t, user: 'calm' })}` }
       assert.equal((await h.app.inject({ url: '/v1/me/counts', headers: other })).statusCode, 200)
     })
-  })
-}
+  },
+  { env: { HERALD_BODY_LIMIT: '2048', HERALD_RATE_LIMIT: String(LIMIT) } },
+)

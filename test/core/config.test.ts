@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { exportSPKI, generateKeyPair } from 'jose'
-import { ConfigError, loadConfig } from '../src/config.ts'
-import { describeEngines, SECRET } from './harness.ts'
+import { ConfigError, loadConfig } from '../../src/config.ts'
+import { describeEngines, SECRET } from '../support/harness.ts'
 
 const dirs: string[] = []
 const tempDir = () => {
