@@ -35,6 +35,38 @@ if (!(await reachable())) {
   }
 }
 
+// Redis backs the shared rate-limit and event suites; started the same way when it is down.
+const redisUp = () =>
+  spawnSync('redis-cli', ['-u', redisUrl, 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG'
+const redisUrl = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+if (!redisUp()) {
+  console.log(`Redis is not reachable at ${redisUrl}; trying to start it`)
+  spawnSync(
+    'redis-server',
+    [
+      '--daemonize',
+      'yes',
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      '6379',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ],
+    { stdio: 'inherit' },
+  )
+  for (let i = 0; i < 20 && !redisUp(); i++) await new Promise((r) => setTimeout(r, 250))
+  if (!redisUp()) {
+    if (process.env.CI === 'true') {
+      console.error('Redis is required under CI=true and could not be reached')
+      process.exit(1)
+    }
+    console.log('Redis suites will be skipped')
+  }
+}
+
 // One migrated embedded store for every suite to start from (see scripts/pglite-snapshot.ts).
 const snapshot = join(mkdtempSync(join(tmpdir(), 'herald-test-')), 'pglite.tar')
 const made = spawnSync(
