@@ -29,7 +29,9 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i
 function credential(req: FastifyRequest): string | null {
   const header = req.headers.authorization
   if (header === undefined && req.routeOptions.url?.endsWith('/me/stream')) {
-    const token = (req.query as { access_token?: unknown } | undefined)?.access_token
+    const query: unknown = req.query
+    const token =
+      query && typeof query === 'object' && 'access_token' in query && query.access_token
     return typeof token === 'string' ? token : null
   }
   return BEARER.exec(header ?? '')?.[1] ?? null
