@@ -42,6 +42,7 @@ describe('loadConfig', () => {
       HERALD_PORT: ['abc', '-1', '1.5', '70000'],
       HERALD_BODY_LIMIT: ['10', 'big', '1e400'],
       HERALD_RATE_LIMIT: ['0', '-5', 'lots'],
+      HERALD_RATE_LIMIT_ADDRESS: ['0', 'many'],
       HERALD_RATE_WINDOW_MS: ['10', 'x'],
     }
     for (const [name, values] of Object.entries(bad)) {
@@ -58,8 +59,23 @@ describe('loadConfig', () => {
       HERALD_PORT: '0',
       HERALD_BODY_LIMIT: '2048',
       HERALD_RATE_LIMIT: '7',
+      HERALD_RATE_LIMIT_ADDRESS: '3',
     })
-    assert.deepEqual([ok.port, ok.bodyLimit, ok.rateLimit.max], [0, 2048, 7])
+    assert.deepEqual(
+      [ok.port, ok.bodyLimit, ok.rateLimit.max, ok.rateLimit.addressMax],
+      [0, 2048, 7, 3],
+    )
+  })
+
+  test('proxy trust and the Redis prefix', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    const plain = loadConfig(base)
+    assert.equal(plain.trustProxy, false)
+    assert.equal(plain.redisPrefix, 'herald:')
+    assert.equal(loadConfig({ ...base, HERALD_TRUST_PROXY: 'true' }).trustProxy, true)
+    const listed = loadConfig({ ...base, HERALD_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8' })
+    assert.deepEqual(listed.trustProxy, ['127.0.0.1', '10.0.0.0/8'])
+    assert.equal(loadConfig({ ...base, HERALD_REDIS_PREFIX: 'acme:' }).redisPrefix, 'acme:')
   })
 
   test('dialects: unknown names and relative prefixes refuse to start', () => {

@@ -162,6 +162,20 @@ describeEngines(
       })
     }
 
+    test('X-Forwarded-For from an untrusted peer does not change the address counted', async () => {
+      const h = get()
+      const address = freshAddress()
+      const guess = (i: number) =>
+        h.app.inject({
+          method: 'GET',
+          url: '/v1/me/counts',
+          headers: { authorization: `Bearer guess.${i}.x`, 'x-forwarded-for': `127.9.9.${i}` },
+          remoteAddress: address,
+        } as InjectOptions)
+      for (const i of range(PER_ADDRESS)) assert.equal((await guess(i)).statusCode, 401)
+      assert.equal((await guess(PER_ADDRESS)).statusCode, 429)
+    })
+
     // Every surface shares one limiter: one flood, spread over all of them, shows for each that
     // garbage cannot push its limited principal out of the limiter's bounded memory.
     test(`${GARBAGE} distinct garbage credentials do not free a limited principal on any surface`, async () => {
