@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { ErrorCode, HeraldError } from '../../../core/errors.ts'
 import { Answer } from '../../surface.ts'
+import { type FieldErrors, ROUTE_METHODS } from './map.ts'
 
 /** A Laravel-style answer: the JSON body Kendo's framework would send. */
 const laravel = (status: number, body: Record<string, unknown>, headers?: Record<string, string>) =>
@@ -12,7 +13,7 @@ export const invalidScope = () => laravel(403, { message: 'Invalid scope(s) prov
 export const unauthorized = () => laravel(403, { message: 'This action is unauthorized.' })
 
 /** Laravel's 422: the first message, a count of the others, and every message by field. */
-export function validationFailed(errors: Record<string, string[]>): Answer {
+export function validationFailed(errors: FieldErrors): Answer {
   const [first = 'The given data was invalid.', ...rest] = Object.values(errors).flat()
   const more =
     rest.length === 0 ? '' : ` (and ${rest.length} more ${rest.length === 1 ? 'error' : 'errors'})`
@@ -34,6 +35,7 @@ const BY_CODE: Record<ErrorCode, [number, string]> = {
   INTERNAL: [500, 'Server Error'],
 }
 
+/** Any core error as Laravel renders it; every kind of refused credential is the same 401. */
 export function renderError(e: HeraldError): Answer {
   if (e.code === 'VALIDATION') {
     const field = typeof e.details?.field === 'string' ? e.details.field : 'request'
@@ -44,21 +46,14 @@ export function renderError(e: HeraldError): Answer {
 }
 
 /** Laravel's answers for an unknown path (404) and a known path with another method (405). */
-export function notFound(routes: Map<string, string[]>) {
-  return (req: FastifyRequest, prefix: string): Answer => {
-    const raw = req.url.split('?')[0] ?? ''
-    const path = raw.slice(prefix.length).replace(/^\/+|\/+$/g, '') || '/'
-    const methods = routes.get(path)
-    if (methods && !methods.includes(req.method)) {
-      const allowed = methods.join(', ')
-      return laravel(
-        405,
-        {
-          message: `The ${req.method} method is not supported for route ${path}. Supported methods: ${allowed}.`,
-        },
-        { allow: allowed },
-      )
-    }
-    return laravel(404, { message: `The route ${path} could not be found.` })
+export function notFound(req: FastifyRequest, prefix: string): Answer {
+  const raw = req.url.split('?')[0] ?? ''
+  const path = raw.slice(prefix.length).replace(/^\/+|\/+$/g, '') || '/'
+  const methods = ROUTE_METHODS.get(path)
+  if (methods && !methods.includes(req.method)) {
+    const allowed = methods.join(', ')
+    const message = `The ${req.method} method is not supported for route ${path}. Supported methods: ${allowed}.`
+    return laravel(405, { message }, { allow: allowed })
   }
+  return laravel(404, { message: `The route ${path} could not be found.` })
 }

@@ -1,8 +1,16 @@
+import type { FastifyInstance } from 'fastify'
 import type { Surface } from '../../surface.ts'
-import { admit, credential } from './auth.ts'
-import { installBodyParser } from './body.ts'
-import { notFound, renderError } from './errors.ts'
-import { kendoRoutes, ROUTE_METHODS } from './routes.ts'
+import { invalidScope, notFound, renderError } from './errors.ts'
+import { credential, parseLaravelInput, scopeAllows } from './map.ts'
+import { kendoRoutes } from './routes.ts'
+
+/** Replaces Fastify's parsers in this scope so no content type is refused and no JSON fails. */
+function installBodyParser(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    done(null, parseLaravelInput(req.headers['content-type'], String(body)))
+  })
+}
 
 /**
  * The Kendo dialect: Kendo's notification API (a Laravel app with Passport tokens) over core.
@@ -13,9 +21,11 @@ export const kendo: Surface = {
   name: 'kendo',
   accepts: ['user'],
   credential,
-  admit,
+  admit(req, principal) {
+    if (!scopeAllows(req.method, principal.scopes)) throw invalidScope()
+  },
   renderError,
-  notFound: notFound(ROUTE_METHODS),
+  notFound,
   setup: installBodyParser,
   credentialHeaders: (token) => ({ authorization: `Bearer ${token}` }),
   routes: kendoRoutes,

@@ -1,89 +1,73 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
-import { EVERY_STATE } from '../../../core/filters.ts'
+import { Type as T } from 'typebox'
 import type { BulkResult, IdTarget, Inbox, Viewer } from '../../../core/inbox.ts'
-import { principalOf, type SurfaceDeps, viewerOf } from '../../surface.ts'
-import { authorize, PERMISSION_DELETE, PERMISSION_UPDATE } from './auth.ts'
-import { renderNotification } from './render.ts'
-import { NotificationList } from './schemas.ts'
-import { withOwnIds } from './validate.ts'
+import { principalOf, type SurfaceDeps, viewerOf, withOptionalSlash } from '../../surface.ts'
+import { unauthorized, validationFailed } from './errors.ts'
+import {
+  idErrors,
+  LIST_OPTIONS,
+  NotificationList,
+  PATHS,
+  readIds,
+  renderNotification,
+} from './map.ts'
 
-/**
- * Kendo lists every notification without paging; Herald answers at most this many, newest first,
- * so one request can never build an unbounded response.
- */
-export const LIST_BOUND = 10_000
+/** Kendo's permission names, spelled exactly as Kendo's role editor shows them. */
+const UPDATE = 'Notifications: Update'
+const DELETE = 'Notifications: Delete'
 
-const LIST_PATH = '/api/notifications'
+type Run = (inbox: Inbox, viewer: Viewer, target: IdTarget) => Promise<BulkResult>
 
-interface BulkRoute {
-  path: string
-  permission: string
-  run: (inbox: Inbox, viewer: Viewer, target: IdTarget) => Promise<BulkResult>
-}
-
-const BULK: BulkRoute[] = [
+const BULK: Array<{ path: string; permission: string; run: Run }> = [
   {
-    path: `${LIST_PATH}/bulk-read`,
-    permission: PERMISSION_UPDATE,
+    path: PATHS.bulkRead,
+    permission: UPDATE,
     run: (inbox, v, t) => inbox.changeMany(v, { action: 'read' }, t),
   },
   {
-    path: `${LIST_PATH}/bulk-unread`,
-    permission: PERMISSION_UPDATE,
+    path: PATHS.bulkUnread,
+    permission: UPDATE,
     run: (inbox, v, t) => inbox.changeMany(v, { action: 'unread' }, t),
   },
-  {
-    path: `${LIST_PATH}/bulk-delete`,
-    permission: PERMISSION_DELETE,
-    run: (inbox, v, t) => inbox.removeMany(v, t),
-  },
+  { path: PATHS.bulkDelete, permission: DELETE, run: (inbox, v, t) => inbox.removeMany(v, t) },
 ]
 
-/** Every route's path (as Laravel names it, without slashes) and its methods, for 404 vs 405. */
-export const ROUTE_METHODS = new Map<string, string[]>([
-  [LIST_PATH.slice(1), ['GET', 'HEAD']],
-  ...BULK.map((b): [string, string[]] => [b.path.slice(1), ['POST']]),
-])
-
-/** Laravel matches a path with or without a trailing slash; register both spellings. */
-function route(
-  app: FastifyInstance,
-  method: 'GET' | 'POST',
-  path: string,
-  handler: RouteHandlerMethod,
-  response?: Record<number, unknown>,
-) {
-  for (const url of [path, `${path}/`]) {
-    app.route({ method, url, handler, schema: { hide: true, ...(response ? { response } : {}) } })
-  }
+/**
+ * Kendo's form request: `notification_ids` must pass every rule and every id must be one of the
+ * caller's, or nothing runs. With an element that is not an integer the operation cannot run, but
+ * the others are still checked, as Laravel reports every failing element at once.
+ */
+async function allOrNothing(inbox: Inbox, viewer: Viewer, body: unknown, run: Run) {
+  const input = readIds(body)
+  if ('errors' in input) throw validationFailed(input.errors)
+  const { values, ids } = input
+  const integers = !values.includes(null)
+  const r = integers
+    ? await run(inbox, viewer, { ids, invalid: 'reject' })
+    : await inbox.classify(viewer, ids)
+  if (!integers || !r.applied) throw validationFailed(idErrors(values, r.invalid))
 }
 
 export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox, directory } = core
 
-  route(
-    app,
-    'GET',
-    LIST_PATH,
-    async (req: FastifyRequest) => {
-      // Kendo has no dismiss or snooze: its list is every notification the user still has.
-      const page = await inbox.list(viewerOf(req), {
-        filter: EVERY_STATE,
-        sort: { field: 'createdAt', direction: 'desc' },
-        page: { kind: 'numbered', page: 1, size: LIST_BOUND },
-      })
+  for (const url of withOptionalSlash(PATHS.list)) {
+    app.get(url, { schema: { hide: true, response: { 200: NotificationList } } }, async (req) => {
+      const page = await inbox.list(viewerOf(req), LIST_OPTIONS)
       return page.items.map(renderNotification)
-    },
-    { 200: NotificationList },
-  )
-
-  for (const b of BULK) {
-    route(app, 'POST', b.path, async (req: FastifyRequest, reply: FastifyReply) => {
-      const viewer = viewerOf(req)
-      await authorize(directory, principalOf(req), b.permission)
-      await withOwnIds(inbox, viewer, req.body, (t) => b.run(inbox, viewer, t))
-      return reply.code(204).send()
     })
+  }
+
+  // The body is Laravel's loose input (see parseLaravelInput): any value reaches validation.
+  const schema = { hide: true, body: T.Unknown() }
+  for (const b of BULK) {
+    for (const url of withOptionalSlash(b.path)) {
+      app.post(url, { schema }, async (req, reply) => {
+        // Laravel authorizes a form request before it validates the body.
+        if (!(await directory.can(principalOf(req), b.permission))) throw unauthorized()
+        await allOrNothing(inbox, viewerOf(req), req.body, b.run)
+        return reply.code(204).send()
+      })
+    }
   }
 }
