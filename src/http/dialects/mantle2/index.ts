@@ -1,7 +1,35 @@
-import type { Surface } from '../../surface.ts'
-import { admit, checkRoute, credential } from './auth.ts'
-import { notFound, renderError } from './errors.ts'
+import type { FastifyRequest } from 'fastify'
+import type { Principal } from '../../../core/notification.ts'
+import type { Surface, SurfaceDeps } from '../../surface.ts'
+import { MESSAGES, mantleError, notFound, renderError } from './errors.ts'
+import { credential, findUser, notificationId, selectorOf } from './map.ts'
 import { mantleRoutes } from './routes.ts'
+
+const CREATE = /\/notifications\/?$/
+
+/**
+ * Drupal's route patterns decide whether a route exists before anything else, authentication
+ * included, so the segments are parsed here first (the routes parse them again, already known
+ * good) and a bad one is the route miss.
+ */
+function checkRoute(req: FastifyRequest): void {
+  const url = req.routeOptions.url ?? ''
+  const { user, nid } = req.params as { user?: string; nid?: string }
+  // The catch-all for segments past the router's parameter limit; creating for "current" is not a
+  // route either.
+  if (url.endsWith('/*') || (req.method === 'POST' && user === 'current' && CREATE.test(url))) {
+    throw notFound()
+  }
+  if (user !== undefined) selectorOf(user)
+  if (nid !== undefined) notificationId(nid)
+}
+
+/** `UsersHelper::findByRequest`: a disabled account is 403 on every route. */
+async function admit(_req: FastifyRequest, p: Principal, { core }: SurfaceDeps) {
+  if (p.userId === null) return
+  const user = await findUser(core, p.tenantId, p.userId)
+  if (user?.disabled) throw mantleError(403, MESSAGES.disabled)
+}
 
 /**
  * The Mantle2 (Earth App) dialect: a user's notification inbox at

@@ -1,34 +1,67 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify'
-import { isHeraldError } from '../../../core/errors.ts'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type {
+  ContextConfigDefault,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify'
+import { Type as T } from 'typebox'
+import { HeraldError, isHeraldError } from '../../../core/errors.ts'
 import { EVERY_STATE } from '../../../core/filters.ts'
-import type { Core } from '../../../core/herald.ts'
-import type { Notification } from '../../../core/notification.ts'
-import type { SurfaceDeps } from '../../surface.ts'
-import { isAdmin, resolveTarget, type Target } from './auth.ts'
-import { createFields, parseObject, pushFields } from './body.ts'
-import { MESSAGES, mantleError, notificationMiss, routeMiss } from './errors.ts'
-import { ListOut, NotificationOut, renderList, renderNotification, uuidOf } from './render.ts'
+import { type Answer, type SurfaceDeps, withOptionalSlash } from '../../surface.ts'
+import { alreadyMarked, MESSAGES, mantleError, notFound, notificationNotFound } from './errors.ts'
+import {
+  checkPush,
+  createInput,
+  INBOX_CAP,
+  isAdmin,
+  ListOut,
+  NotificationOut,
+  notificationId,
+  parseObject,
+  renderList,
+  renderNotification,
+  resolveTarget,
+} from './map.ts'
 
-/** The real service keeps at most this many notifications per user and has no pagination. */
-export const INBOX_CAP = 50
 /** Mantle2's root user (uid 1): notifications created for it are dropped. */
 const ROOT_USER = '1'
-/** Bulk routes act on every notification, including ones another surface dismissed or snoozed. */
-const EVERY = EVERY_STATE
-export const BASE = '/v2/users/:user/notifications'
+const BASE = '/v2/users/:user/notifications'
 
-type Params = { user: string; nid?: string }
+/** Segments stay strings here: whether they match Drupal's patterns is checkRoute's call. */
+const InInbox = T.Object({ user: T.String() })
+const OneNotification = T.Object({ user: T.String(), nid: T.String() })
+/** Bodies arrive as raw text and are parsed by Mantle2's rules once the target is known. */
+const RawBody = T.Unknown()
+
 type Method = 'GET' | 'POST' | 'DELETE'
+/** A handler typed by its route's schemas, so routes registered through a helper stay typed. */
+type Handler<S extends FastifySchema> = RouteHandlerMethod<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  RouteGenericInterface,
+  ContextConfigDefault,
+  S,
+  TypeBoxTypeProvider
+>
 
-/** Another user's notification is simply not in the target's inbox: the same 404 as a missing one. */
-async function inInbox<R>(fn: () => Promise<R>): Promise<R> {
+/**
+ * Core's refusals about one notification in Mantle2's words: another user's is simply not in the
+ * target's inbox, the same 404 as a missing one; a mark that changes nothing is `already`.
+ */
+async function inInbox<R>(fn: () => Promise<R>, already?: Answer): Promise<R> {
   try {
     return await fn()
   } catch (err) {
-    if (isHeraldError(err) && (err.code === 'NOT_FOUND' || err.code === 'NOT_OWNER')) {
-      throw notificationMiss()
-    }
+    if (!isHeraldError(err)) throw err
+    if (err.code === 'NOT_FOUND' || err.code === 'NOT_OWNER') throw notificationNotFound()
+    if (err.code === 'CONFLICT' && already) throw already
     throw err
   }
 }
@@ -36,115 +69,86 @@ async function inInbox<R>(fn: () => Promise<R>): Promise<R> {
 /** Mantle2's routes: each under `/v2/users/{id|@username|current}/notifications`. */
 export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox } = core
-  const route = (method: Method, path: string, handler: RouteHandlerMethod, response = {}) => {
-    // Drupal trims a trailing slash, so each route answers with and without one.
-    for (const url of [path, `${path}/`]) {
-      app.route({ method, url, handler, schema: { hide: true, response } })
+  // Drupal trims a trailing slash, so each route answers with and without one.
+  const route = <S extends FastifySchema>(
+    method: Method,
+    path: string,
+    schema: S,
+    handler: Handler<S>,
+  ) => {
+    for (const url of withOptionalSlash(path)) {
+      app.route({ method, url, schema: { ...schema, hide: true }, handler })
     }
   }
-  const target = (req: FastifyRequest): Promise<Target> => resolveTarget(core, req)
-  /** The notification id segment is part of the route pattern: a bad one fails to route. */
-  const notificationId = (req: FastifyRequest): string => {
-    const uuid = uuidOf((req.params as Params).nid ?? '')
-    if (uuid === null) throw routeMiss()
-    return uuid
-  }
+  const target = (req: FastifyRequest, user: string) => resolveTarget(core, req, user)
   const noContent = (reply: FastifyReply) => reply.code(204).send()
 
-  route(
-    'GET',
-    BASE,
-    async (req) => {
-      const t = await target(req)
-      const page = await inbox.list(t.viewer, { limit: INBOX_CAP })
-      return renderList(page.items)
-    },
-    { 200: ListOut },
-  )
+  route('GET', BASE, { params: InInbox, response: { 200: ListOut } }, async (req) => {
+    const t = await target(req, req.params.user)
+    const page = await inbox.list(t.viewer, { limit: INBOX_CAP })
+    return renderList(page.items)
+  })
 
-  route(
-    'GET',
-    `${BASE}/:nid`,
-    async (req) => {
-      const id = notificationId(req)
-      const t = await target(req)
-      return renderNotification(await inInbox(() => inbox.get(t.viewer, id)))
-    },
-    { 200: NotificationOut },
-  )
+  const one = { params: OneNotification }
+  route('GET', `${BASE}/:nid`, { ...one, response: { 200: NotificationOut } }, async (req) => {
+    const id = notificationId(req.params.nid)
+    const t = await target(req, req.params.user)
+    return renderNotification(await inInbox(() => inbox.get(t.viewer, id)))
+  })
 
-  route('DELETE', `${BASE}/:nid`, async (req, reply) => {
-    const id = notificationId(req)
-    const t = await target(req)
+  route('DELETE', `${BASE}/:nid`, one, async (req, reply) => {
+    const id = notificationId(req.params.nid)
+    const t = await target(req, req.params.user)
     await inInbox(() => inbox.removeOne(t.viewer, id))
     return noContent(reply)
   })
 
   for (const action of ['read', 'unread'] as const) {
-    route('POST', `${BASE}/mark_all_${action}`, async (req, reply) => {
-      await inbox.changeWhere((await target(req)).viewer, { action }, EVERY)
+    route('POST', `${BASE}/mark_all_${action}`, { params: InInbox }, async (req, reply) => {
+      const t = await target(req, req.params.user)
+      // Every notification, including ones another surface dismissed or snoozed.
+      await inbox.changeWhere(t.viewer, { action }, EVERY_STATE)
       return noContent(reply)
     })
-    route('POST', `${BASE}/:nid/mark_${action}`, async (req, reply) => {
-      const id = notificationId(req)
-      const t = await target(req)
-      try {
-        await inInbox(() => inbox.changeOne(t.viewer, id, { action }, { requireChange: true }))
-      } catch (err) {
-        if (!isHeraldError(err) || err.code !== 'CONFLICT') throw err
-        throw mantleError(409, action === 'read' ? MESSAGES.alreadyRead : MESSAGES.alreadyUnread)
-      }
+    route('POST', `${BASE}/:nid/mark_${action}`, one, async (req, reply) => {
+      const id = notificationId(req.params.nid)
+      const t = await target(req, req.params.user)
+      const change = () => inbox.changeOne(t.viewer, id, { action }, { requireChange: true })
+      await inInbox(change, alreadyMarked(action))
       return noContent(reply)
     })
   }
 
-  route('DELETE', `${BASE}/clear`, async (req, reply) => {
-    await inbox.removeWhere((await target(req)).viewer, EVERY)
+  route('DELETE', `${BASE}/clear`, { params: InInbox }, async (req, reply) => {
+    await inbox.removeWhere((await target(req, req.params.user)).viewer, EVERY_STATE)
     return noContent(reply)
   })
 
-  route('POST', BASE, async (req, reply) => {
-    const t = await target(req)
+  route('POST', BASE, { params: InInbox, body: RawBody }, async (req, reply) => {
+    const t = await target(req, req.params.user)
     if (!(await isAdmin(core, t.caller))) throw mantleError(403, MESSAGES.adminsOnly)
-    const fields = createFields(parseObject(req.body))
-    if (t.userId === ROOT_USER) return noContent(reply)
-    const created = await create(core, t, fields)
-    return reply.code(201).send(renderNotification(created))
+    const input = createInput(t.viewer.userId, parseObject(req.body))
+    if (t.viewer.userId === ROOT_USER) return noContent(reply)
+    const out = await core.sender.send(t.viewer.tenantId, input)
+    const made = out.notifications?.find((n) => n.recipientId === t.viewer.userId)
+    if (!made) throw new HeraldError('INTERNAL', 'a send to one user created no notification')
+    return reply.code(201).send(renderNotification(await inbox.get(t.viewer, made.uuid)))
+  })
+
+  route('POST', '/v2/users/current/notifications/push', { body: RawBody }, async (req) => {
+    if (!req.headers['user-agent']) throw mantleError(400, 'Missing User-Agent header')
+    checkPush(parseObject(req.body))
+    return { message: 'Push token accepted; this server does not deliver push notifications' }
   })
 
   // Segments longer than the router's parameter limit fall through to here instead of to Fastify's
-  // own 414 body, so they too answer as a Mantle2 route miss.
+  // own 414 body, so they too answer as a Mantle2 route miss (checkRoute answers first).
   app.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/v2/users/*',
     schema: { hide: true },
     handler: async () => {
-      throw routeMiss()
+      throw notFound()
     },
   })
-
-  route('POST', '/v2/users/current/notifications/push', async (req) => {
-    if (!req.headers['user-agent']) throw mantleError(400, 'Missing User-Agent header')
-    pushFields(parseObject(req.body))
-    return { message: 'Push token accepted; this server does not deliver push notifications' }
-  })
-}
-
-async function create(
-  core: Core,
-  t: Target,
-  f: ReturnType<typeof createFields>,
-): Promise<Notification> {
-  const out = await core.sender.send(t.viewer.tenantId, {
-    to: { users: [t.userId] },
-    type: f.type,
-    title: f.title,
-    body: f.description,
-    link: f.link,
-    source: f.source,
-    keepLatest: INBOX_CAP,
-  })
-  const mine = out.notifications?.find((n) => n.recipientId === t.userId)
-  if (!mine) throw mantleError(500, 'Internal Server Error')
-  return core.inbox.get(t.viewer, mine.uuid)
 }
