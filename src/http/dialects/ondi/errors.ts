@@ -1,12 +1,20 @@
-import type { FastifyRequest } from 'fastify'
-import type { ErrorCode, HeraldError } from '../../../core/errors.ts'
-import { Answer } from '../../surface.ts'
+import type { ErrorCode } from '../../../core/errors.ts'
+import { Answer, type Surface } from '../../surface.ts'
 
 /** Ondi's envelope on every error: `{success: false, message, …extra}`. */
 export const ondiError = (status: number, message: string, extra: Record<string, unknown> = {}) =>
   new Answer(status, { success: false, message, ...extra })
 
 export const badPagination = () => ondiError(400, 'Invalid pagination parameters')
+
+export const tenantNotFound = () => ondiError(404, 'Tenant not found')
+
+/** Mark-read's all-or-nothing refusal, naming the refused ids as they were sent. */
+export const invalidIds = (ids: unknown[]) =>
+  ondiError(400, 'Invalid notification IDs', {
+    error: 'invalid_notification_ids',
+    invalid_ids: ids,
+  })
 
 /** Core codes the contract does not name get Ondi's envelope and a plain message. */
 const BY_CODE: Record<ErrorCode, [number, string]> = {
@@ -23,13 +31,14 @@ const BY_CODE: Record<ErrorCode, [number, string]> = {
   INTERNAL: [500, 'Internal server error'],
 }
 
-export function renderError(e: HeraldError): Answer {
-  const [status, message] = BY_CODE[e.code]
+/** Ondi answers every credential failure (missing, wrong kind, invalid) alike: 401 Unauthorized. */
+export const renderError: Surface['renderError'] = (e) => {
   // A body that is not JSON gets words an Ondi client can act on.
   if (e.code === 'VALIDATION' && e.details?.reason === 'is not valid JSON') {
     return ondiError(400, 'Invalid JSON body')
   }
+  const [status, message] = BY_CODE[e.code]
   return ondiError(status, message)
 }
 
-export const notFound = (_req: FastifyRequest) => ondiError(404, 'Route not found')
+export const notFound: Surface['notFound'] = () => ondiError(404, 'Route not found')

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Surface } from '../../surface.ts'
-import { credential } from './auth.ts'
 import { notFound, renderError } from './errors.ts'
+import { credential } from './map.ts'
 import { ondiRoutes } from './routes.ts'
 
 /**

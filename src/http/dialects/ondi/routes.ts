@@ -1,87 +1,78 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
-import type { TSchema } from 'typebox'
-import { EVERY_STATE } from '../../../core/filters.ts'
+import { Type as T, type TSchema } from 'typebox'
 import type { Core } from '../../../core/herald.ts'
 import type { Viewer } from '../../../core/inbox.ts'
-import type { SurfaceDeps } from '../../surface.ts'
-import { viewerOf } from './auth.ts'
-import { ondiError } from './errors.ts'
-import { parseListQuery, parseMarkReadBody } from './params.ts'
-import { ListOut, MarkReadOut, renderNotification, StatsOut } from './render.ts'
+import { type SurfaceDeps, viewerOf } from '../../surface.ts'
+import { invalidIds } from './errors.ts'
+import {
+  inboxIn,
+  ListOut,
+  MARK_READ,
+  MarkReadOut,
+  NEWEST_FIRST,
+  parseListQuery,
+  parseMarkReadBody,
+  READ,
+  renderList,
+  renderMarkRead,
+  renderStats,
+  StatsOut,
+  UNREAD,
+} from './map.ts'
 
-const UNREAD = { ...EVERY_STATE, read: false }
-const READ = { ...EVERY_STATE, read: true }
+/** Ondi reads its query by its own rules (repeats, empties): the schema only types it. */
+const Query = T.Record(T.String(), T.Unknown())
+const schema = <Out extends TSchema>(out: Out) => ({
+  hide: true,
+  querystring: Query,
+  response: { 200: out },
+})
 
-const invalidIds = (ids: unknown[]) =>
-  ondiError(400, 'Invalid notification IDs', {
-    error: 'invalid_notification_ids',
-    invalid_ids: ids,
-  })
-
-/** All-or-nothing: one id that is not the caller's (or not a UUID at all) changes nothing. */
+/**
+ * All-or-nothing: one id that is not the caller's, not a UUID or not even a string changes
+ * nothing. Core looks up only string or numeric ids, and a number would name a native id, so a
+ * list holding anything but strings is only checked, never applied.
+ */
 async function markIds(core: Core, v: Viewer, ids: unknown[]): Promise<number> {
   const strings = ids.filter((id): id is string => typeof id === 'string')
-  if (strings.length < ids.length) {
-    // Core takes only string or numeric ids; a JSON object or null is reported as it came.
-    const report = await core.inbox.classify(v, strings)
-    const bad = new Set<unknown>([...report.missing, ...report.foreign])
-    throw invalidIds(ids.filter((id) => typeof id !== 'string' || bad.has(id)))
-  }
-  const r = await core.inbox.changeMany(v, { action: 'read' }, { ids: strings, invalid: 'reject' })
-  if (!r.applied) throw invalidIds(r.invalid)
-  return r.changed
-}
-
-async function list(core: Core, req: FastifyRequest) {
-  const v = await viewerOf(core, req)
-  const { page, limit, filter } = parseListQuery(req.query as Record<string, unknown>)
-  const [found, counts] = await Promise.all([
-    core.inbox.list(v, {
-      filter,
-      sort: { field: 'createdAt', direction: 'desc' },
-      page: { kind: 'numbered', page, size: limit },
-    }),
-    core.inbox.counts(v, { unread: UNREAD }),
-  ])
-  const total = found.total ?? 0
-  return {
-    success: true,
-    message: 'Notifications retrieved successfully',
-    notifications: found.items.map(renderNotification),
-    total,
-    page,
-    limit,
-    total_pages: Math.ceil(total / limit),
-    unread_count: counts.unread,
-  }
-}
-
-async function markRead(core: Core, req: FastifyRequest) {
-  const v = await viewerOf(core, req)
-  const ids = parseMarkReadBody(req.body)
-  const updated =
-    ids === null
-      ? await core.inbox.changeWhere(v, { action: 'read' }, UNREAD)
-      : await markIds(core, v, ids)
-  return { success: true, message: 'Notifications marked as read', updated_count: updated }
-}
-
-async function stats(core: Core, req: FastifyRequest) {
-  const v = await viewerOf(core, req)
-  const { unread, read } = await core.inbox.counts(v, { unread: UNREAD, read: READ })
-  return {
-    success: true,
-    message: 'Notification statistics retrieved successfully',
-    stats: { total: unread + read, unread, read },
-  }
+  const onlyStrings = strings.length === ids.length
+  const r = onlyStrings
+    ? await core.inbox.changeMany(v, MARK_READ, { ids: strings, invalid: 'reject' })
+    : await core.inbox.classify(v, strings)
+  if (r.applied && onlyStrings) return r.changed
+  const refused = new Set<unknown>(r.invalid)
+  throw invalidIds(ids.filter((id) => typeof id !== 'string' || refused.has(id)))
 }
 
 /** Ondi's three notification routes, relative to the dialect's prefix. */
 export const ondiRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const base = '/messaging/notifications'
-  const schema = (out: TSchema) => ({ hide: true, response: { 200: out } })
-  app.get(base, { schema: schema(ListOut) }, (req) => list(core, req))
-  app.put(`${base}/mark-read`, { schema: schema(MarkReadOut) }, (req) => markRead(core, req))
-  app.get(`${base}/stats`, { schema: schema(StatsOut) }, (req) => stats(core, req))
+  app.get(base, { schema: schema(ListOut) }, async (req) => {
+    const v = await inboxIn(core.directory, viewerOf(req), req.query.tenant_id)
+    const { page, filter } = parseListQuery(req.query)
+    const [found, counts] = await Promise.all([
+      core.inbox.list(v, { filter, sort: NEWEST_FIRST, page }),
+      core.inbox.counts(v, { unread: UNREAD }),
+    ])
+    return renderList(found, page, counts.unread)
+  })
+
+  app.put(
+    `${base}/mark-read`,
+    { schema: { ...schema(MarkReadOut), body: T.Unknown() } },
+    async (req) => {
+      const v = await inboxIn(core.directory, viewerOf(req), req.query.tenant_id)
+      const ids = parseMarkReadBody(req.body)
+      const updated =
+        ids === null
+          ? await core.inbox.changeWhere(v, MARK_READ, UNREAD)
+          : await markIds(core, v, ids)
+      return renderMarkRead(updated)
+    },
+  )
+
+  app.get(`${base}/stats`, { schema: schema(StatsOut) }, async (req) => {
+    const v = await inboxIn(core.directory, viewerOf(req), req.query.tenant_id)
+    return renderStats(await core.inbox.counts(v, { unread: UNREAD, read: READ }))
+  })
 }
