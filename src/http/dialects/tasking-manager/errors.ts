@@ -103,14 +103,33 @@ const unauthenticated = (e: HeraldError) =>
         { 'www-authenticate': 'Bearer' },
       )
 
+const PART: Record<string, string> = { querystring: 'query', params: 'path', headers: 'header' }
+
+/** A Herald field (`querystring.page`, `body.messageIds.0`, core's `ids`) as a pydantic `loc`. */
+function locOf(field: unknown): Array<string | number> {
+  if (typeof field !== 'string' || field === '') return ['request']
+  const [head = '', ...rest] = field.split('.')
+  const where = PART[head] ?? 'body'
+  const path = head in PART || head === 'body' ? rest : [head, ...rest]
+  return [where, ...path.map((p) => (/^\d+$/.test(p) ? Number(p) : p))]
+}
+
+/** Every failing field (schema failures list them all), each as one pydantic entry. */
+function validation(e: HeraldError): Answer {
+  const errors: Array<{ field?: unknown; reason?: unknown }> = Array.isArray(e.details?.errors)
+    ? e.details.errors
+    : [{ field: e.details?.field, reason: e.message }]
+  const item = (f: { field?: unknown; reason?: unknown }): DetailItem => ({
+    type: 'value_error',
+    loc: locOf(f.field),
+    msg: String(f.reason ?? e.message),
+    input: null,
+  })
+  return unprocessable(...errors.map(item))
+}
+
 const CORE: Record<ErrorCode, (e: HeraldError) => Answer> = {
-  VALIDATION: (e) =>
-    unprocessable({
-      type: 'value_error',
-      loc: e.details?.field === undefined ? ['request'] : ['body', String(e.details.field)],
-      msg: e.message,
-      input: null,
-    }),
+  VALIDATION: validation,
   UNAUTHENTICATED: unauthenticated,
   FORBIDDEN: () => plain(403, 'Forbidden'),
   NOT_FOUND: () => routeNotFound(),
