@@ -1,9 +1,5 @@
-import type { ErrorCode, HeraldError } from '../../../core/errors.ts'
+import { type ErrorCode, type HeraldError, isHeraldError } from '../../../core/errors.ts'
 import { Answer } from '../../surface.ts'
-
-/** An answer with Tasking Manager's exact status, body and headers. */
-export const tmError = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Answer(status, body, headers)
 
 /** One entry of a FastAPI (pydantic v2) validation error list. */
 export interface DetailItem {
@@ -14,7 +10,7 @@ export interface DetailItem {
   ctx?: Record<string, unknown>
 }
 
-export const unprocessable = (...items: DetailItem[]) => tmError(422, { detail: items })
+export const unprocessable = (...items: DetailItem[]) => new Answer(422, { detail: items })
 
 export const intParsing = (loc: Array<string | number>, input: unknown): DetailItem => ({
   type: typeof input === 'string' ? 'int_parsing' : 'int_type',
@@ -48,44 +44,92 @@ export const outOfRange = (
       }
 
 /** TM's newer error envelope: `{"error":{"code","sub_code","message","details"}}`. */
-export const envelope = (
+const envelope = (
   status: number,
   subCode: string,
   message: string,
   details: Record<string, unknown> = {},
-) => tmError(status, { error: { code: status, sub_code: subCode, message, details } })
+) => new Answer(status, { error: { code: status, sub_code: subCode, message, details } })
 
-export const notAuthenticated = () => tmError(403, { detail: 'Not authenticated' })
-export const invalidToken = () =>
-  tmError(
-    401,
-    { Error: 'Token is expired or invalid', SubCode: 'InvalidToken' },
-    { 'www-authenticate': 'Bearer' },
-  )
+/** Starlette's plain `{"detail": phrase}` for statuses TM has no body of its own for. */
+const plain = (status: number, detail: string, headers: Record<string, string> = {}) =>
+  new Answer(status, { detail }, headers)
+
 export const invalidScheme = () => envelope(401, 'UNKNOWN_ERROR', 'Invalid authentication scheme')
 /** Starlette's AuthenticationMiddleware answer to a header it cannot split or decode. */
 export const malformedAuth = () =>
-  tmError(400, 'Invalid auth credentials', { 'content-type': 'text/plain; charset=utf-8' })
-
-/** Starlette's plain `{"detail": phrase}` for statuses TM has no body of its own for. */
-const plain = (status: number, detail: string) => tmError(status, { detail })
+  new Answer(400, 'Invalid auth credentials', { 'content-type': 'text/plain; charset=utf-8' })
 
 export const routeNotFound = () => plain(404, 'Not Found')
 export const methodNotAllowed = (allow: string[]) =>
-  tmError(405, { detail: 'Method Not Allowed' }, { allow: allow.join(', ') })
+  plain(405, 'Method Not Allowed', { allow: allow.join(', ') })
+/** Starlette's redirect to a path's slash form: no body. */
+export const slashRedirect = (location: string) => new Answer(307, undefined, { location })
+
+/**
+ * Core's NOT_FOUND / NOT_OWNER for one message, in TM's words; core checks existence first, as
+ * TM does. Any other error is returned unchanged.
+ */
+export function messageError(err: unknown, caller: number | string, id: number): unknown {
+  if (!isHeraldError(err)) return err
+  if (err.code === 'NOT_FOUND') {
+    const message = 'The requested message was not found on the server.'
+    return envelope(404, 'MESSAGE_NOT_FOUND', message, { message_id: id })
+  }
+  if (err.code === 'NOT_OWNER') {
+    return new Answer(403, {
+      Error: ` User ${caller} attempting to access another user's message ${id}`,
+      SubCode: 'AccessOtherUserMessage',
+    })
+  }
+  return err
+}
+
+/** Core's NOT_FOUND for a user without a checkpoint, in TM's words. */
+export function checkpointError(err: unknown, caller: number | string): unknown {
+  if (!isHeraldError(err) || err.code !== 'NOT_FOUND') return err
+  const message =
+    'The notifications associated with the requested resource were not found on the server.'
+  return envelope(404, 'NOTIFICATIONS_NOT_FOUND', message, { user_id: caller })
+}
 
 /** What each kind of failed authentication answers: TM's dependency says 403 for none at all. */
 const unauthenticated = (e: HeraldError) =>
-  e.details?.credential === 'missing' ? notAuthenticated() : invalidToken()
+  e.details?.credential === 'missing'
+    ? plain(403, 'Not authenticated')
+    : new Answer(
+        401,
+        { Error: 'Token is expired or invalid', SubCode: 'InvalidToken' },
+        { 'www-authenticate': 'Bearer' },
+      )
+
+const PART: Record<string, string> = { querystring: 'query', params: 'path', headers: 'header' }
+
+/** A Herald field (`querystring.page`, `body.messageIds.0`, core's `ids`) as a pydantic `loc`. */
+function locOf(field: unknown): Array<string | number> {
+  if (typeof field !== 'string' || field === '') return ['request']
+  const [head = '', ...rest] = field.split('.')
+  const where = PART[head] ?? 'body'
+  const path = head in PART || head === 'body' ? rest : [head, ...rest]
+  return [where, ...path.map((p) => (/^\d+$/.test(p) ? Number(p) : p))]
+}
+
+/** Every failing field (schema failures list them all), each as one pydantic entry. */
+function validation(e: HeraldError): Answer {
+  const errors: Array<{ field?: unknown; reason?: unknown }> = Array.isArray(e.details?.errors)
+    ? e.details.errors
+    : [{ field: e.details?.field, reason: e.message }]
+  const item = (f: { field?: unknown; reason?: unknown }): DetailItem => ({
+    type: 'value_error',
+    loc: locOf(f.field),
+    msg: String(f.reason ?? e.message),
+    input: null,
+  })
+  return unprocessable(...errors.map(item))
+}
 
 const CORE: Record<ErrorCode, (e: HeraldError) => Answer> = {
-  VALIDATION: (e) =>
-    unprocessable({
-      type: 'value_error',
-      loc: e.details?.field === undefined ? ['request'] : ['body', String(e.details.field)],
-      msg: e.message,
-      input: null,
-    }),
+  VALIDATION: validation,
   UNAUTHENTICATED: unauthenticated,
   FORBIDDEN: () => plain(403, 'Forbidden'),
   NOT_FOUND: () => routeNotFound(),
@@ -98,5 +142,5 @@ const CORE: Record<ErrorCode, (e: HeraldError) => Answer> = {
   INTERNAL: () => plain(500, 'Internal Server Error'),
 }
 
-/** Any core error, Fastify's own included, in TM's shape. */
+/** Any core error, Fastify's own included once classified, in TM's shape. */
 export const renderError = (e: HeraldError): Answer => CORE[e.code](e)

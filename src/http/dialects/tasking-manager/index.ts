@@ -1,26 +1,33 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { Answer, type Surface } from '../../surface.ts'
-import { credential, isMalformed } from './auth.ts'
-import { malformedAuth, methodNotAllowed, renderError, routeNotFound } from './errors.ts'
-import { BadJson } from './params.ts'
+import type { Answer, Surface } from '../../surface.ts'
+import {
+  malformedAuth,
+  methodNotAllowed,
+  renderError,
+  routeNotFound,
+  slashRedirect,
+} from './errors.ts'
+import { BadJson, credential, isMalformed } from './map.ts'
 import { ROUTES, tmRoutes } from './routes.ts'
 
 const patterns = ROUTES.map((r) => ({
-  route: r,
+  method: r.method,
   re: new RegExp(`^${r.path.replace(/:[a-z_]+/g, '[^/]+')}$`),
 }))
 
-/** Starlette's routing for what Fastify did not match: 405 with Allow, 307 to the slash form. */
+/**
+ * Starlette's routing for what Fastify did not match: 405 with Allow, 307 to the slash form. TM's
+ * authentication middleware runs first, so a malformed header is a 400 on any path.
+ */
 function notFound(req: FastifyRequest, prefix: string): Answer {
   if (isMalformed(req.headers.authorization)) return malformedAuth()
   const [rawPath = '', query] = req.url.split(/\?(.*)/s, 2)
   const path = rawPath.slice(prefix.length)
   // Starlette answers with the methods of the first route whose path matched.
-  const first = patterns.find((p) => p.re.test(path))?.route.method
+  const first = patterns.find((p) => p.re.test(path))?.method
   if (first) return methodNotAllowed(first === 'GET' ? ['GET', 'HEAD'] : [first])
   if (!path.endsWith('/') && patterns.some((p) => p.re.test(`${path}/`))) {
-    const location = `${req.protocol}://${req.host}${rawPath}/${query ? `?${query}` : ''}`
-    return new Answer(307, undefined, { location })
+    return slashRedirect(`${req.protocol}://${req.host}${rawPath}/${query ? `?${query}` : ''}`)
   }
   return routeNotFound()
 }
@@ -37,7 +44,7 @@ function readAnyBody(app: FastifyInstance) {
     try {
       done(null, JSON.parse(text))
     } catch (err) {
-      done(null, new BadJson((err as Error).message))
+      done(null, new BadJson(err instanceof Error ? err.message : String(err)))
     }
   })
 }
