@@ -20,6 +20,8 @@ describeEngines('values the database refuses are 4xx, never 500', (get) => {
       const res = await h.app.inject({ url: `/v1/me/notifications?${q}`, headers: auth })
       assert.equal(res.statusCode, 400, `${q}: ${res.body}`)
       assert.equal(res.json().error.code, 'VALIDATION', q)
+      // The database's own text (its encoding, its escape rules, the value) never reaches a client.
+      assert.doesNotMatch(res.body, /UTF8|0x00|escape sequence/, q)
     }
     const ok = await h.app.inject({ url: '/v1/me/notifications', headers: auth })
     assert.equal(ok.json().items.length, 1)
