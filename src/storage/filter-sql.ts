@@ -42,7 +42,8 @@ const eq = (column: string, v: string | undefined, out: Cond[]): void => {
 }
 
 /** Expired notifications are gone everywhere: lists, counts, changes and id lookups (alias `n`). */
-export const notExpired = (now: Date): Cond => sql`(n.expires_at IS NULL OR n.expires_at > ${now})`
+export const notExpired = (now: Date): RawBuilder<boolean> =>
+  sql<boolean>`(n.expires_at IS NULL OR n.expires_at > ${now})`
 
 /** The WHERE conditions for one user's notifications matching `f` (alias `n`, and `m` if joined). */
 export function conditions(scope: Scope, f: InboxFilter): Cond[] {

@@ -1,89 +1,23 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely'
+import {
+  type Expression,
+  expressionBuilder,
+  type Kysely,
+  type RawBuilder,
+  type SqlBool,
+  sql,
+  type UpdateObject,
+} from 'kysely'
 import type { InboxFilter, Page, Sort } from '../core/filters.ts'
-import type { Notification, Ref } from '../core/notification.ts'
+import type { Notification } from '../core/notification.ts'
 import type { ListResult, Scope, StateChange } from '../core/store.ts'
-import { and, conditions, needsMessage, notExpired, orderBy } from './filter-sql.ts'
+import { and, conditions, notExpired, orderBy } from './filter-sql.ts'
+import { selectNotifications, source, toNotification } from './notification-row.ts'
 import type { Database } from './schema.ts'
 
 /** Rows changed per statement in bulk updates and deletes: bounded work per transaction. */
 export const BULK_CHUNK = 10_000
 
-const REF_PARTS = ['id', 'type', 'title', 'key', 'label'] as const
-
-const COLUMNS = sql.raw(
-  [
-    'n.id, n.uuid::text AS uuid, n.tenant_id, n.recipient_id, n.type, n.created_at, n.seen_at',
-    'n.read_at, n.archived_at, n.snoozed_until, n.expires_at, n.group_key, n.activity_count',
-    'n.last_action_at, m.title, m.body, m.link, m.source, m.data, m.important, m.mention',
-    'm.automated, m.actor_id, m.actor_username, m.actor_display_name, m.actor_first_name',
-    'm.actor_last_name, m.actor_avatar_url',
-    ...['project', 'target', 'parent', 'root'].flatMap((p) => REF_PARTS.map((k) => `m.${p}_${k}`)),
-  ].join(', '),
-)
-
-const FROM_JOINED = sql`notifications n JOIN messages m ON m.tenant_id = n.tenant_id AND m.id = n.message_id`
-const FROM_THIN = sql`notifications n`
-
-type Row = Record<string, unknown>
-
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v))
-
-const ref = (r: Row, prefix: string): Ref | null => {
-  const id = str(r[`${prefix}_id`])
-  if (id === null) return null
-  return {
-    id,
-    type: str(r[`${prefix}_type`]),
-    title: str(r[`${prefix}_title`]),
-    key: str(r[`${prefix}_key`]),
-    label: str(r[`${prefix}_label`]),
-  }
-}
-
-export function toNotification(r: Row): Notification {
-  const actorId = str(r.actor_id)
-  return {
-    id: Number(r.id),
-    uuid: String(r.uuid),
-    tenantId: String(r.tenant_id),
-    recipientId: String(r.recipient_id),
-    type: String(r.type),
-    title: String(r.title),
-    body: String(r.body),
-    link: str(r.link),
-    source: str(r.source),
-    actor:
-      actorId === null
-        ? null
-        : {
-            id: actorId,
-            username: str(r.actor_username),
-            displayName: str(r.actor_display_name),
-            firstName: str(r.actor_first_name),
-            lastName: str(r.actor_last_name),
-            avatarUrl: str(r.actor_avatar_url),
-          },
-    project: ref(r, 'project'),
-    target: ref(r, 'target'),
-    parent: ref(r, 'parent'),
-    root: ref(r, 'root'),
-    data: (r.data as Record<string, unknown> | null) ?? null,
-    important: Boolean(r.important),
-    mention: Boolean(r.mention),
-    automated: Boolean(r.automated),
-    createdAt: r.created_at as Date,
-    seenAt: (r.seen_at as Date | null) ?? null,
-    readAt: (r.read_at as Date | null) ?? null,
-    archivedAt: (r.archived_at as Date | null) ?? null,
-    snoozedUntil: (r.snoozed_until as Date | null) ?? null,
-    expiresAt: (r.expires_at as Date | null) ?? null,
-    groupKey: str(r.group_key),
-    activityCount: Number(r.activity_count),
-    lastActionAt: (r.last_action_at as Date | null) ?? null,
-  }
-}
-
-const from = (f: InboxFilter, sort?: Sort) => (needsMessage(f, sort) ? FROM_JOINED : FROM_THIN)
+type Cond = RawBuilder<unknown>
 
 export async function list(
   db: Kysely<Database>,
@@ -92,49 +26,50 @@ export async function list(
   sort: Sort,
   page: Page,
 ): Promise<ListResult> {
-  const conds = conditions(scope, filter)
+  const matching = selectNotifications(db)
+    .where(and(conditions(scope, filter)))
+    .orderBy(orderBy(sort))
   if (page.kind === 'keyset') {
-    if (page.after) {
-      const cmp = sort.direction === 'asc' ? sql`>` : sql`<`
-      conds.push(sql`(n.created_at, n.id) ${cmp} (${page.after.at}, ${page.after.id})`)
-    }
-    const { rows } = await sql<Row>`SELECT ${COLUMNS} FROM ${FROM_JOINED} WHERE ${and(conds)}
-      ORDER BY ${orderBy(sort)} LIMIT ${page.limit + 1}`.execute(db)
+    const { after } = page
+    const cmp = sort.direction === 'asc' ? '>' : '<'
+    const fromCursor = after
+      ? matching.where((eb) =>
+          eb(eb.refTuple('n.created_at', 'n.id'), cmp, eb.tuple(after.at, after.id)),
+        )
+      : matching
+    const rows = await fromCursor.limit(page.limit + 1).execute()
     const items = rows.slice(0, page.limit).map(toNotification)
     const last = items.at(-1)
     return rows.length > page.limit && last
       ? { items, next: { at: last.createdAt, id: last.id } }
       : { items }
   }
-  const offset = (page.page - 1) * page.size
-  const [{ rows }, total] = await Promise.all([
-    sql<Row>`SELECT ${COLUMNS} FROM ${FROM_JOINED} WHERE ${and(conds)}
-      ORDER BY ${orderBy(sort)} LIMIT ${page.size} OFFSET ${offset}`.execute(db),
-    countWhere(db, from(filter), conds, null),
+  const [rows, [total]] = await Promise.all([
+    matching
+      .limit(page.size)
+      .offset((page.page - 1) * page.size)
+      .execute(),
+    count(db, scope, [filter], null),
   ])
   return { items: rows.map(toNotification), total }
 }
 
-async function countWhere(
-  db: Kysely<Database>,
-  source: RawBuilder<unknown>,
-  conds: RawBuilder<unknown>[],
-  cap: number | null,
-): Promise<number> {
-  const { rows } = await sql<{ c: number }>`SELECT ${countExpr(source, conds, cap)} AS c`.execute(
-    db,
-  )
-  return Number(rows[0]?.c ?? 0)
+/**
+ * One filter's count as a scalar subquery, reading at most `cap + 1` rows when capped. A count is
+ * a bigint, which both engines hand over as a number (see `openStorage`).
+ */
+function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, cap: number | null) {
+  const matching = source(db, f).where(and(conditions(scope, f)))
+  if (cap === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
+  return db
+    .selectFrom(
+      matching
+        .select(sql`1`.as('one'))
+        .limit(cap + 1)
+        .as('s'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('c'))
 }
-
-const countExpr = (
-  source: RawBuilder<unknown>,
-  conds: RawBuilder<unknown>[],
-  cap: number | null,
-) =>
-  cap === null
-    ? sql`(SELECT count(*) FROM ${source} WHERE ${and(conds)})`
-    : sql`(SELECT count(*) FROM (SELECT 1 FROM ${source} WHERE ${and(conds)} LIMIT ${cap + 1}) s)`
 
 /** Several counts in one round trip, each optionally capped at `cap + 1` rows read. */
 export async function count(
@@ -144,12 +79,10 @@ export async function count(
   cap: number | null,
 ): Promise<number[]> {
   if (filters.length === 0) return []
-  const exprs = filters.map(
-    (f, i) => sql`${countExpr(from(f), conditions(scope, f), cap)} AS ${sql.ref(`c${i}`)}`,
-  )
-  const { rows } = await sql<Row>`SELECT ${sql.join(exprs)}`.execute(db)
-  const row = rows[0] ?? {}
-  return filters.map((_, i) => Number(row[`c${i}`] ?? 0))
+  const row = await db
+    .selectNoFrom(filters.map((f, i) => counted(db, scope, f, cap).as(`c${i}` as const)))
+    .executeTakeFirstOrThrow()
+  return filters.map((_, i) => row[`c${i}`] ?? 0)
 }
 
 export async function countByType(
@@ -157,9 +90,12 @@ export async function countByType(
   scope: Scope,
   filter: InboxFilter,
 ): Promise<Record<string, number>> {
-  const { rows } = await sql<{ type: string; c: number }>`SELECT n.type, count(*) AS c
-    FROM ${from(filter)} WHERE ${and(conditions(scope, filter))} GROUP BY n.type`.execute(db)
-  return Object.fromEntries(rows.map((r) => [r.type, Number(r.c)]))
+  const rows = await source(db, filter)
+    .select(['n.type', (eb) => eb.fn.countAll<number>().as('c')])
+    .where(and(conditions(scope, filter)))
+    .groupBy('n.type')
+    .execute()
+  return Object.fromEntries(rows.map((r) => [r.type, r.c]))
 }
 
 export async function findOne(
@@ -167,10 +103,13 @@ export async function findOne(
   tenantId: string,
   id: number | string,
 ): Promise<Notification | null> {
-  const key = typeof id === 'number' ? sql`n.id = ${id}` : sql`n.uuid = ${id}::uuid`
-  const { rows } = await sql<Row>`SELECT ${COLUMNS} FROM ${FROM_JOINED}
-    WHERE n.tenant_id = ${tenantId} AND ${key}`.execute(db)
-  return rows[0] ? toNotification(rows[0]) : null
+  const inTenant = selectNotifications(db).where('n.tenant_id', '=', tenantId)
+  const byId =
+    typeof id === 'number'
+      ? inTenant.where('n.id', '=', id)
+      : inTenant.where('n.uuid', '=', sql<string>`${id}::uuid`)
+  const row = await byId.executeTakeFirst()
+  return row ? toNotification(row) : null
 }
 
 /** Expired notifications count as gone, here as everywhere. */
@@ -182,74 +121,90 @@ export async function owners(
 ): Promise<Map<string, string>> {
   const nums = ids.filter((i): i is number => typeof i === 'number')
   const uuids = ids.filter((i): i is string => typeof i === 'string')
-  const live = notExpired(now)
+  const live = db
+    .selectFrom('notifications as n')
+    .select('n.recipient_id')
+    .where('n.tenant_id', '=', tenantId)
+    .where(notExpired(now))
   const out = new Map<string, string>()
   if (nums.length > 0) {
-    const { rows } = await sql<{ id: number; r: string }>`SELECT id, recipient_id AS r
-      FROM notifications n
-      WHERE tenant_id = ${tenantId} AND id = ANY(${nums}::bigint[]) AND ${live}`.execute(db)
-    for (const r of rows) out.set(String(r.id), r.r)
+    const rows = await live
+      .select('n.id')
+      .where((eb) => eb('n.id', '=', eb.fn.any(sql<number[]>`${nums}::bigint[]`)))
+      .execute()
+    for (const r of rows) out.set(String(r.id), r.recipient_id)
   }
   if (uuids.length > 0) {
-    const { rows } = await sql<{ id: string; r: string }>`SELECT uuid::text AS id,
-      recipient_id AS r FROM notifications n
-      WHERE tenant_id = ${tenantId} AND uuid = ANY(${uuids}::uuid[]) AND ${live}`.execute(db)
-    for (const r of rows) out.set(r.id, r.r)
+    const rows = await live
+      .select((eb) => eb.cast<string>('n.uuid', 'text').as('uuid'))
+      .where((eb) => eb('n.uuid', '=', eb.fn.any(sql<string[]>`${uuids}::uuid[]`)))
+      .execute()
+    for (const r of rows) out.set(r.uuid, r.recipient_id)
   }
   return out
 }
 
-/** For each change: the SET clause, and the condition for rows it would actually change. */
-function changeSql(change: StateChange, now: Date): [RawBuilder<unknown>, RawBuilder<unknown>] {
+const changing = expressionBuilder<Database, 'notifications'>()
+
+/** For each change: what it sets, and the condition for rows it would actually change. */
+function changeSql(
+  change: StateChange,
+  now: Date,
+): [UpdateObject<Database, 'notifications'>, Cond] {
   switch (change.action) {
     case 'read':
-      return [sql`read_at = ${now}, seen_at = COALESCE(seen_at, ${now})`, sql`n.read_at IS NULL`]
+      return [
+        { read_at: now, seen_at: changing.fn.coalesce('seen_at', changing.val(now)) },
+        sql`n.read_at IS NULL`,
+      ]
     case 'unread':
-      return [sql`read_at = NULL`, sql`n.read_at IS NOT NULL`]
+      return [{ read_at: null }, sql`n.read_at IS NOT NULL`]
     case 'seen':
-      return [sql`seen_at = ${now}`, sql`n.seen_at IS NULL`]
+      return [{ seen_at: now }, sql`n.seen_at IS NULL`]
     case 'unseen':
-      return [sql`seen_at = NULL`, sql`n.seen_at IS NOT NULL`]
+      return [{ seen_at: null }, sql`n.seen_at IS NOT NULL`]
     case 'dismiss':
-      return [sql`archived_at = ${now}`, sql`n.archived_at IS NULL`]
+      return [{ archived_at: now }, sql`n.archived_at IS NULL`]
     case 'undismiss':
-      return [sql`archived_at = NULL`, sql`n.archived_at IS NOT NULL`]
+      return [{ archived_at: null }, sql`n.archived_at IS NOT NULL`]
     case 'snooze':
       return [
-        sql`snoozed_until = ${change.until}`,
+        { snoozed_until: change.until },
         sql`n.snoozed_until IS DISTINCT FROM ${change.until}`,
       ]
     case 'unsnooze':
-      return [sql`snoozed_until = NULL`, sql`n.snoozed_until IS NOT NULL`]
+      return [{ snoozed_until: null }, sql`n.snoozed_until IS NOT NULL`]
   }
 }
 
 /**
- * Runs `head … WHERE id = ANY(ARRAY(<chunk of matching ids>))` until a chunk comes back short:
- * set-based, in chunks of `BULK_CHUNK` rows so no statement holds locks on an unbounded set.
- * The chunk's ids are collected into an array first: with `id IN (subquery)` the planner expected
- * 10,000 rows and hashed them against a sequential scan of the whole table (1 s per chunk on a
- * million rows); `id = ANY(ARRAY(…))` probes the primary key instead.
+ * Runs a statement `WHERE id = ANY(ARRAY(<chunk of matching ids>))` until a chunk comes back
+ * short: set-based, in chunks of `BULK_CHUNK` rows so no statement holds locks on an unbounded
+ * set. The chunk's ids are collected into an array first: with `id IN (subquery)` the planner
+ * expected 10,000 rows and hashed them against a sequential scan of the whole table (1 s per
+ * chunk on a million rows); `id = ANY(ARRAY(…))` probes the primary key instead.
  */
 async function inChunks(
   db: Kysely<Database>,
   scope: Scope,
   filter: InboxFilter,
-  head: RawBuilder<unknown>,
-  conds: RawBuilder<unknown>[],
+  conds: Cond[],
+  run: (inChunk: Expression<SqlBool>) => Promise<bigint>,
 ): Promise<number> {
+  const chunk = source(db, filter).select('n.id').where(and(conds)).limit(BULK_CHUNK)
+  const inChunk = changing.and([
+    changing('tenant_id', '=', scope.tenantId),
+    changing('id', '=', changing.fn.any(sql<number[]>`ARRAY(${chunk})`)),
+  ])
   let total = 0
   for (;;) {
-    const res = await sql`${head}
-      WHERE tenant_id = ${scope.tenantId} AND id = ANY(ARRAY(
-        SELECT n.id FROM ${from(filter)} WHERE ${and(conds)} LIMIT ${BULK_CHUNK}))`.execute(db)
-    const changed = Number(res.numAffectedRows ?? 0)
+    const changed = Number(await run(inChunk))
     total += changed
     if (changed < BULK_CHUNK) return total
   }
 }
 
-export async function update(
+export function update(
   db: Kysely<Database>,
   scope: Scope,
   change: StateChange,
@@ -257,9 +212,15 @@ export async function update(
 ): Promise<number> {
   const [set, pending] = changeSql(change, scope.now)
   const conds = [...conditions(scope, filter), pending]
-  return inChunks(db, scope, filter, sql`UPDATE notifications SET ${set}`, conds)
+  return inChunks(db, scope, filter, conds, async (inChunk) => {
+    const res = await db.updateTable('notifications').set(set).where(inChunk).executeTakeFirst()
+    return res.numUpdatedRows
+  })
 }
 
 export function remove(db: Kysely<Database>, scope: Scope, filter: InboxFilter): Promise<number> {
-  return inChunks(db, scope, filter, sql`DELETE FROM notifications`, conditions(scope, filter))
+  return inChunks(db, scope, filter, conditions(scope, filter), async (inChunk) => {
+    const res = await db.deleteFrom('notifications').where(inChunk).executeTakeFirst()
+    return res.numDeletedRows
+  })
 }

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
 import type { Content, Ref } from '../core/notification.ts'
 import {
   type Audience,
@@ -7,20 +7,29 @@ import {
   type SendRecord,
   type SendResult,
 } from '../core/store.ts'
-import type { Database } from './schema.ts'
+import type { Database, MessagesTable, NotificationsTable } from './schema.ts'
 
 /** Recipients per INSERT statement: one statement per chunk, never one per row. */
 export const SEND_CHUNK = 5_000
 
-const refColumns = (prefix: string, r: Ref | null) => ({
-  [`${prefix}_id`]: r?.id ?? null,
-  [`${prefix}_type`]: r?.type ?? null,
-  [`${prefix}_title`]: r?.title ?? null,
-  [`${prefix}_key`]: r?.key ?? null,
-  [`${prefix}_label`]: r?.label ?? null,
-})
+type RefPrefix = 'project' | 'target' | 'parent' | 'root'
+type RefColumns<P extends RefPrefix> = Pick<
+  Insertable<MessagesTable>,
+  `${P}_${'id' | 'type' | 'title' | 'key' | 'label'}`
+>
 
-const messageRow = (tenantId: string, c: Content, createdAt: Date) => ({
+// TypeScript types keys computed from a generic prefix as a plain string index, so the result is
+// asserted to be the schema's reference columns: the one part of the insert not checked by key.
+const refColumns = <P extends RefPrefix>(p: P, r: Ref | null) =>
+  ({
+    [`${p}_id`]: r?.id ?? null,
+    [`${p}_type`]: r?.type ?? null,
+    [`${p}_title`]: r?.title ?? null,
+    [`${p}_key`]: r?.key ?? null,
+    [`${p}_label`]: r?.label ?? null,
+  }) as RefColumns<P>
+
+const messageRow = (tenantId: string, c: Content, createdAt: Date): Insertable<MessagesTable> => ({
   tenant_id: tenantId,
   type: c.type,
   title: c.title,
@@ -64,6 +73,9 @@ async function resolveAudience(db: Kysely<Database>, tenantId: string, a: Audien
   return rows.map((r) => r.id)
 }
 
+/** What a chunk's insert returns for each created (or folded) notification. */
+type Created = Pick<Selectable<NotificationsTable>, 'id' | 'uuid' | 'recipient_id' | 'message_id'>
+
 /**
  * Inserts one chunk of recipients. `message` is the message id, or the CTE `m` when the message
  * row is inserted by the same statement.
@@ -86,11 +98,11 @@ async function insertChunk(
         archived_at = excluded.archived_at, snoozed_until = excluded.snoozed_until`
     : sql``
   const returning = detail ? sql`RETURNING id, uuid::text AS uuid, recipient_id, message_id` : sql``
-  const withMessage = message === 'cte' ? sql`WITH m AS (${insertMessage(s)})` : sql``
+  const withMessage = message === 'cte' ? sql`WITH m AS (${insertMessage(db, s)})` : sql``
   const messageId = message === 'cte' ? sql`m.id` : sql`${message}`
   const from =
     message === 'cte' ? sql`unnest(${ids}::text[]) AS r, m` : sql`unnest(${ids}::text[]) AS r`
-  const res = await sql<{ id: number; uuid: string; recipient_id: string; message_id: number }>`
+  const res = await sql<Created>`
     ${withMessage}
     INSERT INTO notifications (tenant_id, recipient_id, message_id, type, created_at, seen_at,
       read_at, archived_at, snoozed_until, expires_at, group_key, last_action_at)
@@ -102,19 +114,14 @@ async function insertChunk(
   return res.rows
 }
 
-const insertMessage = (s: SendRecord) => {
-  const row: Record<string, unknown> = messageRow(s.tenantId, s.content, s.createdAt)
-  const cols = Object.keys(row)
-  return sql`INSERT INTO messages (${sql.join(cols.map((c) => sql.ref(c)))})
-    VALUES (${sql.join(cols.map((c) => sql`${row[c]}`))}) RETURNING id`
-}
+const insertMessage = (db: Kysely<Database>, s: SendRecord) =>
+  db
+    .insertInto('messages')
+    .values(messageRow(s.tenantId, s.content, s.createdAt))
+    .returning('id')
 
 /** A created (or folded) row as the send reports it. */
-const created = (r: { recipient_id: string; id: number; uuid: string }) => ({
-  recipientId: r.recipient_id,
-  id: Number(r.id),
-  uuid: r.uuid,
-})
+const created = (r: Created) => ({ recipientId: r.recipient_id, id: r.id, uuid: r.uuid })
 
 /**
  * The common case, a send to a few named users with no idempotency key and no cap, is one

@@ -6,59 +6,72 @@ import type { Database } from './schema.ts'
 import { send } from './send-store.ts'
 import * as users from './user-store.ts'
 
+// Said in our own words: the database's message can quote the stored value or name its types
+// and encodings, and its text must never reach a client.
+const REASONS: Partial<Record<string, string>> = {
+  '22001': 'a value is too long',
+  '22003': 'a number is out of range',
+  '22007': 'a date or time is not valid',
+  '22008': 'a date or time is out of range',
+  '22021': 'text contains a byte sequence that cannot be stored, such as a NUL character',
+  '22P02': 'a value is not in the expected format',
+  '22P05': 'text contains a character that cannot be stored, such as a NUL character',
+}
+
 /**
  * A value the database refuses as data (SQLSTATE class 22: a NUL byte in text, a number out of
  * range, a malformed UUID) came from a request, so it is the caller's error, never a 500.
  */
 function asValidation(err: unknown): unknown {
-  const code = (err as { code?: unknown }).code
+  const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined
   if (typeof code !== 'string' || !code.startsWith('22')) return err
-  return new HeraldError('VALIDATION', 'a value in the request cannot be stored or compared', {
-    reason: (err as Error).message,
-  })
+  const reason = REASONS[code]
+  return new HeraldError(
+    'VALIDATION',
+    'a value in the request cannot be stored or compared',
+    reason === undefined ? undefined : { reason },
+  )
 }
 
-/** Every store method, with data errors reported as validation errors. */
-function guarded(store: Store): Store {
-  const out: Record<string, unknown> = {}
-  for (const [name, fn] of Object.entries(store)) {
-    out[name] = (...args: unknown[]) =>
-      (fn as (...a: unknown[]) => Promise<unknown>)(...args).catch((err: unknown) => {
-        throw asValidation(err)
-      })
+/** `fn`, with data errors reported as validation errors. */
+export const guard =
+  <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+  async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args)
+    } catch (err) {
+      throw asValidation(err)
+    }
   }
-  return out as unknown as Store
-}
 
 /** The SQL implementation of core's Store, the same on PGlite and PostgreSQL. */
 export function createSqlStore(db: Kysely<Database>): Store {
-  return guarded(sqlStore(db))
-}
-
-function sqlStore(db: Kysely<Database>): Store {
+  // A storage function on this database, guarded: every method of the store is one.
+  const on = <A extends unknown[], R>(fn: (db: Kysely<Database>, ...args: A) => Promise<R>) =>
+    guard((...args: A) => fn(db, ...args))
   return {
-    async ensureTenant(id, name = null) {
+    ensureTenant: guard(async (id, name = null) => {
       await db
         .insertInto('tenants')
         .values({ id, name })
         .onConflict((oc) => oc.doNothing())
         .execute()
-    },
-    async tenantExists(id) {
+    }),
+    tenantExists: guard(async (id) => {
       const row = await db
         .selectFrom('tenants')
         .select('id')
         .where('id', '=', id)
         .executeTakeFirst()
       return row !== undefined
-    },
-    upsertUser: (u) => users.upsertUser(db, u),
-    getUser: (t, id) => users.getUser(db, t, id),
-    findUserByUsername: (t, name) => users.findUserByUsername(db, t, name),
-    deleteUser: (t, id) => users.deleteUser(db, t, id),
-    listUsers: (t, after, limit) => users.listUsers(db, t, after, limit),
-    setSubscriptions: (t, topic, add, remove) => users.setSubscriptions(db, t, topic, add, remove),
-    async listSubscribers(tenantId, topic) {
+    }),
+    upsertUser: on(users.upsertUser),
+    getUser: on(users.getUser),
+    findUserByUsername: on(users.findUserByUsername),
+    deleteUser: on(users.deleteUser),
+    listUsers: on(users.listUsers),
+    setSubscriptions: on(users.setSubscriptions),
+    listSubscribers: guard(async (tenantId, topic) => {
       const rows = await db
         .selectFrom('topic_subscriptions')
         .select('user_id')
@@ -67,9 +80,9 @@ function sqlStore(db: Kysely<Database>): Store {
         .orderBy('user_id')
         .execute()
       return rows.map((r) => r.user_id)
-    },
-    send: (input, idem) => send(db, input, idem),
-    async findIdempotent(tenantId, key) {
+    }),
+    send: on(send),
+    findIdempotent: guard(async (tenantId, key) => {
       const row = await db
         .selectFrom('idempotency_keys')
         .select(['request_hash', 'response'])
@@ -77,18 +90,18 @@ function sqlStore(db: Kysely<Database>): Store {
         .where('key', '=', key)
         .executeTakeFirst()
       return row ? { hash: row.request_hash, response: row.response } : null
-    },
-    list: (scope, filter, sort, page) => notifications.list(db, scope, filter, sort, page),
-    findOne: (t, id) => notifications.findOne(db, t, id),
-    owners: (t, ids, now) => notifications.owners(db, t, ids, now),
-    count: (scope, filters, cap) => notifications.count(db, scope, filters, cap),
-    countByType: (scope, filter) => notifications.countByType(db, scope, filter),
-    update: (scope, change, filter) => notifications.update(db, scope, change, filter),
-    remove: (scope, filter) => notifications.remove(db, scope, filter),
-    getCheckpoint: (t, u) => users.getCheckpoint(db, t, u),
-    setCheckpoint: (t, u, at, mode) => users.setCheckpoint(db, t, u, at, mode),
-    async ping() {
+    }),
+    list: on(notifications.list),
+    findOne: on(notifications.findOne),
+    owners: on(notifications.owners),
+    count: on(notifications.count),
+    countByType: on(notifications.countByType),
+    update: on(notifications.update),
+    remove: on(notifications.remove),
+    getCheckpoint: on(users.getCheckpoint),
+    setCheckpoint: on(users.setCheckpoint),
+    ping: guard(async () => {
       await sql`SELECT 1`.execute(db)
-    },
+    }),
   }
 }

@@ -32,12 +32,12 @@ export async function upsertUser(db: Kysely<Database>, u: UserInput): Promise<Us
     disabled: u.disabled,
     permissions: u.permissions === undefined ? undefined : JSON.stringify(u.permissions),
   }
-  const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
+  // Kysely leaves out undefined values, in the insert and in the update alike.
   const row = await db
     .insertInto('users')
     .values({ tenant_id: u.tenantId, id: u.id, ...fields })
     .onConflict((oc) =>
-      oc.columns(['tenant_id', 'id']).doUpdateSet({ ...given, updated_at: sql`now()` }),
+      oc.columns(['tenant_id', 'id']).doUpdateSet({ ...fields, updated_at: sql`now()` }),
     )
     .returningAll()
     .executeTakeFirstOrThrow()

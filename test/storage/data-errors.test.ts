@@ -20,8 +20,27 @@ describeEngines('values the database refuses are 4xx, never 500', (get) => {
       const res = await h.app.inject({ url: `/v1/me/notifications?${q}`, headers: auth })
       assert.equal(res.statusCode, 400, `${q}: ${res.body}`)
       assert.equal(res.json().error.code, 'VALIDATION', q)
+      // The database's own text (its encoding, its escape rules, the value) never reaches a client.
+      assert.doesNotMatch(res.body, /UTF8|0x00|escape sequence/, q)
     }
     const ok = await h.app.inject({ url: '/v1/me/notifications', headers: auth })
     assert.equal(ok.json().items.length, 1)
+  })
+
+  test('a NUL byte in an API key name is a 400 without database text; a clean name still works', async () => {
+    const h = get()
+    const key = await h.apiKey(h.tenant())
+    const make = (name: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/api-keys',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { name },
+      })
+    const res = await make('build\u0000bot')
+    assert.equal(res.statusCode, 400, res.body)
+    assert.equal(res.json().error.code, 'VALIDATION')
+    assert.doesNotMatch(res.body, /UTF8|0x00/)
+    assert.equal((await make('build bot')).statusCode, 201)
   })
 })

@@ -1,0 +1,121 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { InboxFilter, Sort } from '../core/filters.ts'
+import type { Notification, Ref } from '../core/notification.ts'
+import { needsMessage } from './filter-sql.ts'
+import type { Database, MessagesTable, NotificationsTable } from './schema.ts'
+
+/** A notification as selected: the recipient's row and its message's content, typed by the schema. */
+export type NotificationRow = Omit<Selectable<NotificationsTable>, 'message_id'> &
+  Omit<Selectable<MessagesTable>, 'tenant_id' | 'id' | 'type' | 'created_at'>
+
+const REF_PREFIXES = ['project', 'target', 'parent', 'root'] as const
+const REF_PARTS = ['id', 'type', 'title', 'key', 'label'] as const
+type RefPrefix = (typeof REF_PREFIXES)[number]
+
+const RECIPIENT_COLUMNS = [
+  'n.id',
+  'n.tenant_id',
+  'n.recipient_id',
+  'n.type',
+  'n.created_at',
+  'n.seen_at',
+  'n.read_at',
+  'n.archived_at',
+  'n.snoozed_until',
+  'n.expires_at',
+  'n.group_key',
+  'n.activity_count',
+  'n.last_action_at',
+] as const
+
+const CONTENT_COLUMNS = [
+  'm.title',
+  'm.body',
+  'm.link',
+  'm.source',
+  'm.data',
+  'm.important',
+  'm.mention',
+  'm.automated',
+  'm.actor_id',
+  'm.actor_username',
+  'm.actor_display_name',
+  'm.actor_first_name',
+  'm.actor_last_name',
+  'm.actor_avatar_url',
+  ...REF_PREFIXES.flatMap((p) => REF_PARTS.map((k) => `m.${p}_${k}` as const)),
+] as const
+
+/** Notifications `n` joined to their messages `m`. */
+const joined = (db: Kysely<Database>) =>
+  db
+    .selectFrom('notifications as n')
+    .innerJoin('messages as m', (j) =>
+      j.onRef('m.tenant_id', '=', 'n.tenant_id').onRef('m.id', '=', 'n.message_id'),
+    )
+
+/**
+ * Notifications `n`, joined to messages `m` only when the filter or sort reads a column of `m`:
+ * counts and bulk changes on the thin table alone stay on its indexes.
+ */
+export const source = (db: Kysely<Database>, f: InboxFilter, sort?: Sort) =>
+  db.selectFrom('notifications as n').$if(needsMessage(f, sort), () => joined(db))
+
+/** Every column of a `NotificationRow`. */
+export const selectNotifications = (db: Kysely<Database>) =>
+  joined(db)
+    .select(RECIPIENT_COLUMNS)
+    .select(CONTENT_COLUMNS)
+    .select((eb) => eb.cast<string>('n.uuid', 'text').as('uuid'))
+
+const ref = (r: NotificationRow, p: RefPrefix): Ref | null => {
+  const id = r[`${p}_id`]
+  if (id === null) return null
+  return {
+    id,
+    type: r[`${p}_type`],
+    title: r[`${p}_title`],
+    key: r[`${p}_key`],
+    label: r[`${p}_label`],
+  }
+}
+
+export const toNotification = (r: NotificationRow): Notification => ({
+  id: r.id,
+  uuid: r.uuid,
+  tenantId: r.tenant_id,
+  recipientId: r.recipient_id,
+  type: r.type,
+  title: r.title,
+  body: r.body,
+  link: r.link,
+  source: r.source,
+  actor:
+    r.actor_id === null
+      ? null
+      : {
+          id: r.actor_id,
+          username: r.actor_username,
+          displayName: r.actor_display_name,
+          firstName: r.actor_first_name,
+          lastName: r.actor_last_name,
+          avatarUrl: r.actor_avatar_url,
+        },
+  project: ref(r, 'project'),
+  target: ref(r, 'target'),
+  parent: ref(r, 'parent'),
+  root: ref(r, 'root'),
+  data: r.data,
+  important: r.important,
+  mention: r.mention,
+  automated: r.automated,
+  createdAt: r.created_at,
+  seenAt: r.seen_at,
+  readAt: r.read_at,
+  archivedAt: r.archived_at,
+  snoozedUntil: r.snoozed_until,
+  expiresAt: r.expires_at,
+  groupKey: r.group_key,
+  activityCount: r.activity_count,
+  lastActionAt: r.last_action_at,
+})
