@@ -1,13 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Surface } from '../../surface.ts'
-import { admit, credential } from './auth.ts'
-import {
-  JSONAPI_TYPE,
-  jsonApiError,
-  notFound,
-  renderError,
-  unsupportedMediaType,
-} from './errors.ts'
+import { invalidJson, JSONAPI_TYPE, notFound, renderError, unsupportedMediaType } from './errors.ts'
+import { admit, credential } from './map.ts'
 import { productiveRoutes } from './routes.ts'
 
 const hasBody = (req: FastifyRequest) =>
@@ -30,7 +24,7 @@ function acceptJsonApi(app: FastifyInstance) {
     try {
       done(null, JSON.parse(String(body)))
     } catch {
-      done(jsonApiError(400, 'Bad Request', 'The request body is not valid JSON.'), undefined)
+      done(invalidJson(), undefined)
     }
   })
   // Clients send a Content-Type on body-less PATCHes too (the document's examples do): with no

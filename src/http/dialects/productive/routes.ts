@@ -1,29 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { isHeraldError } from '../../../core/errors.ts'
-import type { StateChange } from '../../../core/store.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { JSONAPI_TYPE, recordNotFound } from './errors.ts'
-import { parseListQuery } from './query.ts'
-import { listDocument, singleDocument } from './render.ts'
+import { ACTIONS, listDocument, notificationId, parseListQuery, singleDocument } from './map.ts'
 
 const COLLECTION = '/api/v2/notifications'
 
-/** What each PATCH member route does; `read` leaves `dismissed` alone and `dismiss` leaves `read`. */
-const ACTIONS: Record<string, StateChange> = {
-  read: { action: 'read' },
-  dismiss: { action: 'dismiss' },
-  undismiss: { action: 'undismiss' },
-}
-
-const numericId = (raw: string): number => {
-  if (!/^\d{1,15}$/.test(raw)) throw recordNotFound(raw)
-  return Number(raw)
-}
-
 /** The resource is scoped to its owner: another user's notification is simply not found. */
 async function owned<R>(raw: string, fn: (id: number) => Promise<R>): Promise<R> {
-  const id = numericId(raw)
+  const id = notificationId(raw)
   try {
     return await fn(id)
   } catch (err) {
@@ -43,14 +29,10 @@ export const productiveRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (a
   const base = { schema: { hide: true } }
 
   app.get(COLLECTION, base, async (req, reply) => {
-    const q = parseListQuery(req.url.split('?')[1] ?? '')
-    const page = await inbox.list(viewerOf(req), {
-      filter: q.filter,
-      sort: q.sort,
-      page: { kind: 'numbered', page: q.number, size: q.size },
-    })
+    const q = parseListQuery(req.url)
+    const page = await inbox.list(viewerOf(req), q)
     const collection = `${origin(req)}${req.routeOptions.url ?? req.url.split('?')[0]}`
-    return json(reply, listDocument(page.items, { ...q, base: collection, total: page.total ?? 0 }))
+    return json(reply, listDocument(page.items, page.total ?? 0, q, collection))
   })
 
   app.get(`${COLLECTION}/:id`, base, async (req, reply) => {
