@@ -45,17 +45,6 @@ export const pageParameterNotAllowed = (key: string): Answer =>
 export const invalidPageObject = (): Answer =>
   badRequest('Invalid Page Object', 'Invalid Page Object.')
 
-export const invalidJson = (): Answer =>
-  badRequest('Bad Request', 'The request body is not valid JSON.')
-
-export const unsupportedMediaType = (req: FastifyRequest): Answer =>
-  jsonApiError(
-    415,
-    'Unsupported media type',
-    "All requests that create or update must use the 'application/vnd.api+json' Content-Type. " +
-      `This request specified '${req.headers['content-type'] ?? ''}'.`,
-  )
-
 const TITLES: Record<ErrorCode, [number, string]> = {
   VALIDATION: [400, 'Bad Request'],
   UNAUTHENTICATED: [401, 'Unauthorized'],
@@ -77,10 +66,35 @@ function unauthenticated(e: HeraldError): string {
   return `The X-Auth-Token is not valid: ${e.message}.`
 }
 
-/** Any core error, Fastify's own included, in the dialect's terms. */
+/** The id as the client wrote it in the path, which is what the not-found detail repeats. */
+function requestedId(req: FastifyRequest): string | undefined {
+  const p = req.params
+  return typeof p === 'object' && p !== null && 'id' in p && typeof p.id === 'string'
+    ? p.id
+    : undefined
+}
+
+/**
+ * Any core error, Fastify's own included, in the dialect's terms. Resources are scoped to their
+ * owner, so another user's notification is not found, like a missing one.
+ */
 export function renderError(e: HeraldError, req: FastifyRequest): Answer {
-  if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return unsupportedMediaType(req)
+  const id = requestedId(req)
+  if ((e.code === 'NOT_FOUND' || e.code === 'NOT_OWNER') && id !== undefined) {
+    return recordNotFound(id)
+  }
   if (e.code === 'UNAUTHENTICATED') return jsonApiError(401, 'Unauthorized', unauthenticated(e))
+  if (e.code === 'VALIDATION' && e.details?.reason === 'is not valid JSON') {
+    return badRequest('Bad Request', 'The request body is not valid JSON.')
+  }
+  if (e.code === 'UNSUPPORTED_MEDIA_TYPE') {
+    return jsonApiError(
+      415,
+      'Unsupported media type',
+      "All requests that create or update must use the 'application/vnd.api+json' Content-Type. " +
+        `This request specified '${req.headers['content-type'] ?? ''}'.`,
+    )
+  }
   const [status, title] = TITLES[e.code]
   return jsonApiError(status, title, e.message)
 }

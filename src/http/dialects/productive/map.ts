@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify'
+import { type Static, Type as T } from 'typebox'
 import type { InboxFilter, PageNumbered, Sort, TimeRange } from '../../../core/filters.ts'
 import type { Notification, Principal, Ref } from '../../../core/notification.ts'
 import type { StateChange } from '../../../core/store.ts'
@@ -240,6 +241,66 @@ export function parseListQuery(url: string): ListRequest {
   return { filter, sort, page: { kind: 'numbered', page, size }, echo }
 }
 
+// Type lists, not unions: the serializer then picks by the value's type instead of validating.
+const OrNull = <V>(...type: string[]) => T.Unsafe<V | null>({ type: [...type, 'null'] })
+const RefId = OrNull<number | string>('integer', 'string')
+const Text = OrNull<string>('string')
+const Link = T.Object({ data: T.Object({ type: T.String(), id: T.String() }) })
+
+/** The resource object: all 20 attributes, always, in the document's order. */
+const Resource = T.Object({
+  id: T.String(),
+  type: T.Literal('notifications'),
+  attributes: T.Object({
+    target_id: RefId,
+    target_type: Text,
+    target_title: Text,
+    parent_id: RefId,
+    parent_type: Text,
+    parent_title: Text,
+    title: T.String(),
+    read: T.Boolean(),
+    dismissed: T.Boolean(),
+    new_activities_count: T.Integer(),
+    excerpt: T.String(),
+    last_action_at: Text,
+    first_unread_activity_id: OrNull<number | string>('number', 'string'),
+    changeset: T.Array(T.Unknown()),
+    important: T.Boolean(),
+    mention: T.Boolean(),
+    target_label: Text,
+    made_by_automation: T.Boolean(),
+    root_id: RefId,
+    root_type: Text,
+  }),
+  relationships: T.Object({
+    organization: Link,
+    actor: T.Object({ meta: T.Object({ included: T.Boolean() }) }),
+    owner: Link,
+  }),
+})
+
+export const SingleDocument = T.Object({ data: Resource, meta: T.Object({}) })
+
+export const ListDocument = T.Object({
+  data: T.Array(Resource),
+  // The serializer writes required keys before optional ones: `last` is optional here only so
+  // that it stays after `prev` and `next`, where jsonapi-resources puts it.
+  links: T.Object({
+    first: T.String(),
+    prev: T.Optional(T.String()),
+    next: T.Optional(T.String()),
+    last: T.Optional(T.String()),
+  }),
+  meta: T.Object({
+    current_page: T.Integer(),
+    total_pages: T.Integer(),
+    total_count: T.Integer(),
+    page_size: T.Integer(),
+    max_page_size: T.Integer(),
+  }),
+})
+
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null)
 
 /** Productive's ids are integers; an id that is one renders as a number, anything else as given. */
@@ -255,8 +316,7 @@ const activityId = (n: Notification): number | string | null => {
   return typeof v === 'number' || typeof v === 'string' ? v : null
 }
 
-/** One notification as a JSON:API resource object; all 20 attributes are always present. */
-function renderResource(n: Notification) {
+function renderResource(n: Notification): Static<typeof Resource> {
   const changeset = n.data?.changeset
   return {
     id: String(n.id),
@@ -291,7 +351,7 @@ function renderResource(n: Notification) {
   }
 }
 
-export const singleDocument = (n: Notification) => ({
+export const singleDocument = (n: Notification): Static<typeof SingleDocument> => ({
   data: renderResource(n),
   meta: {},
 })
@@ -323,7 +383,7 @@ export function listDocument(
   total: number,
   q: ListRequest,
   base: string,
-) {
+): Static<typeof ListDocument> {
   const pages = Math.ceil(total / q.page.size)
   return {
     data: items.map(renderResource),
