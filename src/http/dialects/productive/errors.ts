@@ -6,14 +6,44 @@ import { Answer } from '../../surface.ts'
 export const JSONAPI_TYPE = 'application/vnd.api+json; charset=utf-8'
 
 /** An error in JSON:API's shape: a status, a title and a detail. */
-export const jsonApiError = (status: number, title: string, detail: string): Answer =>
+const jsonApiError = (status: number, title: string, detail: string): Answer =>
   new Answer(status, { errors: [{ status, title, detail }] }, { 'content-type': JSONAPI_TYPE })
 
-export const invalidFilterValue = (name: string, value: string): Answer =>
-  jsonApiError(400, 'Invalid filter value', `${value} is not a valid value for ${name}.`)
+const badRequest = (title: string, detail: string): Answer => jsonApiError(400, title, detail)
+
+export const forbidden = (detail: string): Answer => jsonApiError(403, 'Forbidden', detail)
 
 export const recordNotFound = (id: string): Answer =>
   jsonApiError(404, 'Record not found', `The record identified by ${id} could not be found.`)
+
+export const invalidFilterValue = (name: string, value: string): Answer =>
+  badRequest('Invalid filter value', `${value} is not a valid value for ${name}.`)
+
+export const unsupportedFilter = (name: string): Answer =>
+  badRequest('Unsupported Filter', `Filter '${name}' is not supported on this endpoint`)
+
+/** An operator Productive names elsewhere (`known`) or one it does not have at all. */
+export const unsupportedOperator = (name: string, op: string, known: boolean): Answer =>
+  badRequest(
+    'Unsupported Filter',
+    known
+      ? `Filter '${name}' does not support the '${op}' operator on this endpoint`
+      : `Operator '${op}' is not a filter operator`,
+  )
+
+export const invalidFilterSyntax = (what: string): Answer =>
+  badRequest('Invalid filters syntax', `${what} is not a valid syntax for filtering.`)
+
+export const invalidSort = (sort: string): Answer =>
+  badRequest('Invalid sort criteria', `${sort} is not a valid sort criteria for notifications`)
+
+export const invalidPageValue = (detail: string): Answer => badRequest('Invalid page value', detail)
+
+export const pageParameterNotAllowed = (key: string): Answer =>
+  badRequest('Page parameter not allowed', `${key} is not an allowed page parameter.`)
+
+export const invalidPageObject = (): Answer =>
+  badRequest('Invalid Page Object', 'Invalid Page Object.')
 
 const TITLES: Record<ErrorCode, [number, string]> = {
   VALIDATION: [400, 'Bad Request'],
@@ -29,27 +59,41 @@ const TITLES: Record<ErrorCode, [number, string]> = {
   INTERNAL: [500, 'Internal server error'],
 }
 
-export const unsupportedMediaType = (req: FastifyRequest): Answer =>
-  jsonApiError(
-    415,
-    'Unsupported media type',
-    "All requests that create or update must use the 'application/vnd.api+json' Content-Type. " +
-      `This request specified '${req.headers['content-type'] ?? ''}'.`,
-  )
-
 /** What each kind of failed authentication tells the client. */
-const UNAUTHENTICATED: Record<string, (e: HeraldError) => string> = {
-  missing: () => 'Send your token in the X-Auth-Token header.',
-  kind: () => 'The X-Auth-Token is not a user token.',
-  invalid: (e) => `The X-Auth-Token is not valid: ${e.message}.`,
+function unauthenticated(e: HeraldError): string {
+  if (e.details?.credential === 'missing') return 'Send your token in the X-Auth-Token header.'
+  if (e.details?.credential === 'kind') return 'The X-Auth-Token is not a user token.'
+  return `The X-Auth-Token is not valid: ${e.message}.`
 }
 
-/** Any core error, Fastify's own included, in the dialect's terms. */
+/** The id as the client wrote it in the path, which is what the not-found detail repeats. */
+function requestedId(req: FastifyRequest): string | undefined {
+  const p = req.params
+  return typeof p === 'object' && p !== null && 'id' in p && typeof p.id === 'string'
+    ? p.id
+    : undefined
+}
+
+/**
+ * Any core error, Fastify's own included, in the dialect's terms. Resources are scoped to their
+ * owner, so another user's notification is not found, like a missing one.
+ */
 export function renderError(e: HeraldError, req: FastifyRequest): Answer {
-  if (e.code === 'UNSUPPORTED_MEDIA_TYPE') return unsupportedMediaType(req)
-  if (e.code === 'UNAUTHENTICATED') {
-    const why = UNAUTHENTICATED[String(e.details?.credential)] ?? UNAUTHENTICATED.invalid
-    return jsonApiError(401, 'Unauthorized', (why as (e: HeraldError) => string)(e))
+  const id = requestedId(req)
+  if ((e.code === 'NOT_FOUND' || e.code === 'NOT_OWNER') && id !== undefined) {
+    return recordNotFound(id)
+  }
+  if (e.code === 'UNAUTHENTICATED') return jsonApiError(401, 'Unauthorized', unauthenticated(e))
+  if (e.code === 'VALIDATION' && e.details?.reason === 'is not valid JSON') {
+    return badRequest('Bad Request', 'The request body is not valid JSON.')
+  }
+  if (e.code === 'UNSUPPORTED_MEDIA_TYPE') {
+    return jsonApiError(
+      415,
+      'Unsupported media type',
+      "All requests that create or update must use the 'application/vnd.api+json' Content-Type. " +
+        `This request specified '${req.headers['content-type'] ?? ''}'.`,
+    )
   }
   const [status, title] = TITLES[e.code]
   return jsonApiError(status, title, e.message)

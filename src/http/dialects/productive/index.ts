@@ -1,38 +1,36 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { HeraldError } from '../../../core/errors.ts'
 import type { Surface } from '../../surface.ts'
-import { admit, credential } from './auth.ts'
-import {
-  JSONAPI_TYPE,
-  jsonApiError,
-  notFound,
-  renderError,
-  unsupportedMediaType,
-} from './errors.ts'
+import { JSONAPI_TYPE, notFound, renderError } from './errors.ts'
+import { admit, credential } from './map.ts'
 import { productiveRoutes } from './routes.ts'
+
+const JSONAPI_MEDIA = 'application/vnd.api+json'
 
 const hasBody = (req: FastifyRequest) =>
   req.headers['transfer-encoding'] !== undefined ||
   (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
 
+const mediaOf = (req: FastifyRequest) =>
+  String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase()
+
 /** JSON:API bodies only; any other media type on a request with a body is 415. */
 function acceptJsonApi(app: FastifyInstance) {
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
-    const media = String(req.headers['content-type'] ?? '')
-      .split(';')[0]
-      ?.trim()
-      .toLowerCase()
-    if (media !== 'application/vnd.api+json') {
-      done(unsupportedMediaType(req), undefined)
-      return
-    }
-    if (body === '') return done(null, undefined)
-    try {
-      done(null, JSON.parse(String(body)))
-    } catch {
-      done(jsonApiError(400, 'Bad Request', 'The request body is not valid JSON.'), undefined)
-    }
-  })
+  app.addContentTypeParser(
+    '*',
+    { parseAs: 'string' },
+    async (req: FastifyRequest, body: string) => {
+      if (mediaOf(req) !== JSONAPI_MEDIA) {
+        throw new HeraldError('UNSUPPORTED_MEDIA_TYPE', `the body must be ${JSONAPI_MEDIA}`)
+      }
+      // Invalid JSON throws a SyntaxError, which the shared error handler classifies as such.
+      return body === '' ? undefined : JSON.parse(body)
+    },
+  )
   // Clients send a Content-Type on body-less PATCHes too (the document's examples do): with no
   // body there is nothing to type, so the header is not held against them.
   app.addHook('onRequest', async (req) => {

@@ -1,70 +1,53 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply, FastifyRequest } from 'fastify'
-import { isHeraldError } from '../../../core/errors.ts'
-import type { StateChange } from '../../../core/store.ts'
+import { Type as T } from 'typebox'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
-import { JSONAPI_TYPE, recordNotFound } from './errors.ts'
-import { parseListQuery } from './query.ts'
-import { listDocument, singleDocument } from './render.ts'
+import {
+  ACTIONS,
+  ListDocument,
+  listDocument,
+  notificationId,
+  parseListQuery,
+  SingleDocument,
+  singleDocument,
+} from './map.ts'
 
 const COLLECTION = '/api/v2/notifications'
 
-/** What each PATCH member route does; `read` leaves `dismissed` alone and `dismiss` leaves `read`. */
-const ACTIONS: Record<string, StateChange> = {
-  read: { action: 'read' },
-  dismiss: { action: 'dismiss' },
-  undismiss: { action: 'undismiss' },
+const member = {
+  schema: {
+    hide: true,
+    params: T.Object({ id: T.String() }),
+    response: { 200: SingleDocument },
+  },
 }
 
-const numericId = (raw: string): number => {
-  if (!/^\d{1,15}$/.test(raw)) throw recordNotFound(raw)
-  return Number(raw)
-}
-
-/** The resource is scoped to its owner: another user's notification is simply not found. */
-async function owned<R>(raw: string, fn: (id: number) => Promise<R>): Promise<R> {
-  const id = numericId(raw)
-  try {
-    return await fn(id)
-  } catch (err) {
-    if (isHeraldError(err) && (err.code === 'NOT_FOUND' || err.code === 'NOT_OWNER')) {
-      throw recordNotFound(raw)
-    }
-    throw err
-  }
-}
-
-const origin = (req: FastifyRequest) => `${req.protocol}://${req.host || 'localhost'}`
-
-const json = (reply: FastifyReply, body: unknown) => reply.type(JSONAPI_TYPE).send(body)
-
+/**
+ * The caller's notifications: list, show, and the three PATCH actions. Another user's
+ * notification is not found (see errors.ts); the JSON:API media type is set by the scope.
+ */
 export const productiveRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox } = core
-  const base = { schema: { hide: true } }
+  const path = `${app.prefix}${COLLECTION}`
 
-  app.get(COLLECTION, base, async (req, reply) => {
-    const q = parseListQuery(req.url.split('?')[1] ?? '')
-    const page = await inbox.list(viewerOf(req), {
-      filter: q.filter,
-      sort: q.sort,
-      page: { kind: 'numbered', page: q.number, size: q.size },
-    })
-    const collection = `${origin(req)}${req.routeOptions.url ?? req.url.split('?')[0]}`
-    return json(reply, listDocument(page.items, { ...q, base: collection, total: page.total ?? 0 }))
+  app.get(COLLECTION, { schema: { hide: true, response: { 200: ListDocument } } }, async (req) => {
+    // The list reads the raw query string: JSON:API's filter[...] and page[...] keys are its own.
+    const q = parseListQuery(req.url)
+    const page = await inbox.list(viewerOf(req), q)
+    // Links are absolute, on the Host and protocol the client used.
+    const base = `${req.protocol}://${req.host || 'localhost'}${path}`
+    return listDocument(page.items, page.total ?? 0, q, base)
   })
 
-  app.get(`${COLLECTION}/:id`, base, async (req, reply) => {
-    const { id } = req.params as { id: string }
-    const n = await owned(id, (num) => inbox.get(viewerOf(req), num))
-    return json(reply, singleDocument(n))
-  })
+  app.get(`${COLLECTION}/:id`, member, async (req) =>
+    singleDocument(await inbox.get(viewerOf(req), notificationId(req.params.id))),
+  )
 
-  for (const [path, change] of Object.entries(ACTIONS)) {
-    app.patch(`${COLLECTION}/:id/${path}`, base, async (req, reply) => {
-      const { id } = req.params as { id: string }
+  for (const [action, change] of Object.entries(ACTIONS)) {
+    app.patch(`${COLLECTION}/:id/${action}`, member, async (req) => {
       // Already in that state is fine: the route answers 200 with the resource either way.
-      const { after } = await owned(id, (num) => inbox.changeOne(viewerOf(req), num, change))
-      return json(reply, singleDocument(after))
+      const id = notificationId(req.params.id)
+      const { after } = await inbox.changeOne(viewerOf(req), id, change)
+      return singleDocument(after)
     })
   }
 }
