@@ -11,20 +11,20 @@ export const PG_URL = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop'
 const ENGINES = (process.env.HERALD_TEST_ENGINES ?? 'pglite,postgres').split(',') as EngineName[]
 
-let pgReachable: Promise<boolean> | null = null
-const postgresUp = () => {
-  pgReachable ??= (async () => {
-    const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
-    try {
-      await c.connect()
-      await c.end()
-      return true
-    } catch {
-      return false
-    }
-  })()
-  return pgReachable
+async function postgresAnswers(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
+  try {
+    await c.connect()
+    await c.end()
+    return true
+  } catch {
+    return false
+  }
 }
+
+// Asked once, before any suite is declared: a suite body that awaited it would declare its tests
+// after node:test had moved on, and they would land in whichever suite was running then.
+const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
 
 export interface TestHerald extends Herald {
   engine: EngineName
@@ -94,8 +94,8 @@ export function describeEngines(
   options: EngineSuiteOptions = {},
 ): void {
   for (const engine of ENGINES) {
-    describe(`${name} [${engine}]`, async () => {
-      if (engine === 'postgres' && !(await postgresUp())) {
+    describe(`${name} [${engine}]`, () => {
+      if (engine === 'postgres' && !postgresUp) {
         const why = `PostgreSQL is not reachable at ${PG_URL}`
         // One test stands for the suite: skipped with the reason locally, failed under CI.
         test('PostgreSQL is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
