@@ -1,5 +1,15 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type {
+  ContextConfigDefault,
+  FastifyInstance,
+  FastifyRequest,
+  FastifySchema,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+  RouteHandlerMethod,
+} from 'fastify'
 import type { Authenticator } from '../auth/principal.ts'
 import type { HeraldError } from '../core/errors.ts'
 import type { Core } from '../core/herald.ts'
@@ -16,6 +26,20 @@ declare module 'fastify' {
     needs?: Principal['kind']
   }
 }
+
+/**
+ * A route handler typed by its route's schemas through the TypeBox provider, for surfaces that
+ * register routes through a helper or a table and still want typed input.
+ */
+export type SurfaceHandler<S extends FastifySchema> = RouteHandlerMethod<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  RouteGenericInterface,
+  ContextConfigDefault,
+  S,
+  TypeBoxTypeProvider
+>
 
 /** What every surface's routes are given. */
 export interface SurfaceDeps {

@@ -1,19 +1,14 @@
-import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type {
-  ContextConfigDefault,
-  FastifyReply,
-  FastifyRequest,
-  FastifySchema,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-  RouteGenericInterface,
-  RouteHandlerMethod,
-} from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
 import { Type as T } from 'typebox'
 import { HeraldError, isHeraldError } from '../../../core/errors.ts'
 import { EVERY_STATE } from '../../../core/filters.ts'
-import { type Answer, type SurfaceDeps, withOptionalSlash } from '../../surface.ts'
+import {
+  type Answer,
+  type SurfaceDeps,
+  type SurfaceHandler,
+  withOptionalSlash,
+} from '../../surface.ts'
 import { alreadyMarked, MESSAGES, mantleError, notFound, notificationNotFound } from './errors.ts'
 import {
   checkPush,
@@ -40,16 +35,7 @@ const OneNotification = T.Object({ user: T.String(), nid: T.String() })
 const RawBody = T.Unknown()
 
 type Method = 'GET' | 'POST' | 'DELETE'
-/** A handler typed by its route's schemas, so routes registered through a helper stay typed. */
-type Handler<S extends FastifySchema> = RouteHandlerMethod<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  RouteGenericInterface,
-  ContextConfigDefault,
-  S,
-  TypeBoxTypeProvider
->
+type Handler<S extends FastifySchema> = SurfaceHandler<S>
 
 /**
  * Core's refusals about one notification in Mantle2's words: another user's is simply not in the

@@ -1,18 +1,10 @@
-import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type {
-  ContextConfigDefault,
-  FastifySchema,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-  RouteGenericInterface,
-  RouteHandlerMethod,
-} from 'fastify'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifySchema } from 'fastify'
 import { Type as T } from 'typebox'
 import { EVERY_STATE } from '../../../core/filters.ts'
 import type { Core } from '../../../core/herald.ts'
 import type { Viewer } from '../../../core/inbox.ts'
-import { type SurfaceDeps, viewerOf } from '../../surface.ts'
+import { type SurfaceDeps, type SurfaceHandler, viewerOf } from '../../surface.ts'
 import { checkpointError, messageError } from './errors.ts'
 import {
   callerId,
@@ -35,16 +27,7 @@ type App = Parameters<FastifyPluginAsyncTypebox<SurfaceDeps>>[0]
 const HIDE = { hide: true } as const
 type Schema<S extends FastifySchema> = S & typeof HIDE
 
-/** Fastify's handler for a route with these schemas, typed by the TypeBox provider. */
-type Native<S extends FastifySchema> = RouteHandlerMethod<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  RouteGenericInterface,
-  ContextConfigDefault,
-  Schema<S>,
-  TypeBoxTypeProvider
->
+type Native<S extends FastifySchema> = SurfaceHandler<Schema<S>>
 interface Ctx<S extends FastifySchema> {
   core: Core
   viewer: Viewer
