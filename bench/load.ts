@@ -15,6 +15,11 @@ export interface LoadSpec {
   connections: number
   seconds: number
   warmupSeconds: number
+  /**
+   * When set, every run (warm-up included) ends after this many requests instead of after its
+   * seconds: the smoke test's loads, whose request counts must not depend on the machine's speed.
+   */
+  amount?: number
   /** Each request picks one at random. */
   requests: LoadRequest[]
 }
@@ -38,7 +43,7 @@ async function cannon(spec: LoadSpec, seconds: number): Promise<LoadResult> {
     pipelining: 1,
     // Slow runs are reported with their latency, not dropped as timeouts.
     timeout: 60,
-    duration: seconds,
+    ...(spec.amount === undefined ? { duration: seconds } : { amount: spec.amount }),
     requests: [
       {
         setupRequest: (req) => {
@@ -84,8 +89,11 @@ async function probe(spec: LoadSpec, seconds: number): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   const times: number[] = []
   let bad = 0
-  const end = performance.now() + seconds * 1000
-  while (performance.now() < end) {
+  const start = performance.now()
+  const end = start + seconds * 1000
+  const more = () =>
+    spec.amount === undefined ? performance.now() < end : times.length < spec.amount
+  while (more()) {
     const t0 = performance.now()
     const status = await once(agent, base, pick(spec.requests))
     times.push(performance.now() - t0)
@@ -94,7 +102,8 @@ async function probe(spec: LoadSpec, seconds: number): Promise<LoadResult> {
   agent.destroy()
   times.sort((a, b) => a - b)
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0
-  return { requests: times.length, rps: times.length / seconds, p50: at(0.5), p99: at(0.99), bad }
+  const elapsed = spec.amount === undefined ? seconds : (performance.now() - start) / 1000
+  return { requests: times.length, rps: times.length / elapsed, p50: at(0.5), p99: at(0.99), bad }
 }
 
 /** One measured load: a warm-up run whose figures are dropped, then the measured run. */

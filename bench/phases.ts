@@ -8,6 +8,8 @@ export interface Pace {
   seconds: number
   warmupSeconds: number
   probeSeconds: number
+  /** Loads bounded by this many requests instead of by time (the smoke test; see LoadSpec). */
+  amount?: number
   /** Run the load generator in this process (smoke test only: it then shares the event loop). */
   inProcess?: boolean
 }
@@ -42,6 +44,7 @@ export async function measure(
     connections: pace.connections,
     seconds: pace.seconds,
     warmupSeconds: pace.warmupSeconds,
+    amount: pace.amount,
     requests,
   }
   const probeRun = () =>

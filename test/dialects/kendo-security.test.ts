@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { badCredentials, notUserTokens } from '../support/credentials.ts'
 import { seeded } from '../support/fuzz.ts'
-import { describeEngines, send, type TestHerald } from '../support/harness.ts'
+import { describeEngines, type TestHerald } from '../support/harness.ts'
+import { world as tenantWorld } from '../support/world.ts'
 
 const PREFIX = '/compat/kendo'
 const BASE = `${PREFIX}/api/notifications`
@@ -16,32 +17,26 @@ const UNAUTHENTICATED = { message: 'Unauthenticated.' }
 
 /** Two tenants; user 4 of the first calls, user 5 and the second tenant's user 4 are victims. */
 async function world(h: TestHerald) {
-  const tenant = h.tenant()
-  const otherTenant = h.tenant()
-  const key = await h.apiKey(tenant)
-  const otherKey = await h.apiKey(otherTenant)
-  const seed = async (k: string, user: string) => {
-    const r = await send(h, k, { to: { users: [user] }, type: 'mention', title: 'Hi' })
-    assert.equal(r.status, 201)
-    return (r.json.notifications as Array<{ id: number }>)[0]?.id ?? 0
-  }
-  const mine = [await seed(key, '4'), await seed(key, '4')]
-  const foreign = [await seed(key, '5'), await seed(otherKey, '4')]
-  const admin = `Bearer ${await h.token({ tenant, user: '4', admin: true })}`
+  const notification = { type: 'mention', title: 'Hi' }
+  const first = await tenantWorld(h, { notification })
+  const second = await tenantWorld(h, { notification })
+  const mine = [(await first.seed('4')).id, (await first.seed('4')).id]
+  const foreign = [(await first.seed('5')).id, (await second.seed('4')).id]
+  const admin = `Bearer ${await first.token('4', { admin: true })}`
   /** The victims' notifications as their owners see them: [id, read_at][]. */
   const victims = async () => {
     const out: unknown[] = []
-    for (const [t, user] of [
-      [tenant, '5'],
-      [otherTenant, '4'],
+    for (const [w, user] of [
+      [first, '5'],
+      [second, '4'],
     ] as const) {
-      const token = await h.token({ tenant: t, user })
+      const token = await w.token(user)
       const r = await h.app.inject({ url: BASE, headers: { authorization: `Bearer ${token}` } })
       out.push(...r.json().map((n: { id: number; read_at: unknown }) => [n.id, n.read_at]))
     }
     return out
   }
-  return { tenant, key, mine, foreign, admin, victims }
+  return { tenant: first.tenant, key: first.key, mine, foreign, admin, victims }
 }
 
 describeEngines('kendo security and fuzz', (get) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, sendOne, type TestHerald } from '../support/harness.ts'
+import { describeEngines, type TestHerald } from '../support/harness.ts'
+import { world as tenantWorld } from '../support/world.ts'
 
 const BASE = '/compat/kendo/api/notifications'
 const UPDATE = 'Notifications: Update'
@@ -8,22 +9,12 @@ const DELETE = 'Notifications: Delete'
 
 /** One tenant with a producer key and helpers to seed and call the dialect as a user. */
 async function world(h: TestHerald) {
-  const tenant = h.tenant()
-  const key = await h.apiKey(tenant)
-  const seed = async (user: string, extra: Record<string, unknown> = {}) => {
-    return (await sendOne(h, key, user, { type: 'comment', title: 'Hi', ...extra })).id
-  }
-  const grant = async (user: string, permissions: string[]) => {
-    const r = await h.app.inject({
-      method: 'PUT',
-      url: `/v1/users/${user}`,
-      headers: { authorization: `Bearer ${key}` },
-      payload: { permissions },
-    })
-    assert.equal(r.statusCode, 200, r.body)
-  }
+  const w = await tenantWorld(h, { notification: { type: 'comment', title: 'Hi' } })
+  const seed = async (user: string, extra: Record<string, unknown> = {}) =>
+    (await w.seed(user, extra)).id
+  const grant = (user: string, permissions: string[]) => w.putUser(user, { permissions })
   const auth = async (user: string, o: { admin?: boolean; scopes?: string[] } = {}) => ({
-    authorization: `Bearer ${await h.token({ tenant, user, ...o })}`,
+    authorization: `Bearer ${await w.token(user, o)}`,
   })
   const list = async (user: string) => {
     const r = await h.app.inject({ url: BASE, headers: await auth(user) })
@@ -32,7 +23,7 @@ async function world(h: TestHerald) {
   }
   const post = async (action: string, headers: Record<string, string>, payload: unknown) =>
     h.app.inject({ method: 'POST', url: `${BASE}/${action}`, headers, payload: payload as object })
-  return { tenant, key, seed, grant, auth, list, post }
+  return { seed, grant, auth, list, post }
 }
 
 const readAt = (items: Array<Record<string, unknown>>, id: number) =>

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { badCredentials, notUserTokens } from '../support/credentials.ts'
 import { seeded } from '../support/fuzz.ts'
-import { describeEngines, send, type TestHerald } from '../support/harness.ts'
+import { describeEngines, type TestHerald } from '../support/harness.ts'
+import { world as tenantWorld, type World } from '../support/world.ts'
 
 const P = '/compat/mantle2/v2/users'
 type Headers = Record<string, string>
@@ -12,37 +13,26 @@ const hex = (uuid: string) => uuid.replaceAll('-', '')
 
 /** Two tenants; the first has alice (42), bob (43), an admin (7) and a disabled user (9). */
 async function world(h: TestHerald) {
-  const tenant = h.tenant()
-  const other = h.tenant()
-  const key = await h.apiKey(tenant)
-  const otherKey = await h.apiKey(other)
-  const put = async (k: string, id: string, body: Record<string, unknown>) => {
-    const res = await h.app.inject({
-      method: 'PUT',
-      url: `/v1/users/${id}`,
-      headers: { authorization: `Bearer ${k}` },
-      payload: body,
-    })
-    assert.equal(res.statusCode, 200, res.body)
-  }
-  await put(key, '42', { username: 'alice' })
-  await put(key, '43', { username: 'bob' })
-  await put(key, '7', { username: 'boss', admin: true })
-  await put(key, '9', { username: 'gone', disabled: true })
-  await put(otherKey, '42', { username: 'carol' })
-  const seed = async (k: string, user: string, title = 'T') => {
-    const res = await send(h, k, { to: { users: [user] }, type: 'warning', title })
-    assert.equal(res.status, 201)
-    const [n] = res.json.notifications as Array<{ uuid: string }>
-    assert.ok(n)
-    return hex(n.uuid)
-  }
-  const bearer = async (user: string, t = tenant, admin = false): Promise<Headers> => ({
-    authorization: `Bearer ${await h.token({ tenant: t, user, admin })}`,
+  const notification = { type: 'warning', title: 'T' }
+  const mine = await tenantWorld(h, {
+    notification,
+    profiles: {
+      '42': { username: 'alice' },
+      '43': { username: 'bob' },
+      '7': { username: 'boss', admin: true },
+      '9': { username: 'gone', disabled: true },
+    },
+  })
+  const other = await tenantWorld(h, { notification, profiles: { '42': { username: 'carol' } } })
+  /** Seeds one notification for `user` of `w` (the first tenant unless told) → its Mantle2 id. */
+  const seed = async (user: string, title = 'T', w: World = mine) =>
+    hex((await w.seed(user, { title })).uuid)
+  const bearer = async (user: string, w: World = mine): Promise<Headers> => ({
+    authorization: `Bearer ${await w.token(user)}`,
   })
   const call = (method: string, url: string, headers: Headers, payload?: string): Promise<Reply> =>
     h.app.inject({ method: method as 'GET', url: `${P}${url}`, headers, payload })
-  return { tenant, other, key, otherKey, seed, bearer, call }
+  return { tenant: mine.tenant, key: mine.key, other, seed, bearer, call }
 }
 
 /** Every route, for a target segment and a notification id. */
@@ -146,7 +136,7 @@ describeEngines('mantle2 security', (get) => {
   test('bad credentials: 401 in Mantle2 shape on every route, nothing changed', async () => {
     const h = get()
     const w = await world(h)
-    const id = await w.seed(w.key, '42')
+    const id = await w.seed('42')
     const c = await badCredentials(h, { tenant: w.tenant, user: '42', key: w.key })
     const good = c.user
     const cases: Array<[string | undefined, string]> = [
@@ -178,7 +168,7 @@ describeEngines('mantle2 security', (get) => {
 
   test('a disabled account gets 403 on every route', async () => {
     const w = await world(get())
-    const id = await w.seed(w.key, '9')
+    const id = await w.seed('9')
     const gone = await w.bearer('9')
     for (const [method, url, body] of routes('9', id)) {
       is(await w.call(method, url, gone, body), 403, 'Account disabled by administrator', url)
@@ -190,7 +180,7 @@ describeEngines('mantle2 security', (get) => {
 
   test("another user's inbox and ids: 403 or 404, and nothing changes", async () => {
     const w = await world(get())
-    const bobs = await w.seed(w.key, '43', 'bob only')
+    const bobs = await w.seed('43', 'bob only')
     const alice = await w.bearer('42')
     for (const who of ['43', '@bob', 'bob', '000000000000000000000043']) {
       for (const [method, url, body] of routes(who, bobs)) {
@@ -212,7 +202,7 @@ describeEngines('mantle2 security', (get) => {
 
   test("another tenant's users and ids are invisible, and nothing changes", async () => {
     const w = await world(get())
-    const carols = await w.seed(w.otherKey, '42', 'carol only')
+    const carols = await w.seed('42', 'carol only', w.other)
     // Alice has the same user id in her own tenant: she still sees none of carol's.
     const alice = await w.bearer('42')
     const mine = await w.call('GET', '/42/notifications', alice)
@@ -261,8 +251,8 @@ describeEngines('mantle2 security', (get) => {
   test('fuzz: 400 seeded odd requests, never a 5xx, every 4xx in Mantle2 shape', async () => {
     const h = get()
     const w = await world(h)
-    const carols = await w.seed(w.otherKey, '42', 'bystander')
-    const ids = [await w.seed(w.key, '42'), await w.seed(w.key, '43')]
+    const carols = await w.seed('42', 'bystander', w.other)
+    const ids = [await w.seed('42'), await w.seed('43')]
     const auths: Array<Headers> = [
       await w.bearer('42'),
       await w.bearer('7'),

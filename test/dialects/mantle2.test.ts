@@ -1,39 +1,31 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, send, sendOne, type TestHerald } from '../support/harness.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
+import { world as tenantWorld } from '../support/world.ts'
 
 const P = '/compat/mantle2/v2/users'
 const hex = (uuid: string) => uuid.replaceAll('-', '')
 
 /** A tenant with Mantle2-style numeric users, and a bearer header for each. */
 async function world(h: TestHerald) {
-  const tenant = h.tenant()
-  const key = await h.apiKey(tenant)
-  const users: Record<string, Record<string, unknown>> = {
-    '42': { username: 'Alice' },
-    '43': { username: 'bob.b' },
-    '7': { username: 'boss', admin: true },
-    '8': { username: 'mod', permissions: ['administer users'] },
-    '1': { username: 'root', admin: true },
-  }
-  for (const [id, body] of Object.entries(users)) {
-    const res = await h.app.inject({
-      method: 'PUT',
-      url: `/v1/users/${id}`,
-      headers: { authorization: `Bearer ${key}` },
-      payload: body,
-    })
-    assert.equal(res.statusCode, 200, res.body)
-  }
-  const bearer = async (user: string, admin = false) => ({
-    authorization: `Bearer ${await h.token({ tenant, user, admin })}`,
+  const w = await tenantWorld(h, {
+    notification: { type: 'info', title: 'T' },
+    profiles: {
+      '42': { username: 'Alice' },
+      '43': { username: 'bob.b' },
+      '7': { username: 'boss', admin: true },
+      '8': { username: 'mod', permissions: ['administer users'] },
+      '1': { username: 'root', admin: true },
+    },
   })
-  const seed = async (user: string, body: Record<string, unknown> = {}) => {
-    return hex((await sendOne(h, key, user, { type: 'info', title: 'T', ...body })).uuid)
-  }
+  const bearer = async (user: string, admin = false) => ({
+    authorization: `Bearer ${await w.token(user, { admin })}`,
+  })
+  const seed = async (user: string, body: Record<string, unknown> = {}) =>
+    hex((await w.seed(user, body)).uuid)
   const call = (method: string, url: string, headers: Record<string, string>, payload?: string) =>
     h.app.inject({ method: method as 'GET', url: `${P}${url}`, headers, payload })
-  return { tenant, key, bearer, seed, call }
+  return { key: w.key, bearer, seed, call }
 }
 
 describeEngines('mantle2 conformance', (get) => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
-import { describeEngines, sendOne, type TestHerald } from '../support/harness.ts'
+import { describeEngines, type TestHerald } from '../support/harness.ts'
+import { world } from '../support/world.ts'
 
 const BASE = '/compat/ondi/messaging/notifications'
 const MARK = `${BASE}/mark-read`
@@ -9,13 +10,12 @@ const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOSt
 
 /** A tenant with a producer key; `user()` adds one user with their own bearer header. */
 async function tenantOf(h: TestHerald) {
-  const tenant = randomUUID()
-  const key = await h.apiKey(tenant)
+  const notification = { type: 'new_assignment', title: 'T' }
+  const w = await world(h, { tenant: randomUUID(), notification })
   const user = async (id = randomUUID()) => {
-    const auth = `Bearer ${await h.token({ tenant, user: id })}`
-    const seed = async (body: Record<string, unknown> = {}): Promise<string> => {
-      return (await sendOne(h, key, id, { type: 'new_assignment', title: 'T', ...body })).uuid
-    }
+    const auth = `Bearer ${await w.token(id)}`
+    const seed = async (body: Record<string, unknown> = {}): Promise<string> =>
+      (await w.seed(id, body)).uuid
     const put = (payload?: unknown, headers: Record<string, string> = {}) =>
       h.app.inject({
         method: 'PUT',
@@ -38,7 +38,7 @@ async function tenantOf(h: TestHerald) {
     }
     return { id, auth, seed, put, json, stats, readAt }
   }
-  return { tenant, key, user }
+  return { user }
 }
 
 const ok = (updated: number) => ({

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { badCredentials, notUserTokens } from '../support/credentials.ts'
-import { describeEngines, sendOne, startHerald, type TestHerald } from '../support/harness.ts'
+import { describeEngines, startHerald, type TestHerald } from '../support/harness.ts'
+import { world as tenantWorld } from '../support/world.ts'
 
 const BASE = '/compat/ondi/messaging/notifications'
 const ROUTES = [
@@ -13,16 +14,15 @@ const ROUTES = [
 
 /** A tenant (UUID, as Ondi's are) with a producer key and one user's bearer header. */
 async function world(h: TestHerald) {
-  const tenant = randomUUID()
+  const notification = { type: 'new_assignment', title: 'T' }
+  const w = await tenantWorld(h, { tenant: randomUUID(), notification })
   const user = randomUUID()
-  const key = await h.apiKey(tenant)
-  const auth = `Bearer ${await h.token({ tenant, user })}`
-  const seed = async (body: Record<string, unknown>, to = user): Promise<string> => {
-    return (await sendOne(h, key, to, { type: 'new_assignment', title: 'T', ...body })).uuid
-  }
+  const auth = `Bearer ${await w.token(user)}`
+  const seed = async (body: Record<string, unknown>, to = user): Promise<string> =>
+    (await w.seed(to, body)).uuid
   const get = (url: string, authorization = auth) =>
     h.app.inject({ method: 'GET', url, headers: { authorization } })
-  return { tenant, user, key, auth, seed, get }
+  return { tenant: w.tenant, user, key: w.key, auth, seed, get }
 }
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString()

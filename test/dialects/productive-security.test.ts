@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { badCredentials, refused } from '../support/credentials.ts'
-import { describeEngines, send, sendOne, type TestHerald } from '../support/harness.ts'
+import { describeEngines, send, type TestHerald } from '../support/harness.ts'
+import { world as tenantWorld } from '../support/world.ts'
 
 const BASE = '/compat/productive/api/v2/notifications'
 const JSONAPI = 'application/vnd.api+json; charset=utf-8'
@@ -18,14 +19,16 @@ const ROUTES = (id: string): Array<[Method, string]> => [
 
 /** A tenant with one user's Productive headers and a way to seed that user's notifications. */
 async function world(h: TestHerald, user = 'alice', tenant = h.tenant()) {
-  const key = await h.apiKey(tenant)
+  const w = await tenantWorld(h, {
+    tenant,
+    notification: { type: 'task_created', title: 'T' },
+  })
   const headers: Record<string, string> = {
-    'x-auth-token': await h.token({ tenant, user }),
+    'x-auth-token': await w.token(user),
     'x-organization-id': tenant,
   }
-  const seed = async (body: Record<string, unknown> = {}): Promise<string> => {
-    return String((await sendOne(h, key, user, { type: 'task_created', title: 'T', ...body })).id)
-  }
+  const seed = async (body: Record<string, unknown> = {}): Promise<string> =>
+    String((await w.seed(user, body)).id)
   const call = (
     method: Method,
     url: string,
@@ -39,7 +42,7 @@ async function world(h: TestHerald, user = 'alice', tenant = h.tenant()) {
     const a = res.json().data.attributes
     return { read: a.read as boolean, dismissed: a.dismissed as boolean }
   }
-  return { tenant, user, key, headers, seed, call, state }
+  return { tenant, user, key: w.key, headers, seed, call, state }
 }
 
 const error = (status: number, title: string, detail: string) => ({

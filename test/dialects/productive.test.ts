@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { describeEngines, sendOne, type TestHerald } from '../support/harness.ts'
+import { describeEngines, type TestHerald } from '../support/harness.ts'
+import { world as tenantWorld } from '../support/world.ts'
 
 const BASE = '/compat/productive/api/v2/notifications'
 const HOST = 'api-test.productive.io'
@@ -10,24 +11,22 @@ const ACCEPT = 'text/xml,application/xml,application/xhtml+xml,text/html;q=0.9,*
 
 /** A tenant with a producer key and one user's Productive headers. */
 async function world(h: TestHerald, user = 'alice') {
-  const tenant = h.tenant()
-  const key = await h.apiKey(tenant)
+  const w = await tenantWorld(h, { notification: { type: 'task_created', title: 'T' } })
   const headers = {
-    'x-auth-token': await h.token({ tenant, user }),
-    'x-organization-id': tenant,
+    'x-auth-token': await w.token(user),
+    'x-organization-id': w.tenant,
     accept: ACCEPT,
     host: HOST,
   }
-  const seed = async (body: Record<string, unknown> = {}, to = user): Promise<string> => {
-    return String((await sendOne(h, key, to, { type: 'task_created', title: 'T', ...body })).id)
-  }
+  const seed = async (body: Record<string, unknown> = {}, to = user): Promise<string> =>
+    String((await w.seed(to, body)).id)
   const get = (url: string) => h.app.inject({ method: 'GET', url, headers })
   const ids = async (query: string): Promise<string[]> => {
     const res = await get(`${BASE}?${query}`)
     assert.equal(res.statusCode, 200, res.body)
     return (res.json().data as Array<{ id: string }>).map((d) => d.id)
   }
-  return { tenant, user, key, headers, seed, get, ids }
+  return { tenant: w.tenant, user, headers, seed, get, ids }
 }
 
 const error = (status: number, title: string, detail: string) => ({

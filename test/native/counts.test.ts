@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { describeEngines, send, type TestHerald } from '../support/harness.ts'
+import { world } from '../support/world.ts'
 
 const as = (h: TestHerald, token: string) => ({
   get: (url: string) => h.app.inject({ url, headers: { authorization: `Bearer ${token}` } }),
@@ -11,15 +12,14 @@ const as = (h: TestHerald, token: string) => ({
 })
 
 async function seed(h: TestHerald) {
-  const tenant = h.tenant()
-  const key = await h.apiKey(tenant)
+  const { tenant, key, tokens } = await world(h, { users: ['r'] })
   const to = { users: ['r'] }
   for (let i = 0; i < 3; i++) await send(h, key, { to, type: 'comment', title: `c${i}` })
   await send(h, key, { to, type: 'task', title: 'read task', read: true })
   await send(h, key, { to, type: 'task', title: 'dismissed', dismissed: true })
   await send(h, key, { to, type: 'task', title: 'expired', expiresAt: '2000-01-01T00:00:00Z' })
   await send(h, key, { to: { users: ['other'] }, type: 'comment', title: 'not mine' })
-  return { tenant, key, r: as(h, await h.token({ tenant, user: 'r' })) }
+  return { tenant, key, r: as(h, tokens.r) }
 }
 
 describeEngines('native inbox: counts and checkpoint', (get) => {

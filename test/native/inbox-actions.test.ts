@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { describeEngines, send, type TestHerald } from '../support/harness.ts'
+import { world } from '../support/world.ts'
 
 type Method = 'GET' | 'POST' | 'DELETE'
 const call = (h: TestHerald, method: Method, url: string, token: string, payload?: object) =>
@@ -8,16 +9,15 @@ const call = (h: TestHerald, method: Method, url: string, token: string, payload
 
 /** One notification for `r` in a fresh tenant, plus tokens for r, a neighbour and an outsider. */
 async function setup(h: TestHerald) {
-  const tenant = h.tenant()
-  const key = await h.apiKey(tenant)
-  const res = await send(h, key, { to: { users: ['r', 'n'] }, type: 'x', title: 'mine' })
+  const w = await world(h, { users: ['r', 'n'] })
+  const res = await send(h, w.key, { to: { users: ['r', 'n'] }, type: 'x', title: 'mine' })
   const made = res.json.notifications as Array<{ recipientId: string; id: number; uuid: string }>
   const mine = made.find((m) => m.recipientId === 'r')
   assert.ok(mine)
   return {
     mine,
-    r: await h.token({ tenant, user: 'r' }),
-    neighbour: await h.token({ tenant, user: 'n' }),
+    r: w.tokens.r,
+    neighbour: w.tokens.n,
     // The same user id, in another tenant.
     outsider: await h.token({ tenant: h.tenant(), user: 'r' }),
   }

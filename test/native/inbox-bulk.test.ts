@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { describeEngines, send, type TestHerald } from '../support/harness.ts'
+import { world } from '../support/world.ts'
 
 interface Made {
   recipientId: string
@@ -9,12 +10,11 @@ interface Made {
 }
 
 async function seed(h: TestHerald, types: string[]) {
-  const tenant = h.tenant()
-  const key = await h.apiKey(tenant)
+  const w = await world(h, { users: ['r', 'n'] })
   const mine: Made[] = []
   const theirs: Made[] = []
   for (const type of types) {
-    const res = await send(h, key, { to: { users: ['r', 'n'] }, type, title: type })
+    const res = await send(h, w.key, { to: { users: ['r', 'n'] }, type, title: type })
     const made = res.json.notifications as Made[]
     mine.push(...made.filter((m) => m.recipientId === 'r'))
     theirs.push(...made.filter((m) => m.recipientId === 'n'))
@@ -22,13 +22,7 @@ async function seed(h: TestHerald, types: string[]) {
   const otherKey = await h.apiKey(h.tenant())
   const foreign = (await send(h, otherKey, { to: { users: ['r'] }, type: 'x', title: 'x' })).json
     .notifications as Made[]
-  return {
-    mine,
-    theirs,
-    foreign,
-    r: await h.token({ tenant, user: 'r' }),
-    n: await h.token({ tenant, user: 'n' }),
-  }
+  return { mine, theirs, foreign, ...w.tokens }
 }
 
 const bulk = (h: TestHerald, token: string, payload: object) =>

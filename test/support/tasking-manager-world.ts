@@ -1,4 +1,5 @@
-import { sendOne, type TestHerald } from './harness.ts'
+import type { TestHerald } from './harness.ts'
+import { world as tenantWorld } from './world.ts'
 
 export const P = '/compat/tasking-manager/api/v2/notifications'
 export const DAY = 24 * 3600 * 1000
@@ -11,10 +12,9 @@ interface Req {
 
 /** A tenant with a producer key, and TM-credentialed requests as any of its users. */
 export async function world(h: TestHerald) {
-  const tenant = h.tenant()
-  const key = await h.apiKey(tenant)
+  const w = await tenantWorld(h, { notification: { type: 'system', title: 'T' } })
   const as = async (user: string) => {
-    const jwt = await h.token({ tenant, user })
+    const jwt = await w.token(user)
     const authorization = `Token ${Buffer.from(jwt).toString('base64')}`
     return async (path: string, o: Req = {}) => {
       const res = await h.app.inject({
@@ -32,8 +32,6 @@ export async function world(h: TestHerald) {
     }
   }
   /** Sends one notification to `to` and returns its numeric id. */
-  const push = async (to: string, body: Record<string, unknown> = {}) => {
-    return (await sendOne(h, key, to, { type: 'system', title: 'T', ...body })).id
-  }
-  return { tenant, key, as, push }
+  const push = async (to: string, body: Record<string, unknown> = {}) => (await w.seed(to, body)).id
+  return { tenant: w.tenant, as, push }
 }
