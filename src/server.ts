@@ -36,6 +36,7 @@ export async function buildHerald({
   extend,
 }: HeraldOptions) {
   const storage = await openStorage({ url: config.databaseUrl, schema, snapshot })
+  let log = (msg: string, err: unknown) => console.warn(msg, err)
   let events: (EventBus & { close?: () => Promise<void> }) | null = null
   let app: Awaited<ReturnType<typeof createApp>>
   let core: ReturnType<typeof createCore>
@@ -43,11 +44,19 @@ export async function buildHerald({
   try {
     await migrate(storage.db, storage.schema)
     const store = createSqlStore(storage.db)
-    events = config.redisUrl ? await createRedisBus(config.redisUrl) : createLocalBus()
+    // The bus starts before the app and its logger: its warnings reach the log once both exist.
+    events = config.redisUrl
+      ? createRedisBus(config.redisUrl, {
+          prefix: config.redisPrefix,
+          warn: (msg, err) => log(msg, err),
+        })
+      : createLocalBus()
     core = createCore({ store, events, clock })
     const keys = createApiKeyStore(storage.db)
     auth = createAuthenticator({ keys, tokens: createTokenVerifier(config.tokens) })
     app = await createApp({ core, auth, config, logger, extend })
+    const appLog = app.log
+    log = (msg, err) => appLog.warn({ err }, msg)
   } catch (err) {
     // A server that refuses to start (say, colliding dialects) must not keep its store open.
     await events?.close?.()

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 
 /**
  * What changed in one user's inbox. Events are published after commit and are hints: the
- * database stays the source of truth, and a client that missed one reads the current state.
+ * database stays the source of truth, and a stream that is woken reads what is new from it.
  */
 export interface InboxEvent {
   type: 'notification.created' | 'notifications.changed' | 'notifications.deleted'
@@ -17,20 +17,38 @@ export interface InboxEvent {
 export interface EventBus {
   publish(event: InboxEvent): void
   subscribe(tenantId: string, userId: string, fn: (e: InboxEvent) => void): () => void
+  /**
+   * Called when events may have been lost (the bus reconnected after an outage): every listener
+   * should catch up from the store.
+   */
+  onGap(fn: () => void): () => void
 }
 
-/** The single-process bus; a Redis-backed bus with the same shape crosses instances. */
-export function createLocalBus(): EventBus {
+/** The single-process bus; the Redis bus wraps one to cross instances. */
+export function createLocalBus() {
   const emitter = new EventEmitter()
   emitter.setMaxListeners(0)
   const channel = (t: string, u: string) => `${t}\u0000${u}`
+  const GAP = '\u0000gap'
   return {
-    publish(e) {
+    publish(e: InboxEvent) {
       emitter.emit(channel(e.tenantId, e.userId), e)
     },
-    subscribe(t, u, fn) {
+    subscribe(t: string, u: string, fn: (e: InboxEvent) => void) {
       emitter.on(channel(t, u), fn)
-      return () => emitter.off(channel(t, u), fn)
+      return () => {
+        emitter.off(channel(t, u), fn)
+      }
     },
-  }
+    onGap(fn: () => void) {
+      emitter.on(GAP, fn)
+      return () => {
+        emitter.off(GAP, fn)
+      }
+    },
+    /** Tells every listener that events may have been lost. */
+    gap() {
+      emitter.emit(GAP)
+    },
+  } satisfies EventBus & { gap(): void }
 }

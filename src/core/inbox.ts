@@ -137,6 +137,10 @@ export function createInbox({ store, events, clock }: InboxDeps) {
     return Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0])) as Record<K, number>
   }
 
+  /** The caller's new notifications after event number `after`, oldest first (see Store.since). */
+  const since = (v: Viewer, after: number, limit: number) => store.since(scope(v), after, limit)
+  const latestSeq = (v: Viewer) => store.latestSeq(v.tenantId, v.userId)
+
   async function countByType(v: Viewer, filter: InboxFilter = {}) {
     return store.countByType(scope(v), filter)
   }
@@ -261,6 +265,8 @@ export function createInbox({ store, events, clock }: InboxDeps) {
   return {
     get,
     list,
+    since,
+    latestSeq,
     counts,
     countByType,
     classify,

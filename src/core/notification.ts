@@ -52,6 +52,8 @@ export interface Notification extends Content {
   groupKey: string | null
   activityCount: number
   lastActionAt: Date | null
+  /** Its send's event number in the tenant (commit order); null for rows older than streams. */
+  seq: number | null
 }
 
 export interface User {

@@ -26,6 +26,10 @@ export interface Store {
   findOne(tenantId: string, id: number | string): Promise<Notification | null>
   /** Which of these ids exist (unexpired at `now`) in the tenant, and whose they are. */
   owners(tenantId: string, ids: Array<number | string>, now: Date): Promise<Map<string, string>>
+  /** The user's notifications with an event number past `after`, in event (commit) order. */
+  since(scope: Scope, after: number, limit: number): Promise<Notification[]>
+  /** The highest event number among the user's notifications; 0 when none. */
+  latestSeq(tenantId: string, userId: string): Promise<number>
   count(scope: Scope, filters: InboxFilter[], cap: number | null): Promise<number[]>
   countByType(scope: Scope, filter: InboxFilter): Promise<Record<string, number>>
   /** Applies a state change to every match, in bounded chunks; returns how many rows changed. */

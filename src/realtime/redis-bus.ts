@@ -1,30 +1,59 @@
+import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
 import { createLocalBus, type EventBus, type InboxEvent } from '../core/events.ts'
 
-const CHANNEL = 'herald:inbox'
+export interface RedisBusOptions {
+  /** Prepended to the channel name, so deployments can share one Redis. */
+  prefix: string
+  /** Where connection trouble is reported (the service's JSON log). */
+  warn: (msg: string, err: unknown) => void
+}
 
 /**
- * Crosses instances: every event is published to Redis, and each instance delivers what it
- * receives to its own local subscribers. Events stay hints, so a lost message costs freshness only.
+ * Crosses instances. An event is delivered to this instance's listeners at once and published to
+ * Redis for the others; each instance skips its own echo. Events stay hints: Redis may be down at
+ * start or at any time, and when the subscription comes back every local listener is told to
+ * catch up from the store, so nothing a stream should show is lost with the messages.
  */
-export async function createRedisBus(url: string): Promise<EventBus & { close(): Promise<void> }> {
-  const pub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 })
-  const sub = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 })
-  await Promise.all([pub.connect(), sub.connect()])
+export function createRedisBus(
+  url: string,
+  { prefix, warn }: RedisBusOptions,
+): EventBus & { close(): Promise<void> } {
+  const channel = `${prefix}inbox`
+  const self = randomUUID()
   const local = createLocalBus()
-  await sub.subscribe(CHANNEL)
+  const retryStrategy = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000)
+  const pub = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy })
+  const sub = new Redis(url, { lazyConnect: true, retryStrategy })
+  let down = false
+  const trouble = (err: unknown) => {
+    if (!down) warn('realtime bus: Redis is unreachable; streams catch up from the store', err)
+    down = true
+  }
+  pub.on('error', trouble)
+  sub.on('error', trouble)
+  sub.on('ready', () => {
+    // Whatever was published while the subscription was gone, the store still has.
+    if (down) local.gap()
+    down = false
+  })
   sub.on('message', (_channel, raw: string) => {
     try {
-      local.publish(JSON.parse(raw) as InboxEvent)
+      const { from, event } = JSON.parse(raw) as { from: string; event: InboxEvent }
+      if (from !== self) local.publish(event)
     } catch {
       // a malformed message from another writer is dropped
     }
   })
+  sub.subscribe(channel).catch(trouble)
+  pub.connect().catch(trouble)
   return {
-    publish(e) {
-      pub.publish(CHANNEL, JSON.stringify(e)).catch(() => {})
+    publish(event) {
+      local.publish(event)
+      pub.publish(channel, JSON.stringify({ from: self, event })).catch(trouble)
     },
     subscribe: local.subscribe,
+    onGap: local.onGap,
     async close() {
       sub.disconnect()
       pub.disconnect()

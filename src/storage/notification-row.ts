@@ -26,6 +26,7 @@ const RECIPIENT_COLUMNS = [
   'n.group_key',
   'n.activity_count',
   'n.last_action_at',
+  'n.seq',
 ] as const
 
 const CONTENT_COLUMNS = [
@@ -118,4 +119,5 @@ export const toNotification = (r: NotificationRow): Notification => ({
   groupKey: r.group_key,
   activityCount: r.activity_count,
   lastActionAt: r.last_action_at,
+  seq: r.seq,
 })

@@ -112,6 +112,40 @@ export async function findOne(
   return row ? toNotification(row) : null
 }
 
+/**
+ * The user's notifications whose event number is past `after`, in event order (commit order
+ * within the tenant), at most `limit`; expired ones count as gone.
+ */
+export async function since(
+  db: Kysely<Database>,
+  scope: Scope,
+  after: number,
+  limit: number,
+): Promise<Notification[]> {
+  const rows = await selectNotifications(db)
+    .where('n.tenant_id', '=', scope.tenantId)
+    .where('n.recipient_id', '=', scope.userId)
+    .where('n.seq', '>', after)
+    .where(notExpired(scope.now))
+    .orderBy('n.seq')
+    .orderBy('n.id')
+    .limit(limit)
+    .execute()
+  return rows.map(toNotification)
+}
+
+/** The highest event number among the user's notifications (0 when none has one). */
+export async function latestSeq(db: Kysely<Database>, tenantId: string, userId: string) {
+  const row = await db
+    .selectFrom('notifications as n')
+    .select((eb) => eb.fn.max('n.seq').as('seq'))
+    .where('n.tenant_id', '=', tenantId)
+    .where('n.recipient_id', '=', userId)
+    .where('n.seq', 'is not', null)
+    .executeTakeFirst()
+  return Number(row?.seq ?? 0)
+}
+
 /** Expired notifications count as gone, here as everywhere. */
 export async function owners(
   db: Kysely<Database>,

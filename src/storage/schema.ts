@@ -7,6 +7,8 @@ export interface TenantsTable {
   id: string
   name: string | null
   created_at: Timestamp
+  /** The last stream event number handed out in this tenant (see migration 0003). */
+  event_seq: Generated<number>
 }
 
 export interface UsersTable {
@@ -91,6 +93,8 @@ export interface NotificationsTable {
   group_key: string | null
   activity_count: Generated<number>
   last_action_at: NullableTimestamp
+  /** The send's event number in its tenant: commit order, what streams replay by. */
+  seq: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface IdempotencyTable {

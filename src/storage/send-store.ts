@@ -77,13 +77,21 @@ async function resolveAudience(db: Kysely<Database>, tenantId: string, a: Audien
 type Created = Pick<Selectable<NotificationsTable>, 'id' | 'uuid' | 'recipient_id' | 'message_id'>
 
 /**
- * Inserts one chunk of recipients. `message` is the message id, or the CTE `m` when the message
- * row is inserted by the same statement.
+ * The tenant's next event number. Its row lock holds until the send commits, so within a tenant a
+ * larger number always commits later: what lets a stream replay by number without holes.
+ */
+const nextSeq = (tenantId: string) =>
+  sql<{ event_seq: number }>`INSERT INTO tenants (id, event_seq) VALUES (${tenantId}, 1)
+    ON CONFLICT (id) DO UPDATE SET event_seq = tenants.event_seq + 1 RETURNING event_seq`
+
+/**
+ * Inserts one chunk of recipients. `message` and `seq` are the message id and the send's event
+ * number, or `'cte'` when the same statement inserts the message and takes the number.
  */
 async function insertChunk(
   db: Kysely<Database>,
   s: SendRecord,
-  message: number | 'cte',
+  at: { message: number; seq: number } | 'cte',
   ids: string[],
   detail: boolean,
 ) {
@@ -95,20 +103,24 @@ async function insertChunk(
         activity_count = notifications.activity_count + 1,
         last_action_at = excluded.last_action_at, expires_at = excluded.expires_at,
         read_at = excluded.read_at, seen_at = excluded.seen_at,
-        archived_at = excluded.archived_at, snoozed_until = excluded.snoozed_until`
+        archived_at = excluded.archived_at, snoozed_until = excluded.snoozed_until,
+        seq = excluded.seq`
     : sql``
   const returning = detail ? sql`RETURNING id, uuid::text AS uuid, recipient_id, message_id` : sql``
-  const withMessage = message === 'cte' ? sql`WITH m AS (${insertMessage(db, s)})` : sql``
-  const messageId = message === 'cte' ? sql`m.id` : sql`${message}`
-  const from =
-    message === 'cte' ? sql`unnest(${ids}::text[]) AS r, m` : sql`unnest(${ids}::text[]) AS r`
+  const cte = at === 'cte'
+  const prelude = cte
+    ? sql`WITH m AS (${insertMessage(db, s)}), q AS (${nextSeq(s.tenantId)})`
+    : sql``
+  const messageId = cte ? sql`m.id` : sql`${at.message}`
+  const seq = cte ? sql`q.event_seq` : sql`${at.seq}`
+  const from = cte ? sql`unnest(${ids}::text[]) AS r, m, q` : sql`unnest(${ids}::text[]) AS r`
   const res = await sql<Created>`
-    ${withMessage}
+    ${prelude}
     INSERT INTO notifications (tenant_id, recipient_id, message_id, type, created_at, seen_at,
-      read_at, archived_at, snoozed_until, expires_at, group_key, last_action_at)
+      read_at, archived_at, snoozed_until, expires_at, group_key, last_action_at, seq)
     SELECT ${s.tenantId}, r, ${messageId}, ${s.content.type}, ${s.createdAt}, ${s.seenAt},
       ${s.readAt}, ${s.archivedAt}, ${s.snoozedUntil}, ${s.expiresAt}, ${s.groupKey},
-      ${s.lastActionAt}
+      ${s.lastActionAt}, ${seq}
     FROM ${from}
     ${onGroup} ${returning}`.execute(db)
   return res.rows
@@ -169,8 +181,12 @@ export async function send(
       .executeTakeFirstOrThrow()
     const detail = ids.length <= SEND_DETAIL_LIMIT
     const notifications: SendResult['notifications'] = detail ? [] : null
+    // Taken last, just before the rows: the tenant's row lock is held until commit.
+    const { rows: taken } = await nextSeq(s.tenantId).execute(tx)
+    const seq = Number(taken[0]?.event_seq)
     for (let i = 0; i < ids.length; i += SEND_CHUNK) {
-      const rows = await insertChunk(tx, s, message.id, ids.slice(i, i + SEND_CHUNK), detail)
+      const chunk = ids.slice(i, i + SEND_CHUNK)
+      const rows = await insertChunk(tx, s, { message: message.id, seq }, chunk, detail)
       notifications?.push(...rows.map(created))
     }
     if (s.keepLatest !== null && ids.length > 0) await trim(tx, s.tenantId, ids, s.keepLatest)

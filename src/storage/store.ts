@@ -94,6 +94,8 @@ export function createSqlStore(db: Kysely<Database>): Store {
     list: on(notifications.list),
     findOne: on(notifications.findOne),
     owners: on(notifications.owners),
+    since: on(notifications.since),
+    latestSeq: on(notifications.latestSeq),
     count: on(notifications.count),
     countByType: on(notifications.countByType),
     update: on(notifications.update),

@@ -1,40 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { describeEngines, send } from '../support/harness.ts'
-
-interface SseEvent {
-  id?: string
-  event: string
-  data: Record<string, unknown>
-}
-
-/** Reads Server-Sent Events from a live response, one at a time. */
-function reader(res: Response) {
-  const stream = res.body?.getReader()
-  assert.ok(stream)
-  const decoder = new TextDecoder()
-  let buffer = ''
-  return async function next(): Promise<SseEvent> {
-    for (;;) {
-      const end = buffer.indexOf('\n\n')
-      if (end >= 0) {
-        const block = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        const fields = Object.fromEntries(
-          block
-            .split('\n')
-            .filter((l) => !l.startsWith(':') && l.includes(': '))
-            .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]),
-        )
-        if (!fields.event) continue
-        return { id: fields.id, event: fields.event, data: JSON.parse(fields.data ?? 'null') }
-      }
-      const chunk = await stream.read()
-      if (chunk.done) throw new Error('stream ended')
-      buffer += decoder.decode(chunk.value, { stream: true })
-    }
-  }
-}
+import { reader } from '../support/sse.ts'
 
 describeEngines('realtime stream', (get) => {
   let base = ''
@@ -121,18 +88,28 @@ describeEngines('realtime stream', (get) => {
     }
   })
 
-  test('a Last-Event-ID that is not one of ours is a 400', async () => {
+  test('a Last-Event-ID that is not one of ours opens the stream with a reset, never an error', async () => {
     const h = get()
-    const token = await h.token({ tenant: h.tenant(), user: 'dave' })
-    const res = await fetch(`${base}/v1/me/stream`, {
-      headers: { authorization: `Bearer ${token}`, 'last-event-id': 'not-a-cursor' },
-    })
-    assert.equal(res.status, 400)
-    const body = (await res.json()) as { error: { code: string; details: { field: string } } }
-    assert.equal(body.error.code, 'VALIDATION')
+    const t = h.tenant()
+    const key = await h.apiKey(t)
+    const token = await h.token({ tenant: t, user: 'dave' })
+    // EventSource gives up for good on any non-200: an unknown id must still open the stream.
+    for (const id of ['not-a-cursor', '999999999']) {
+      const next = await open(token, { 'last-event-id': id })
+      const reset = await next()
+      assert.equal(reset.event, 'reset')
+      assert.equal(reset.data.reason, 'unknown-event-id')
+      assert.equal((await next()).event, 'counts')
+    }
+    // After the reset the stream is live as usual.
+    const next = await open(token, { 'last-event-id': 'not-a-cursor' })
+    await next()
+    await next()
+    await send(h, key, { to: { users: ['dave'] }, type: 'comment', title: 'after reset' })
+    assert.equal((await next()).data.title, 'after reset')
   })
 
-  test('a send too large to name each recipient still tells every listener of the tenant', async () => {
+  test('a send too large to name each recipient in its answer still reaches each open stream', async () => {
     const h = get()
     const t = h.tenant()
     const key = await h.apiKey(t)
@@ -148,7 +125,9 @@ describeEngines('realtime stream', (get) => {
       (await send(h, key, { to: { users }, type: 'digest', title: 'Weekly' })).status,
       201,
     )
-    assert.equal((await next()).event, 'notifications.changed')
+    const created = await next()
+    assert.equal(created.event, 'notification.created')
+    assert.equal(created.data.title, 'Weekly')
     assert.deepEqual((await next()).data, { unread: 1, unseen: 1 })
     c.abort()
   })

@@ -1,58 +1,96 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { Type as T } from 'typebox'
-import { decodeCursor, encodeCursor } from '../../../core/cursor.ts'
 import { HeraldError } from '../../../core/errors.ts'
 import type { InboxEvent } from '../../../core/events.ts'
-import type { Viewer } from '../../../core/inbox.ts'
+import type { Inbox, Viewer } from '../../../core/inbox.ts'
 import type { Notification } from '../../../core/notification.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { renderNotification } from '../convert.ts'
 
+/** A comment line this often keeps proxies from closing an idle stream; it also catches up. */
 const HEARTBEAT_MS = 20_000
 const BADGE_CAP = 99
+/** Missed notifications one reconnect replays at most; past that the client is told to refetch. */
+export const REPLAY_MAX = 1_000
+const PAGE = 100
 
-const frame = (event: string, data: unknown, id?: string) =>
-  `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+const frame = (event: string, data: unknown, id?: number) =>
+  `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+
+/** A Last-Event-ID this stream issued: an event number. Anything else is unknown. */
+const eventNumber = (raw: string | undefined): number | 'unknown' | null => {
+  if (raw === undefined || raw === '') return null
+  return /^\d{1,15}$/.test(raw) ? Number(raw) : 'unknown'
+}
 
 /**
- * GET /v1/me/stream: Server-Sent Events for the caller's inbox. Events are hints after commit; the
- * event id of each new notification is a cursor, so a client reconnecting with Last-Event-ID is
- * sent, from the database, every notification it missed.
+ * Where a (re)connecting stream starts: its mark (the last event number the client has) and
+ * whether the client must refetch instead (an id we never issued, or more missed than a replay
+ * carries). Replaying within the bound is left to the first catch-up.
+ */
+async function startingPoint(inbox: Inbox, v: Viewer, lastEventId: string | undefined) {
+  const latest = await inbox.latestSeq(v)
+  const last = eventNumber(lastEventId)
+  if (last === null) return { mark: latest, reset: null }
+  if (last === 'unknown' || last > latest) return { mark: latest, reset: 'unknown-event-id' }
+  const missed = await inbox.since(v, last, REPLAY_MAX + 1)
+  if (missed.length > REPLAY_MAX) return { mark: latest, reset: 'too-many-missed' }
+  return { mark: last, reset: null }
+}
+
+/**
+ * GET /v1/me/stream: Server-Sent Events for the caller's inbox, every new notification exactly
+ * once and in commit order. Event ids are the tenant's event numbers (assigned in commit order by
+ * the send), and the bus only wakes the stream: on each wake-up, on a bus gap and on every
+ * heartbeat, the stream reads from the store what is past the last number it delivered.
  */
 export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox, events } = core
 
-  const counts = async (v: Viewer) =>
+  const counts = (v: Viewer) =>
     inbox.counts(v, { unread: { read: false }, unseen: { seen: false } }, BADGE_CAP)
-
   const created = (n: Notification) =>
-    frame(
-      'notification.created',
-      renderNotification(n, core.clock()),
-      encodeCursor({ at: n.createdAt, id: n.id }),
-    )
+    frame('notification.created', renderNotification(n, core.clock()), n.seq ?? undefined)
 
-  /** Everything after the client's last event, oldest first, one page at a time. */
-  async function replay(v: Viewer, lastEventId: string, write: (s: string) => void) {
-    let cursor: string | null = lastEventId
-    while (cursor) {
-      const page = await inbox.list(v, {
-        sort: { field: 'createdAt', direction: 'asc' },
-        cursor,
-        limit: 100,
+  /** One stream's writer: every write in order, one task at a time, catch-ups coalesced. */
+  function streamer(req: FastifyRequest, v: Viewer, start: number, write: (s: string) => void) {
+    let mark = start
+    let queue: Promise<void> = Promise.resolve()
+    let caughtUpQueued = false
+    const enqueue = (task: () => Promise<void>) => {
+      queue = queue.then(task).catch((err: unknown) => {
+        if (!(err instanceof HeraldError)) req.log.warn({ err }, 'stream event failed')
       })
-      for (const n of page.items) write(created(n))
-      cursor = page.nextCursor
     }
-  }
-
-  async function onEvent(v: Viewer, e: InboxEvent, write: (s: string) => void) {
-    if (e.type === 'notification.created' && e.ids) {
-      for (const id of e.ids) write(created(await inbox.get(v, id)))
-    } else {
-      write(frame(e.type, { ids: e.ids ?? null }))
+    const drain = async () => {
+      for (;;) {
+        const batch = await inbox.since(v, mark, PAGE)
+        for (const n of batch) {
+          write(created(n))
+          mark = Math.max(mark, n.seq ?? mark)
+        }
+        if (batch.length < PAGE) return batch.length
+      }
     }
-    write(frame('counts', await counts(v)))
+    return {
+      /** Reads what is new; a wake-up while one is queued but not started adds nothing. */
+      catchUp(withCounts: boolean) {
+        if (caughtUpQueued) return
+        caughtUpQueued = true
+        enqueue(async () => {
+          caughtUpQueued = false
+          const sent = await drain()
+          if (withCounts || sent > 0) write(frame('counts', await counts(v)))
+        })
+      },
+      hint(e: InboxEvent) {
+        enqueue(async () => {
+          write(frame(e.type, { ids: e.ids ?? null }))
+          write(frame('counts', await counts(v)))
+        })
+      },
+    }
   }
 
   app.get(
@@ -61,7 +99,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
       config: { needs: 'user' },
       schema: {
         tags: ['inbox'],
-        summary: 'Live inbox events (Server-Sent Events); reconnect with Last-Event-ID to replay',
+        summary:
+          'Live inbox events (Server-Sent Events); reconnect with Last-Event-ID to replay what was missed',
         security: [{ userToken: [] }],
         headers: T.Object({ 'last-event-id': T.Optional(T.String({ maxLength: 512 })) }),
         querystring: T.Object(
@@ -74,9 +113,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
     },
     async (req, reply) => {
       const v = viewerOf(req)
-      const lastEventId = req.headers['last-event-id']
-      // A bad Last-Event-ID is a 400 now, not a silent stream that never replays.
-      if (lastEventId) decodeCursor(lastEventId)
+      const { mark, reset } = await startingPoint(inbox, v, req.headers['last-event-id'])
       const initial = await counts(v)
       reply.hijack()
       const res = reply.raw
@@ -89,22 +126,25 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
       const write = (s: string) => {
         if (!res.writableEnded) res.write(s)
       }
-      // Writes happen in order, one at a time, so a replay is never interleaved with live events.
-      let queue: Promise<void> = Promise.resolve()
-      const enqueue = (task: () => Promise<void>) => {
-        queue = queue.then(task).catch((err: unknown) => {
-          if (!(err instanceof HeraldError)) req.log.warn({ err }, 'stream event failed')
-        })
-      }
       write('retry: 3000\n\n')
-      write(frame('counts', initial))
-      if (lastEventId) enqueue(() => replay(v, lastEventId, write))
-      const listener = (e: InboxEvent) => enqueue(() => onEvent(v, e, write))
+      // The reset tells the client to refetch its list; its id resumes from now on reconnect.
+      if (reset) write(frame('reset', { reason: reset }, mark))
+      write(frame('counts', initial, mark))
+      const stream = streamer(req, v, mark, write)
+      stream.catchUp(false)
+      const listener = (e: InboxEvent) =>
+        e.type === 'notification.created' || e.userId === '*'
+          ? stream.catchUp(true)
+          : stream.hint(e)
       const unsubscribe = [
         events.subscribe(v.tenantId, v.userId, listener),
         events.subscribe(v.tenantId, '*', listener),
+        events.onGap(() => stream.catchUp(true)),
       ]
-      const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS)
+      const heartbeat = setInterval(() => {
+        write(': keep-alive\n\n')
+        stream.catchUp(false)
+      }, HEARTBEAT_MS)
       req.raw.once('close', () => {
         clearInterval(heartbeat)
         for (const off of unsubscribe) off()
