@@ -24,10 +24,12 @@ async function postgresAnswers(): Promise<boolean> {
 
 // Asked once, before any suite is declared: a suite body that awaited it would declare its tests
 // after node:test had moved on, and they would land in whichever suite was running then.
-const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
+export const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
 
 export interface TestHerald extends Herald {
   engine: EngineName
+  /** PostgreSQL: the schema it runs in (PGlite: unused). */
+  schema: string
   /** A fresh tenant id, so tests in one suite never see each other's data. */
   tenant(): string
   token(o: MintOptions): Promise<string>
@@ -38,8 +40,10 @@ export interface TestHerald extends Herald {
 export async function startHerald(
   engine: EngineName,
   env: Record<string, string> = {},
+  /** PostgreSQL only: a second instance on this one's schema (it leaves the schema to it). */
+  join?: TestHerald,
 ): Promise<TestHerald> {
-  const schema = `t_${randomBytes(6).toString('hex')}`
+  const schema = join?.schema ?? `t_${randomBytes(6).toString('hex')}`
   const config = loadConfig({
     HERALD_JWT_SECRET: SECRET,
     DATABASE_URL: engine === 'postgres' ? PG_URL : 'memory://',
@@ -54,7 +58,7 @@ export async function startHerald(
   })
   const close = async () => {
     await h.close()
-    if (engine === 'postgres') {
+    if (engine === 'postgres' && !join) {
       const c = new pg.Client({ connectionString: PG_URL })
       await c.connect()
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
@@ -66,6 +70,7 @@ export async function startHerald(
     ...h,
     close,
     engine,
+    schema,
     tenant: () => `tenant-${schema}-${++n}`,
     token: (o) => mintToken(SECRET, o),
     apiKey: async (tenant) => (await h.auth.createApiKey(tenant)).key,

@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { after, before, describe, test } from 'node:test'
+import { Redis } from 'ioredis'
+import { PG_URL, postgresUp, send, startHerald, type TestHerald } from '../support/harness.ts'
+import { reader, type SseEvent } from '../support/sse.ts'
+
+const SENDS = 200
+
+async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1')
+  await once(s, 'listening')
+  const { port } = s.address() as { port: number }
+  s.close()
+  return port
+}
+
+/** A Redis of this test's own (never the shared one), stopped and started at will. */
+function privateRedis(port: number) {
+  let proc: ChildProcess | null = null
+  const ping = async () => {
+    const r = new Redis(port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
+    r.on('error', () => {})
+    try {
+      await r.connect()
+      return (await r.ping()) === 'PONG'
+    } catch {
+      return false
+    } finally {
+      r.disconnect()
+    }
+  }
+  return {
+    async start() {
+      proc = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      )
+      for (let i = 0; i < 100 && !(await ping()); i++) await new Promise((r) => setTimeout(r, 50))
+      assert.ok(await ping(), 'private Redis started')
+    },
+    async stop() {
+      const p = proc
+      proc = null
+      if (p && p.exitCode === null) {
+        p.kill('SIGKILL')
+        await once(p, 'exit')
+      }
+    },
+  }
+}
+
+describe('two instances, Redis restarted during sends: the open stream gets every one, in order', async () => {
+  if (!postgresUp) {
+    const why = `PostgreSQL is not reachable at ${PG_URL}`
+    test('PostgreSQL is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
+      throw new Error(`${why}, and CI=true requires it`)
+    })
+    return
+  }
+  const port = await freePort()
+  const redis = privateRedis(port)
+  let a: TestHerald
+  let b: TestHerald
+  const c = new AbortController()
+  before(async () => {
+    await redis.start()
+    const env = {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      HERALD_REDIS_PREFIX: `t-${randomBytes(4).toString('hex')}:`,
+    }
+    a = await startHerald('postgres', env)
+    b = await startHerald('postgres', env, a)
+  })
+  after(async () => {
+    c.abort()
+    await b?.close()
+    await a?.close()
+    await redis.stop()
+  })
+
+  test(`${SENDS} sends on one instance, Redis killed and restarted midway, stream on the other`, async (tc) => {
+    const t = a.tenant()
+    const key = await a.apiKey(t)
+    const base = await a.app.listen({ host: '127.0.0.1', port: 0 })
+    const token = await a.token({ tenant: t, user: 'watcher' })
+    const res = await fetch(`${base}/v1/me/stream?access_token=${token}`, { signal: c.signal })
+    const next = reader(res)
+    assert.equal((await next()).event, 'counts')
+    const received: SseEvent[] = []
+    const collecting = (async () => {
+      while (received.length < SENDS) {
+        const e = await next()
+        if (e.event === 'notification.created') received.push(e)
+      }
+    })()
+    const started = Date.now()
+    for (let i = 0; i < SENDS; i++) {
+      if (i === 50) await redis.stop()
+      if (i === 120) await redis.start()
+      const r = await send(b, key, { to: { users: ['watcher'] }, type: 'load', title: `n${i}` })
+      assert.equal(r.status, 201, `send ${i} while Redis is ${i >= 50 && i < 120 ? 'down' : 'up'}`)
+    }
+    await Promise.race([
+      collecting,
+      new Promise((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`only ${received.length} of ${SENDS} arrived`)),
+          30_000,
+        ).unref(),
+      ),
+    ])
+    const titles = received.map((e) => String(e.data.title))
+    assert.deepEqual(
+      titles,
+      Array.from({ length: SENDS }, (_, i) => `n${i}`),
+      'all, once, in order',
+    )
+    console.log(
+      `# ${received.length}/${SENDS} events received across the Redis restart in ${Date.now() - started} ms`,
+    )
+  })
+})
