@@ -56,6 +56,12 @@ export function createRedisBus(
     onGap: local.onGap,
     async close() {
       sub.disconnect()
+      // quit() sends what is still queued first (a CLI publishes and exits right away); a Redis
+      // that is gone gets no goodbye.
+      await Promise.race([
+        pub.quit().catch(() => {}),
+        new Promise((r) => setTimeout(r, 1000).unref()),
+      ])
       pub.disconnect()
     },
   }
