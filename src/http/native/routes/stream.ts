@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import { decodeCursor, encodeCursor } from '../../../core/cursor.ts'
@@ -9,6 +10,8 @@ import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { renderNotification } from '../convert.ts'
 
 const HEARTBEAT_MS = 20_000
+// What a stream ended by a shutdown asks EventSource to wait before reconnecting (elsewhere).
+const DRAIN_RETRY_MS = 1_000
 const BADGE_CAP = 99
 
 const frame = (event: string, data: unknown, id?: string) =>
@@ -21,6 +24,17 @@ const frame = (event: string, data: unknown, id?: string) =>
  */
 export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox, events } = core
+
+  // Open streams never finish on their own: a shutdown ends them, with a reconnect hint, so the
+  // drain can complete and clients move to another instance.
+  const open = new Set<ServerResponse>()
+  app.addHook('preClose', (done) => {
+    for (const res of open) {
+      const socket = res.socket
+      res.end(`retry: ${DRAIN_RETRY_MS}\n\n`, () => socket?.end())
+    }
+    done()
+  })
 
   const counts = async (v: Viewer) =>
     inbox.counts(v, { unread: { read: false }, unseen: { seen: false } }, BADGE_CAP)
@@ -105,6 +119,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
         events.subscribe(v.tenantId, '*', listener),
       ]
       const heartbeat = setInterval(() => write(': keep-alive\n\n'), HEARTBEAT_MS)
+      open.add(res)
+      res.once('close', () => open.delete(res))
       req.raw.once('close', () => {
         clearInterval(heartbeat)
         for (const off of unsubscribe) off()
