@@ -24,7 +24,7 @@ async function postgresAnswers(): Promise<boolean> {
 
 // Asked once, before any suite is declared: a suite body that awaited it would declare its tests
 // after node:test had moved on, and they would land in whichever suite was running then.
-const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
+export const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
 
 export interface TestHerald extends Herald {
   engine: EngineName
