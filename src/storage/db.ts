@@ -55,7 +55,17 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   pool.on('error', () => {})
   pool.on('connect', instrument)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, engine: 'postgres', schema: opts.schema, close: () => db.destroy() }
+  const schema = opts.schema ?? searchPathSchema(opts.url)
+  return { db, engine: 'postgres', schema, close: () => db.destroy() }
+}
+
+/**
+ * The schema a URL's `options=-c search_path=…` puts first, so the migrator looks for its own
+ * tables there too, and not in another schema of the database that happens to have them.
+ */
+function searchPathSchema(url: string): string | undefined {
+  const options = new URL(url).searchParams.get('options') ?? ''
+  return /search_path=([^\s,]+)/.exec(options)?.[1]
 }
 
 const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000
