@@ -88,7 +88,12 @@ async function serve(config: Config) {
   }
   console.log('Get a user token:   npm run -s herald -- token --tenant demo --user alice')
   console.log('Get a server key:   npm run -s herald -- keys create --tenant demo')
+  // A second signal, or a close that overran the deadline (it bounds the drain and the store
+  // separately), exits at once: a stop is never left hanging.
   const stop = async () => {
+    process.once('SIGINT', () => process.exit(1))
+    process.once('SIGTERM', () => process.exit(1))
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000).unref()
     rmSync(lock, { force: true })
     await h.close()
     process.exit(0)

@@ -13,6 +13,10 @@ export interface Config {
   dataDir: string
   /** `postgres://…`, or a PGlite data directory / `memory://`. */
   databaseUrl: string
+  /** PostgreSQL pool: connections, and the longest a statement may run (also its client-side bound). */
+  database: { poolSize: number; statementTimeoutMs: number }
+  /** How long a stop (SIGTERM, SIGINT) lets in-flight requests finish before cutting them. */
+  shutdownTimeoutMs: number
   redisUrl: string | null
   /** Prepended to every Redis key and channel, so deployments can share one Redis. */
   redisPrefix: string
@@ -121,6 +125,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     production,
     dataDir,
     databaseUrl: env.DATABASE_URL || join(dataDir, 'pglite'),
+    database: {
+      poolSize: int(env, 'HERALD_DB_POOL_SIZE', 10, 1, 1000),
+      statementTimeoutMs: int(env, 'HERALD_DB_STATEMENT_TIMEOUT_MS', 10_000, 100),
+    },
+    shutdownTimeoutMs: int(env, 'HERALD_SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     redisUrl: env.REDIS_URL || null,
     redisPrefix: env.HERALD_REDIS_PREFIX ?? 'herald:',
     tokens: {

@@ -1,6 +1,7 @@
 import { createAuthenticator } from './auth/principal.ts'
 import { createTokenVerifier } from './auth/tokens.ts'
 import type { Config } from './config.ts'
+import { withDeadline } from './core/deadline.ts'
 import { createLocalBus, type EventBus } from './core/events.ts'
 import { createCore } from './core/herald.ts'
 import { type AppDeps, createApp } from './http/app.ts'
@@ -8,6 +9,9 @@ import { createRedisBus } from './realtime/redis-bus.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
 import { migrate, openStorage } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
+
+/** Even a drain that used the whole deadline leaves the store this long to close cleanly. */
+const STORE_CLOSE_MIN_MS = 1_000
 
 export interface HeraldOptions {
   config: Readonly<Config>
@@ -35,7 +39,13 @@ export async function buildHerald({
   clock,
   extend,
 }: HeraldOptions) {
-  const storage = await openStorage({ url: config.databaseUrl, schema, snapshot })
+  const storage = await openStorage({
+    url: config.databaseUrl,
+    schema,
+    snapshot,
+    poolSize: config.database.poolSize,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+  })
   let log = (msg: string, err: unknown) => console.warn(msg, err)
   let events: (EventBus & { close?: () => Promise<void> }) | null = null
   let app: Awaited<ReturnType<typeof createApp>>
@@ -69,10 +79,19 @@ export async function buildHerald({
     core,
     auth,
     storage,
+    /**
+     * Drains the app (in-flight requests finish; what is open at the shutdown deadline is cut),
+     * then closes the store, which gets what is left of the deadline: a frozen database must
+     * not hold the process forever.
+     */
     async close() {
+      const started = Date.now()
       await app.close()
       await bus.close?.()
-      await storage.close()
+      const left = Math.max(STORE_CLOSE_MIN_MS, config.shutdownTimeoutMs - (Date.now() - started))
+      await withDeadline(storage.close(), left, 'closing the store').catch((err: unknown) =>
+        app.log.warn({ err }, 'the store did not close in time'),
+      )
     },
   }
 }

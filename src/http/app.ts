@@ -4,8 +4,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { Authenticator } from '../auth/principal.ts'
 import type { Config } from '../config.ts'
+import { withDeadline } from '../core/deadline.ts'
 import type { Core } from '../core/herald.ts'
 import { DIALECTS } from './dialects/index.ts'
+import { drainOnClose } from './drain.ts'
 import { sendAnswer, sendError } from './errors.ts'
 import { registerMetrics } from './metrics.ts'
 import { type Mount, mountSurfaces, surfaceAt } from './mount.ts'
@@ -17,12 +19,22 @@ export interface AppDeps {
   auth: Authenticator
   config: Pick<
     Config,
-    'bodyLimit' | 'rateLimit' | 'dialects' | 'logLevel' | 'trustProxy' | 'redisUrl' | 'redisPrefix'
+    | 'bodyLimit'
+    | 'rateLimit'
+    | 'dialects'
+    | 'logLevel'
+    | 'trustProxy'
+    | 'redisUrl'
+    | 'redisPrefix'
+    | 'shutdownTimeoutMs'
   >
   logger?: boolean
   /** Extra routes registered at the root before the app is sealed (benchmarks, embedding). */
   extend?: (app: FastifyInstance) => Promise<void> | void
 }
+
+/** A probe answers quickly even when the database does not answer at all. */
+const READY_DEADLINE_MS = 2_000
 
 /** Counters shared through Redis when the deployment has one, in process otherwise. */
 function limiterFor(config: AppDeps['config'], warn: (msg: string, err: unknown) => void) {
@@ -57,14 +69,20 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     trustProxy: config.trustProxy,
-    // Live streams never finish on their own; closing the app must not wait for them.
-    forceCloseConnections: true,
+    // Closing drains instead (see drain.ts): Fastify's own 503 would answer in none of our shapes.
+    return503OnClosing: false,
     // Errors raised before routing (a bad percent-escape in the path) answer in the shape of
     // the surface whose prefix the URL is under.
     frameworkErrors: (err, req, reply) =>
       sendError(surfaceAt(mounts, req.url, native), err, req, reply),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  drainOnClose(app, config.shutdownTimeoutMs)
+  // Root routes (health, docs) and anything raised outside a surface's scope answer natively.
+  app.setErrorHandler((err, req, reply) =>
+    sendError(surfaceAt(mounts, req.url, native), err, req, reply),
+  )
 
   await app.register(swagger, {
     openapi: {
@@ -84,7 +102,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     try {
-      await core.ready()
+      await withDeadline(core.ready(), READY_DEADLINE_MS, 'the readiness check')
       return { status: 'ready' }
     } catch {
       return reply.code(503).send({ status: 'unavailable' })

@@ -53,6 +53,9 @@ export function toHeraldError(err: unknown): HeraldError {
   return new HeraldError('INTERNAL', 'internal error')
 }
 
+/** Seconds an UNAVAILABLE answer asks a client to wait when its error names no figure. */
+const UNAVAILABLE_RETRY_S = 1
+
 /** Sends an answer in its surface's shape. */
 export function sendAnswer(reply: FastifyReply, a: Answer) {
   reply.code(a.status).headers(a.headers)
@@ -71,8 +74,15 @@ export function sendError(
 ) {
   const herald = err instanceof Answer ? null : toHeraldError(err)
   const answer = herald ? surface.renderError(herald, req) : (err as Answer)
-  if (answer.status >= 500) req.log.error({ err }, `${surface.name} request failed`)
+  // An outage answers every request with UNAVAILABLE: a warning each, not an error each.
+  if (herald?.code === 'UNAVAILABLE') req.log.warn({ err }, `${surface.name} request unavailable`)
+  else if (answer.status >= 500) req.log.error({ err }, `${surface.name} request failed`)
   const retryAfter = herald?.code === 'RATE_LIMITED' ? herald.details?.retryAfter : undefined
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter))
+  // A store outage or a draining server: a client that waits a moment (or, behind a balancer,
+  // tries another instance) succeeds, so say when.
+  if (herald?.code === 'UNAVAILABLE') {
+    reply.header('retry-after', String(herald.details?.retryAfter ?? UNAVAILABLE_RETRY_S))
+  }
   return sendAnswer(reply, answer)
 }

@@ -12,7 +12,13 @@ export interface StorageOptions {
   url: string
   /** PostgreSQL only: run in this schema (created if missing). Tests use one per suite. */
   schema?: string
+  /** PostgreSQL only: connections in the pool (default 10). */
   poolSize?: number
+  /**
+   * PostgreSQL only: the longest a statement may run (default 10 s), enforced by the server and,
+   * for a database that stops answering without closing its sockets, by the client too.
+   */
+  statementTimeoutMs?: number
   /** PGlite only: start from this dump of a store (tests start from a migrated snapshot). */
   snapshot?: string
 }
@@ -44,20 +50,59 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     await admin.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema.replace(/"/g, '')}"`)
     await admin.end()
   }
-  const pool = new pg.Pool({
+  const pool = new pg.Pool(poolConfig(opts))
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => {})
+  pool.on('connect', instrument)
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const schema = opts.schema ?? searchPathSchema(opts.url)
+  return { db, engine: 'postgres', schema, close: () => db.destroy() }
+}
+
+/**
+ * The schema a URL's `options=-c search_path=…` puts first, so the migrator looks for its own
+ * tables there too, and not in another schema of the database that happens to have them.
+ */
+function searchPathSchema(url: string): string | undefined {
+  const options = new URL(url).searchParams.get('options') ?? ''
+  return /search_path=([^\s,]+)/.exec(options)?.[1]
+}
+
+const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000
+
+/**
+ * Every way a connection can hang is bounded: connecting (and waiting for a free connection),
+ * each statement (server side, and client side for a frozen server), a transaction left idle, and
+ * a peer that vanished without a FIN (TCP keepalive).
+ */
+function poolConfig(opts: StorageOptions): pg.PoolConfig {
+  const statement = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS
+  return {
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
-    options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
+    // Set only for a schema of our own, so a search_path in the URL's `options` still applies.
+    ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    connectionTimeoutMillis: Math.min(statement, 5_000),
+    statement_timeout: statement,
+    query_timeout: statement,
+    idle_in_transaction_session_timeout: statement,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
         oid === 20 ? int8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
-  })
-  // An idle client that loses its server must not crash the process; the next query reports it.
-  pool.on('error', () => {})
-  pool.on('connect', prepareStatements)
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, engine: 'postgres', schema: opts.schema, close: () => db.destroy() }
+  }
+}
+
+/**
+ * Gives a new pool client its error path and its prepared statements. A checked-out client has no
+ * pool listener, so without one a server restart's error event would crash the process; the
+ * query in flight reports the failure instead, and the pool drops the broken client on release.
+ */
+function instrument(client: pg.PoolClient): void {
+  client.on('error', () => {})
+  prepareStatements(client)
 }
 
 const statementNames = new Map<string, string>()
@@ -77,11 +122,28 @@ const statementName = (text: string): string => {
  */
 function prepareStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
-  const named = (text: unknown, values?: unknown, ...rest: unknown[]) =>
-    typeof text === 'string' && Array.isArray(values) && values.length > 0
-      ? query({ name: statementName(text), text, values }, ...rest)
-      : query(text, values, ...rest)
+  const named = (text: unknown, values?: unknown, ...rest: unknown[]) => {
+    const result =
+      typeof text === 'string' && Array.isArray(values) && values.length > 0
+        ? query({ name: statementName(text), text, values }, ...rest)
+        : query(text, values, ...rest)
+    if (result instanceof Promise) result.catch((err: unknown) => dropOnReadTimeout(client, err))
+    return result
+  }
   client.query = named as typeof client.query
+}
+
+/**
+ * `pg`'s client-side query timeout rejects the query but keeps the connection, whose next query
+ * would queue behind the unanswered one for good: close the socket, so the client is no longer
+ * queryable and the pool discards it on release.
+ */
+function dropOnReadTimeout(client: pg.PoolClient, err: unknown): void {
+  if (err instanceof Error && err.message === 'Query read timeout') {
+    ;(
+      client as unknown as { connection?: { stream?: { destroy(): void } } }
+    ).connection?.stream?.destroy()
+  }
 }
 
 /**

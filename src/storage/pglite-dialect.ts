@@ -10,6 +10,7 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from 'kysely'
+import { storeUnavailable } from './faults.ts'
 
 interface Reply {
   id: number
@@ -19,6 +20,9 @@ interface Reply {
   dump?: Uint8Array
   error?: { message?: string; code?: string; detail?: string; constraint?: string }
 }
+
+/** The answer to every query in flight when the worker exited. */
+const GONE: Reply = { id: -1, ok: true, rows: [] }
 
 /** Talks to the PGlite worker thread; one query in flight at a time, as PGlite has one session. */
 class WorkerClient {
@@ -37,12 +41,24 @@ class WorkerClient {
       this.#pending.set(0, () => resolve())
       this.#worker.once('error', reject)
     })
+    // Awaited by every query, which reports a failed start with its cause.
+    this.ready.catch(() => {})
     this.#worker.on('message', (r: Reply) => {
       const done = this.#pending.get(r.id)
       this.#pending.delete(r.id)
       done?.(r)
     })
+    // A worker that crashed (or ran out of memory) leaves the store unavailable, not the process
+    // dead: queries in flight and every later one are answered UNAVAILABLE.
+    this.#worker.on('error', () => {})
+    this.#worker.once('exit', () => {
+      this.#gone = true
+      for (const done of this.#pending.values()) done(GONE)
+      this.#pending.clear()
+    })
   }
+
+  #gone = false
 
   async send(
     op: 'query' | 'close' | 'dump',
@@ -50,11 +66,16 @@ class WorkerClient {
     params?: readonly unknown[],
   ): Promise<Reply> {
     await this.ready
+    if (this.#gone) {
+      if (op === 'close') return GONE
+      throw storeUnavailable()
+    }
     const id = this.#next++
     const reply = await new Promise<Reply>((resolve) => {
       this.#pending.set(id, resolve)
       this.#worker.postMessage({ id, op, sql, params })
     })
+    if (reply === GONE && op !== 'close') throw storeUnavailable()
     if (!reply.ok) {
       const err = new Error(reply.error?.message ?? 'PGlite query failed') as Error & {
         code?: string

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { HeraldError } from '../core/errors.ts'
 import type { Store } from '../core/store.ts'
+import { asUnavailable } from './faults.ts'
 import * as notifications from './notification-store.ts'
 import type { Database } from './schema.ts'
 import { send } from './send-store.ts'
@@ -33,14 +34,17 @@ function asValidation(err: unknown): unknown {
   )
 }
 
-/** `fn`, with data errors reported as validation errors. */
+/**
+ * `fn`, with data errors reported as validation errors and a lost or stalled database as
+ * UNAVAILABLE, so no surface ever sees a raw driver error.
+ */
 export const guard =
   <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
   async (...args: A): Promise<R> => {
     try {
       return await fn(...args)
     } catch (err) {
-      throw asValidation(err)
+      throw asValidation(asUnavailable(err))
     }
   }
 

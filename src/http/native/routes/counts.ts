@@ -8,7 +8,8 @@ const security = [{ userToken: [] }]
 const tags = ['inbox']
 const config = { needs: 'user' as const }
 const err = { $ref: 'Error#' }
-const errors = { 400: err, 401: err, 403: err }
+// 503: the store is unavailable or the server is draining (with Retry-After).
+const errors = { 400: err, 401: err, 403: err, 503: err }
 
 const CountsOut = T.Object({
   counts: T.Record(T.String(), T.Integer()),

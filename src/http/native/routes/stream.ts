@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type as T } from 'typebox'
@@ -10,6 +11,8 @@ import { renderNotification } from '../convert.ts'
 
 /** A comment line this often keeps proxies from closing an idle stream; it also catches up. */
 const HEARTBEAT_MS = 20_000
+// What a stream ended by a shutdown asks EventSource to wait before reconnecting (elsewhere).
+const DRAIN_RETRY_MS = 1_000
 const BADGE_CAP = 99
 /** Missed notifications one reconnect replays at most; past that the client is told to refetch. */
 export const REPLAY_MAX = 1_000
@@ -47,6 +50,17 @@ async function startingPoint(inbox: Inbox, v: Viewer, lastEventId: string | unde
  */
 export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   const { inbox, events } = core
+
+  // Open streams never finish on their own: a shutdown ends them, with a reconnect hint, so the
+  // drain can complete and clients move to another instance.
+  const open = new Set<ServerResponse>()
+  app.addHook('preClose', (done) => {
+    for (const res of open) {
+      const socket = res.socket
+      res.end(`retry: ${DRAIN_RETRY_MS}\n\n`, () => socket?.end())
+    }
+    done()
+  })
 
   const counts = (v: Viewer) =>
     inbox.counts(v, { unread: { read: false }, unseen: { seen: false } }, BADGE_CAP)
@@ -145,6 +159,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
         write(': keep-alive\n\n')
         stream.catchUp(false)
       }, HEARTBEAT_MS)
+      open.add(res)
+      res.once('close', () => open.delete(res))
       req.raw.once('close', () => {
         clearInterval(heartbeat)
         for (const off of unsubscribe) off()

@@ -8,7 +8,8 @@ const security = [{ apiKey: [] }]
 const tags = ['producer']
 const config = { needs: 'server' as const }
 const err = { $ref: 'Error#' }
-const errors = { 400: err, 401: err, 403: err }
+// 503: the store is unavailable or the server is draining (with Retry-After).
+const errors = { 400: err, 401: err, 403: err, 503: err }
 const UserParams = T.Object({ userId: Id })
 const TopicParams = T.Object({ topic: Id })
 const Subscribers = T.Object({ topic: T.String(), subscribers: T.Array(T.String()) })
