@@ -55,7 +55,8 @@ async function crashRounds(
     t.diagnostic(
       `round ${round}: ${outcomes.length} requests; ${a.acknowledged} acknowledged sends kept, ` +
         `${a.found} found after restart; ${a.deleted} acknowledged deletes, ` +
-        `${a.deleted - a.resurrected.length} still gone; ${ledger.unacknowledged.size} sends unanswered`,
+        `${a.deleted - a.resurrected.length} still gone; ${a.undecided} deletes in flight at the kill ` +
+        `(not counted); ${ledger.unacknowledged.size} sends unanswered`,
     )
     assert.deepEqual(a.lost, [], `round ${round}: acknowledged sends lost after kill -9`)
     assert.deepEqual(a.resurrected, [], `round ${round}: acknowledged deletes back after kill -9`)

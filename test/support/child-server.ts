@@ -6,6 +6,13 @@ import { SECRET } from './harness.ts'
 
 const BIN = resolve('bin/herald.js')
 
+// A test that fails halfway leaves its server running, and a live child keeps the test process
+// (and the whole run) from ever ending: whatever is still running goes when the process does.
+const live = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL')
+})
+
 /** The real server, started by the CLI as a child process, as a deployment runs it. */
 export interface ChildServer {
   url: string
@@ -33,6 +40,8 @@ export async function startServer(dataDir: string, env: Record<string, string> =
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  live.add(proc)
+  proc.once('exit', () => live.delete(proc))
   const exited = once(proc, 'exit').then(([code, signal]) => (code ?? signal) as number | string)
   let err = ''
   proc.stderr?.setEncoding('utf8').on('data', (s: string) => {

@@ -6,6 +6,8 @@ export interface Ledger {
   sent: Map<number, string>
   /** Acknowledged deletes (204). */
   deleted: Set<number>
+  /** Deletes sent but not acknowledged: each may or may not have committed. */
+  deleting: Set<number>
   /** Titles of sends that got no acknowledgement (an error status, or no answer at all). */
   unacknowledged: Map<string, number>
 }
@@ -13,6 +15,7 @@ export interface Ledger {
 export const newLedger = (): Ledger => ({
   sent: new Map(),
   deleted: new Set(),
+  deleting: new Set(),
   unacknowledged: new Map(),
 })
 
@@ -69,19 +72,26 @@ export function inboxTraffic(
       } else ledger.unacknowledged.set(title, o.status)
       return o
     }
-    if (kind === 'delete') {
+    if (kind === 'delete' && id !== undefined) {
+      ledger.deleting.add(id)
       const o = await request('delete', `${t.url}/v1/me/notifications/${id}`, {
         method: 'DELETE',
         headers: user,
       })
-      if (o.status === 204 && id !== undefined) ledger.deleted.add(id)
+      if (o.status === 204) {
+        ledger.deleting.delete(id)
+        ledger.deleted.add(id)
+      }
       return o
     }
     return request('list', `${t.url}/v1/me/notifications?limit=20`, { headers: user })
   }
 }
 
-/** After a restart: acknowledged sends found (or gone because deleted), and any that are not. */
+/**
+ * After a restart: acknowledged sends found (or gone because deleted), and any that are not. A
+ * send whose delete was in flight at the crash may be either, so it is not counted.
+ */
 export async function audit(t: Traffic, ledger: Ledger) {
   const lost: number[] = []
   const resurrected: number[] = []
@@ -94,6 +104,7 @@ export async function audit(t: Traffic, ledger: Ledger) {
           headers: { authorization: `Bearer ${t.user}` },
         })
         const body = (await res.json()) as { title?: string }
+        if (ledger.deleting.has(id)) return
         if (ledger.deleted.has(id)) {
           if (res.status !== 404) resurrected.push(id)
         } else if (res.status === 200 && body.title === ledger.sent.get(id)) found++
@@ -101,11 +112,14 @@ export async function audit(t: Traffic, ledger: Ledger) {
       }),
     )
   }
+  const { sent, deleted, deleting } = ledger
   return {
-    acknowledged: ledger.sent.size - ledger.deleted.size,
+    acknowledged: sent.size - deleted.size - deleting.size,
     found,
     lost,
-    deleted: ledger.deleted.size,
+    deleted: deleted.size,
+    /** Acknowledged sends whose delete was in flight at the crash: either outcome is right. */
+    undecided: deleting.size,
     resurrected,
   }
 }
