@@ -24,7 +24,7 @@ async function postgresAnswers(): Promise<boolean> {
 
 // Asked once, before any suite is declared: a suite body that awaited it would declare its tests
 // after node:test had moved on, and they would land in whichever suite was running then.
-export const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
+const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
 
 export interface TestHerald extends Herald {
   engine: EngineName
@@ -112,6 +112,20 @@ export async function startHerald(
   }
 }
 
+/**
+ * The one reachability rule, for a suite that needs PostgreSQL: true when it answers; otherwise
+ * one test stands for the suite, skipped with the reason locally and failed under CI=true.
+ * Call it in the suite's body, before declaring anything else.
+ */
+export function goOnWithPostgres(): boolean {
+  if (postgresUp) return true
+  const why = `PostgreSQL is not reachable at ${PG_URL}`
+  test('PostgreSQL is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
+    throw new Error(`${why}, and CI=true requires it`)
+  })
+  return false
+}
+
 export interface EngineSuiteOptions {
   /** This suite's environment over the harness defaults, e.g. HERALD_RATE_LIMIT or HERALD_BODY_LIMIT. */
   env?: Record<string, string>
@@ -135,14 +149,7 @@ export function describeEngines(
 ): void {
   for (const engine of ENGINES) {
     describe(`${name} [${engine}]`, () => {
-      if (engine === 'postgres' && !postgresUp) {
-        const why = `PostgreSQL is not reachable at ${PG_URL}`
-        // One test stands for the suite: skipped with the reason locally, failed under CI.
-        test('PostgreSQL is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
-          throw new Error(`${why}, and CI=true requires it`)
-        })
-        return
-      }
+      if (engine === 'postgres' && !goOnWithPostgres()) return
       let h: TestHerald | null = null
       before(async () => {
         h = await startHerald(engine, options.env)
