@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test'
 import pg from 'pg'
 import { mintToken } from '../../src/auth/tokens.ts'
 import { type ChildServer, operatorToken, startServer } from '../support/child-server.ts'
-import { PG_URL, postgresUp, SECRET } from '../support/harness.ts'
+import { PG_URL, SECRET, skipWithoutPostgres } from '../support/harness.ts'
 import { audit, inboxTraffic, newLedger, type Traffic } from '../support/inbox-traffic.ts'
 import { checkEmbeddedStore } from '../support/integrity.ts'
 import { startLoad } from '../support/load.ts'
@@ -93,7 +93,7 @@ describe('kill -9 under a mixed write load', () => {
   })
 
   test('[postgres] acknowledged writes survive, in a schema of its own', {
-    skip: !postgresUp,
+    skip: skipWithoutPostgres,
   }, async (t) => {
     const schema = `crash_${randomBytes(4).toString('hex')}`
     await onPostgres((c) => c.query(`CREATE SCHEMA ${schema}`))

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import pg from 'pg'
 import { mintToken } from '../../src/auth/tokens.ts'
 import { operatorToken, startServer } from '../support/child-server.ts'
-import { PG_URL, postgresUp, SECRET } from '../support/harness.ts'
+import { PG_URL, SECRET, skipWithoutPostgres } from '../support/harness.ts'
 import { inboxTraffic, newLedger } from '../support/inbox-traffic.ts'
 import { startLoad } from '../support/load.ts'
 
@@ -63,7 +63,7 @@ async function withSchema<R>(fn: (databaseUrl: string) => Promise<R>): Promise<R
 }
 
 test('SIGTERM under 25 clients: each send completes or gets a 503 before any work; streams end with a retry hint', {
-  skip: !postgresUp,
+  skip: skipWithoutPostgres,
 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-drain-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))

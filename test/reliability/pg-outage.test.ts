@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { PG_URL, postgresUp, startHerald, type TestHerald } from '../support/harness.ts'
+import { PG_URL, skipWithoutPostgres, startHerald, type TestHerald } from '../support/harness.ts'
 import { type Outcome, startLoad, within } from '../support/load.ts'
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts'
 import { world } from '../support/world.ts'
@@ -46,7 +46,7 @@ function assertUnavailable(o: Outcome) {
 const okAfter = (t: number) => (os: Outcome[]) =>
   KINDS.every((k) => os.some((o) => o.kind === k && o.startedAt >= t && o.status < 300))
 
-describe('PostgreSQL outages behind a proxy [postgres]', { skip: !postgresUp }, () => {
+describe('PostgreSQL outages behind a proxy [postgres]', { skip: skipWithoutPostgres }, () => {
   let proxy: TcpProxy
   let h: TestHerald
   let call: Caller

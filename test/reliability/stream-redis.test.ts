@@ -5,7 +5,7 @@ import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { Redis } from 'ioredis'
-import { PG_URL, postgresUp, send, startHerald, type TestHerald } from '../support/harness.ts'
+import { goOnWithPostgres, send, startHerald, type TestHerald } from '../support/harness.ts'
 import { reader, type SseEvent } from '../support/sse.ts'
 
 const SENDS = 200
@@ -59,13 +59,7 @@ function privateRedis(port: number) {
 }
 
 describe('two instances, Redis restarted during sends: the open stream gets every one, in order', async () => {
-  if (!postgresUp) {
-    const why = `PostgreSQL is not reachable at ${PG_URL}`
-    test('PostgreSQL is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
-      throw new Error(`${why}, and CI=true requires it`)
-    })
-    return
-  }
+  if (!goOnWithPostgres()) return
   const port = await freePort()
   const redis = privateRedis(port)
   let a: TestHerald

@@ -24,7 +24,7 @@ async function postgresAnswers(): Promise<boolean> {
 
 // Asked once, before any suite is declared: a suite body that awaited it would declare its tests
 // after node:test had moved on, and they would land in whichever suite was running then.
-export const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
+const postgresUp = ENGINES.includes('postgres') && (await postgresAnswers())
 
 export interface TestHerald extends Herald {
   engine: EngineName
@@ -34,6 +34,43 @@ export interface TestHerald extends Herald {
   tenant(): string
   token(o: MintOptions): Promise<string>
   apiKey(tenant: string): Promise<string>
+}
+
+/**
+ * Kysely's migrator lists the tables of every schema in the database, so a schema dropped meanwhile
+ * fails the listing with "schema … does not exist". Suites of this harness build under a shared
+ * advisory lock and drop their schema under an exclusive one, so they never do that to each other.
+ */
+async function underSchemaLock<T>(
+  mode: 'shared' | 'exclusive',
+  work: (c: pg.Client) => Promise<T>,
+): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_URL })
+  await c.connect()
+  try {
+    const lock = mode === 'shared' ? 'pg_advisory_lock_shared' : 'pg_advisory_lock'
+    await c.query(`SELECT ${lock}(4826)`)
+    return await work(c)
+  } finally {
+    await c.end() // which releases the lock
+  }
+}
+
+/**
+ * A run that does not use this harness (another checkout's, on the same database) may still drop a
+ * schema while a Herald is built. That is not this Herald's failure: buildHerald has closed what it
+ * opened, and building again is safe, since the migrator applies only what it has not recorded.
+ */
+async function despiteDroppedSchemas(own: string, build: () => Promise<Herald>): Promise<Herald> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await build()
+    } catch (err) {
+      const e = err as { code?: unknown; message?: unknown }
+      const another = e.code === '3F000' && !String(e.message).includes(own)
+      if (!another || attempt === 5) throw err
+    }
+  }
 }
 
 /** Builds a Herald on one engine: PGlite in memory, or PostgreSQL in a schema of its own. */
@@ -51,18 +88,16 @@ export async function startHerald(
     HERALD_RATE_LIMIT_ADDRESS: '100000',
     ...env,
   })
-  const h = await buildHerald({
-    config,
-    schema: engine === 'postgres' ? schema : undefined,
-    snapshot: engine === 'pglite' ? process.env.HERALD_TEST_PGLITE_SNAPSHOT : undefined,
-  })
+  const h =
+    engine === 'postgres'
+      ? await despiteDroppedSchemas(schema, () =>
+          underSchemaLock('shared', () => buildHerald({ config, schema })),
+        )
+      : await buildHerald({ config, snapshot: process.env.HERALD_TEST_PGLITE_SNAPSHOT })
   const close = async () => {
     await h.close()
     if (engine === 'postgres' && !join) {
-      const c = new pg.Client({ connectionString: PG_URL })
-      await c.connect()
-      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)
-      await c.end()
+      await underSchemaLock('exclusive', (c) => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
     }
   }
   let n = 0
@@ -75,6 +110,27 @@ export async function startHerald(
     token: (o) => mintToken(SECRET, o),
     apiKey: async (tenant) => (await h.auth.createApiKey(tenant)).key,
   }
+}
+
+/**
+ * The one reachability rule, for a suite that needs PostgreSQL: true when it answers; otherwise
+ * one test stands for the suite, skipped with the reason locally and failed under CI=true.
+ * Call it in the suite's body, before declaring anything else.
+ */
+/**
+ * For a PostgreSQL-only test's `skip` option: a reason to skip locally when PostgreSQL is not
+ * reachable; under CI=true never, so the test runs and fails.
+ */
+export const skipWithoutPostgres: string | false =
+  postgresUp || process.env.CI === 'true' ? false : `PostgreSQL is not reachable at ${PG_URL}`
+
+export function goOnWithPostgres(): boolean {
+  if (postgresUp) return true
+  const why = `PostgreSQL is not reachable at ${PG_URL}`
+  test('PostgreSQL is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
+    throw new Error(`${why}, and CI=true requires it`)
+  })
+  return false
 }
 
 export interface EngineSuiteOptions {
@@ -100,14 +156,7 @@ export function describeEngines(
 ): void {
   for (const engine of ENGINES) {
     describe(`${name} [${engine}]`, () => {
-      if (engine === 'postgres' && !postgresUp) {
-        const why = `PostgreSQL is not reachable at ${PG_URL}`
-        // One test stands for the suite: skipped with the reason locally, failed under CI.
-        test('PostgreSQL is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
-          throw new Error(`${why}, and CI=true requires it`)
-        })
-        return
-      }
+      if (engine === 'postgres' && !goOnWithPostgres()) return
       let h: TestHerald | null = null
       before(async () => {
         h = await startHerald(engine, options.env)
