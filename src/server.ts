@@ -35,7 +35,12 @@ export async function buildHerald({
   clock,
   extend,
 }: HeraldOptions) {
-  const storage = await openStorage({ url: config.databaseUrl, schema, snapshot })
+  const storage = await openStorage({
+    url: config.databaseUrl,
+    schema,
+    snapshot,
+    fsync: config.pgliteFsync,
+  })
   let events: (EventBus & { close?: () => Promise<void> }) | null = null
   let app: Awaited<ReturnType<typeof createApp>>
   let core: ReturnType<typeof createCore>
