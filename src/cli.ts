@@ -94,7 +94,7 @@ async function withStore<R>(
 
 async function serve(config: Config) {
   const lock = claimStore(config, 'serve')
-  const h = await buildHerald({ config, logger: true })
+  const h = await buildHerald({ config, logger: true, background: true })
   const address = await h.app.listen({ host: config.host, port: config.port })
   lock?.publish(address)
   const store =

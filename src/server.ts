@@ -6,6 +6,7 @@ import { createCore } from './core/herald.ts'
 import { type AppDeps, createApp } from './http/app.ts'
 import { createRedisBus } from './realtime/redis-bus.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
+import { createCleanupJob } from './storage/cleanup-job.ts'
 import { migrate, openStorage } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
 
@@ -18,6 +19,8 @@ export interface HeraldOptions {
   logger?: boolean
   clock?: () => Date
   extend?: AppDeps['extend']
+  /** Run the background clean-up (the server does; CLI commands and tests do not). */
+  background?: boolean
 }
 
 /**
@@ -34,6 +37,7 @@ export async function buildHerald({
   logger = false,
   clock,
   extend,
+  background = false,
 }: HeraldOptions) {
   const storage = await openStorage({
     url: config.databaseUrl,
@@ -60,12 +64,24 @@ export async function buildHerald({
     throw err
   }
   const bus = events
+  const cleanup = createCleanupJob({
+    db: storage.db,
+    settings: config.cleanup,
+    clock,
+    onRun: (r) => {
+      if (r.idempotencyKeys || r.messages) app.log.info({ cleanup: r }, 'cleaned up')
+    },
+    onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
+  })
+  if (background) cleanup.start()
   return {
     app,
     core,
     auth,
     storage,
+    cleanup,
     async close() {
+      await cleanup.stop()
       await app.close()
       await bus.close?.()
       await storage.close()

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely'
 import { unseenIndex } from './0002-unseen-index.ts'
+import { cleanupIndexes } from './0003-cleanup-indexes.ts'
 
 /**
  * One migration set for both engines. Every key and index holding per-user data leads with the
@@ -122,6 +123,10 @@ const initial = statements([
 
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial, '0002_unseen_index': unseenIndex }
+    return {
+      '0001_initial': initial,
+      '0002_unseen_index': unseenIndex,
+      '0003_cleanup_indexes': cleanupIndexes,
+    }
   },
 }
