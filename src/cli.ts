@@ -1,11 +1,17 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { mintToken } from './auth/tokens.ts'
 import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
 import { DIALECTS } from './http/dialects/index.ts'
 import { buildHerald } from './server.ts'
-import { isPostgresUrl, migrate, openStorage } from './storage/db.ts'
+import { migrate, openStorage } from './storage/db.ts'
+import {
+  acquireStoreLock,
+  type LockHolder,
+  liveHolder,
+  lockPathFor,
+  StoreLockedError,
+} from './storage/store-lock.ts'
 
 const USAGE = `usage: herald <command> [options]
 
@@ -26,18 +32,26 @@ const need = (v: string | undefined, flag: string): string => {
   return v
 }
 
-/** The running server owning an embedded data directory, if any: PGlite allows one process. */
-function runningServer(config: Config): string | null {
-  if (isPostgresUrl(config.databaseUrl)) return null
-  const file = join(config.dataDir, 'server.json')
-  if (!existsSync(file)) return null
-  const { url, pid } = JSON.parse(readFileSync(file, 'utf8')) as { url: string; pid: number }
-  try {
-    process.kill(pid, 0)
-    return url
-  } catch {
-    return null
+/** Takes the embedded store's lock for this process (none for PostgreSQL), released on exit. */
+function claimStore(config: Config, command: string) {
+  const path = lockPathFor(config.databaseUrl)
+  return path ? acquireStoreLock(path, command) : null
+}
+
+/**
+ * The address of the server owning the embedded store, if one runs. A server still opening the
+ * store has the lock but no address yet: wait for it (bounded) rather than fail a first command.
+ */
+async function runningServer(config: Config): Promise<string | null> {
+  const path = lockPathFor(config.databaseUrl)
+  if (!path) return null
+  let holder: LockHolder | null = liveHolder(path)
+  for (let i = 0; i < 150 && holder?.command === 'serve' && !holder.url; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    holder = liveHolder(path)
   }
+  // Another CLI command holding the store is not a server: claiming the lock will say so.
+  return holder?.url ?? null
 }
 
 /** Calls the running server as the tenant's operator. */
@@ -59,24 +73,30 @@ async function viaServer(config: Config, url: string, tenant: string, path: stri
   return json
 }
 
+/** Opens the store in this process, under its lock: no server can open it meanwhile. */
 async function withStore<R>(
   config: Config,
+  command: string,
   fn: (h: Awaited<ReturnType<typeof buildHerald>>) => Promise<R>,
 ) {
-  const h = await buildHerald({ config })
+  const lock = claimStore(config, command)
   try {
-    return await fn(h)
+    const h = await buildHerald({ config })
+    try {
+      return await fn(h)
+    } finally {
+      await h.close()
+    }
   } finally {
-    await h.close()
+    lock?.release()
   }
 }
 
 async function serve(config: Config) {
-  const h = await buildHerald({ config, logger: true })
+  const lock = claimStore(config, 'serve')
+  const h = await buildHerald({ config, logger: true, background: true })
   const address = await h.app.listen({ host: config.host, port: config.port })
-  const lock = join(config.dataDir, 'server.json')
-  if (h.storage.engine === 'pglite')
-    writeFileSync(lock, JSON.stringify({ url: address, pid: process.pid }))
+  lock?.publish(address)
   const store =
     h.storage.engine === 'pglite' ? `embedded PGlite in ${config.databaseUrl}` : 'PostgreSQL'
   console.log(`Herald listening on ${address} (${store})`)
@@ -94,8 +114,8 @@ async function serve(config: Config) {
     process.once('SIGINT', () => process.exit(1))
     process.once('SIGTERM', () => process.exit(1))
     setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5_000).unref()
-    rmSync(lock, { force: true })
     await h.close()
+    lock?.release()
     process.exit(0)
   }
   process.once('SIGINT', stop)
@@ -156,12 +176,14 @@ async function keys(config: Config, args: string[]) {
     options: { tenant: { type: 'string' }, name: { type: 'string' } },
   })
   const tenant = need(values.tenant, 'tenant')
-  const server = runningServer(config)
+  const server = await runningServer(config)
   const created = server
     ? ((await viaServer(config, server, tenant, '/v1/api-keys', { name: values.name })) as {
         key: string
       })
-    : await withStore(config, (h) => h.auth.createApiKey(tenant, values.name ?? null))
+    : await withStore(config, 'keys create', (h) =>
+        h.auth.createApiKey(tenant, values.name ?? null),
+      )
   console.log(created.key)
 }
 
@@ -195,10 +217,10 @@ async function send(config: Config, args: string[]) {
     body: values.body,
     link: values.link,
   }
-  const server = runningServer(config)
+  const server = await runningServer(config)
   const result = server
     ? await viaServer(config, server, tenant, '/v1/notifications', body)
-    : await withStore(config, (h) => h.core.sender.send(tenant, body))
+    : await withStore(config, 'send', (h) => h.core.sender.send(tenant, body))
   console.log(JSON.stringify(result, null, 2))
 }
 
@@ -214,9 +236,11 @@ async function main(argv: string[]) {
       await serve(config)
       return null
     case 'migrate': {
-      const storage = await openStorage({ url: config.databaseUrl })
+      const lock = claimStore(config, 'migrate')
+      const storage = await openStorage({ url: config.databaseUrl, fsync: config.pgliteFsync })
       const applied = await migrate(storage.db)
       await storage.close()
+      lock?.release()
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date')
       return 0
     }
@@ -246,7 +270,8 @@ main(process.argv.slice(2)).then(
       console.error(`herald: ${(err as Error).message}\n\n${USAGE}`)
       process.exit(2)
     }
-    console.error(`herald: ${err instanceof ConfigError ? err.message : (err as Error).stack}`)
+    const known = err instanceof ConfigError || err instanceof StoreLockedError
+    console.error(`herald: ${known ? err.message : (err as Error).stack}`)
     process.exit(1)
   },
 )

@@ -24,13 +24,20 @@ export interface Config {
   /** True when the HS256 secret was generated in the data directory (development only). */
   generatedSecret: boolean
   bodyLimit: number
-  /** Requests per principal, and failed authentications per client address, per window. */
-  rateLimit: { max: number; addressMax: number; windowMs: number }
+  /**
+   * Requests per user and per producer (API key, operator token), and failed authentications per
+   * client address, per window.
+   */
+  rateLimit: { max: number; producerMax: number; addressMax: number; windowMs: number }
   /** Fastify's `trustProxy`: whose X-Forwarded-For names the client address. */
   trustProxy: boolean | string[]
   /** Enabled dialects and where each is mounted. */
   dialects: Array<{ name: DialectName; prefix: string }>
   logLevel: string
+  /** PGlite only: whether commits reach the disk (fsync) before they are acknowledged. */
+  pgliteFsync: boolean
+  /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
+  cleanup: { idempotencyTtlMs: number; intervalMs: number; chunk: number }
 }
 
 export class ConfigError extends Error {}
@@ -50,6 +57,14 @@ const int = (
   if (!Number.isInteger(n) || n < min || n > max)
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`)
   return n
+}
+
+const bool = (env: Env, name: string, fallback: boolean): boolean => {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`)
 }
 
 const prefixEnv = (name: DialectName) => `HERALD_PREFIX_${name.toUpperCase().replace(/-/g, '_')}`
@@ -143,11 +158,19 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bodyLimit: int(env, 'HERALD_BODY_LIMIT', 1024 * 1024, 1024),
     rateLimit: {
       max: int(env, 'HERALD_RATE_LIMIT', 6000, 1),
+      // A producer fans out for a whole application: 300,000 a minute is 5,000 a second.
+      producerMax: int(env, 'HERALD_RATE_LIMIT_PRODUCER', 300_000, 1),
       addressMax: int(env, 'HERALD_RATE_LIMIT_ADDRESS', 300, 1),
       windowMs: int(env, 'HERALD_RATE_WINDOW_MS', 60_000, 1000),
     },
     trustProxy: trustProxy(env.HERALD_TRUST_PROXY),
     dialects: dialects(env),
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
+    pgliteFsync: bool(env, 'HERALD_PGLITE_FSYNC', true),
+    cleanup: {
+      idempotencyTtlMs: int(env, 'HERALD_IDEMPOTENCY_TTL_MS', 86_400_000, 1000),
+      intervalMs: int(env, 'HERALD_CLEANUP_INTERVAL_MS', 60_000, 10),
+      chunk: int(env, 'HERALD_CLEANUP_CHUNK', 1000, 1, 100_000),
+    },
   })
 }

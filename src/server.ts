@@ -7,6 +7,7 @@ import { createCore } from './core/herald.ts'
 import { type AppDeps, createApp } from './http/app.ts'
 import { createRedisBus } from './realtime/redis-bus.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
+import { createCleanupJob } from './storage/cleanup-job.ts'
 import { migrate, openStorage } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
 
@@ -22,6 +23,8 @@ export interface HeraldOptions {
   logger?: boolean
   clock?: () => Date
   extend?: AppDeps['extend']
+  /** Run the background clean-up (the server does; CLI commands and tests do not). */
+  background?: boolean
 }
 
 /**
@@ -38,6 +41,7 @@ export async function buildHerald({
   logger = false,
   clock,
   extend,
+  background = false,
 }: HeraldOptions) {
   const storage = await openStorage({
     url: config.databaseUrl,
@@ -45,6 +49,7 @@ export async function buildHerald({
     snapshot,
     poolSize: config.database.poolSize,
     statementTimeoutMs: config.database.statementTimeoutMs,
+    fsync: config.pgliteFsync,
   })
   let log = (msg: string, err: unknown) => console.warn(msg, err)
   let events: (EventBus & { close?: () => Promise<void> }) | null = null
@@ -74,18 +79,30 @@ export async function buildHerald({
     throw err
   }
   const bus = events
+  const cleanup = createCleanupJob({
+    db: storage.db,
+    settings: config.cleanup,
+    clock,
+    onRun: (r) => {
+      if (r.idempotencyKeys || r.messages) app.log.info({ cleanup: r }, 'cleaned up')
+    },
+    onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
+  })
+  if (background) cleanup.start()
   return {
     app,
     core,
     auth,
     storage,
+    cleanup,
     /**
-     * Drains the app (in-flight requests finish; what is open at the shutdown deadline is cut),
-     * then closes the store, which gets what is left of the deadline: a frozen database must
-     * not hold the process forever.
+     * Stops the clean-up job, drains the app (in-flight requests finish; what is open at the
+     * shutdown deadline is cut), then closes the store, which gets what is left of the deadline:
+     * a frozen database must not hold the process forever.
      */
     async close() {
       const started = Date.now()
+      await cleanup.stop()
       await app.close()
       await bus.close?.()
       const left = Math.max(STORE_CLOSE_MIN_MS, config.shutdownTimeoutMs - (Date.now() - started))

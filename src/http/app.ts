@@ -47,6 +47,7 @@ function limiterFor(config: AppDeps['config'], warn: (msg: string, err: unknown)
     principals: counter('principal'),
     addresses: counter('address'),
     perPrincipal: config.rateLimit.max,
+    perProducer: config.rateLimit.producerMax,
     perAddress: config.rateLimit.addressMax,
   })
 }

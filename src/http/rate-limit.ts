@@ -108,8 +108,13 @@ export function principalKey(p: Principal): string {
 export interface LimiterOptions {
   principals: RateCounter
   addresses: RateCounter
-  /** Requests per principal per window. */
+  /** Requests per user per window. */
   perPrincipal: number
+  /**
+   * Requests per producer (an API key, or an operator token's tenant) per window: a backend
+   * sending for every user of an application needs far more than one person clicking.
+   */
+  perProducer: number
   /** Failed authentications per client address per window. */
   perAddress: number
 }
@@ -131,10 +136,10 @@ export function createLimiter(o: LimiterOptions) {
     async failed(address: string): Promise<void> {
       await o.addresses.hit(`a:${address}`)
     },
-    /** Counts one request of the principal; RATE_LIMITED past the limit. */
+    /** Counts one request of the principal; RATE_LIMITED past its kind's limit. */
     async admit(p: Principal): Promise<void> {
       const w = await o.principals.hit(principalKey(p))
-      if (w.count > o.perPrincipal) throw limited(w.resetMs)
+      if (w.count > (p.kind === 'user' ? o.perPrincipal : o.perProducer)) throw limited(w.resetMs)
     },
     async close() {
       await Promise.all([o.principals.close(), o.addresses.close()])

@@ -21,6 +21,8 @@ export interface StorageOptions {
   statementTimeoutMs?: number
   /** PGlite only: start from this dump of a store (tests start from a migrated snapshot). */
   snapshot?: string
+  /** PGlite only: flush every commit to the disk before acknowledging it (see pglite-durable.ts). */
+  fsync?: boolean
 }
 
 export interface Storage {
@@ -40,7 +42,7 @@ export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.tes
 /** Opens the store; PostgreSQL through a `pg` pool, otherwise embedded PGlite in a worker thread. */
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   if (!isPostgresUrl(opts.url)) {
-    const worker = createPgliteWorker(opts.url, opts.snapshot)
+    const worker = createPgliteWorker(opts.url, opts.snapshot, opts.fsync)
     const db = new Kysely<Database>({ dialect: worker.dialect })
     return { db, engine: 'pglite', dump: worker.dump, close: () => db.destroy() }
   }

@@ -31,12 +31,12 @@ class WorkerClient {
   #next = 1
   readonly ready: Promise<void>
 
-  constructor(dataDir: string, snapshot?: string) {
+  constructor(dataDir: string, snapshot?: string, fsync = false) {
     // Workers do not inherit the TypeScript loader, so the worker registers it before loading.
     const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'))
     const entry = JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)
     const boot = `import(${loader}).then((m) => { m.register(); return import(${entry}) })`
-    this.#worker = new Worker(boot, { eval: true, workerData: { dataDir, snapshot } })
+    this.#worker = new Worker(boot, { eval: true, workerData: { dataDir, snapshot, fsync } })
     this.ready = new Promise((resolve, reject) => {
       this.#pending.set(0, () => resolve())
       this.#worker.once('error', reject)
@@ -169,10 +169,11 @@ class WorkerDriver implements Driver {
 
 /**
  * PGlite in a worker thread (`memory://` or a data directory), optionally starting from a snapshot
- * file made by `dump()`: a Kysely dialect and the worker's dump.
+ * file made by `dump()`, with commits flushed to the disk when `fsync`: a Kysely dialect and the
+ * worker's dump.
  */
-export function createPgliteWorker(dataDir: string, snapshot?: string) {
-  const client = new WorkerClient(dataDir, snapshot)
+export function createPgliteWorker(dataDir: string, snapshot?: string, fsync = false) {
+  const client = new WorkerClient(dataDir, snapshot, fsync)
   const dialect: Dialect = {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new WorkerDriver(client),

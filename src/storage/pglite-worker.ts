@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite } from '@electric-sql/pglite'
+import { pgliteOptions } from './pglite-durable.ts'
 
 interface Request {
   id: number
@@ -16,9 +17,10 @@ if (!port) throw new Error('pglite-worker must run in a worker thread')
 
 // A snapshot (a dump of an already-migrated store) skips initdb, the slowest part of a start.
 const snapshot = workerData.snapshot as string | undefined
+const options = pgliteOptions(String(workerData.dataDir), workerData.fsync === true)
 const db = snapshot
-  ? new PGlite(String(workerData.dataDir), { loadDataDir: new Blob([await readFile(snapshot)]) })
-  : new PGlite(String(workerData.dataDir))
+  ? new PGlite({ ...options, loadDataDir: new Blob([await readFile(snapshot)]) })
+  : new PGlite(options)
 
 port.on('message', async (req: Request) => {
   try {

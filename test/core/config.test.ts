@@ -67,6 +67,27 @@ describe('loadConfig', () => {
     )
   })
 
+  test('producer limit, embedded durability and clean-up have defaults and are validated', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    const d = loadConfig(base)
+    assert.equal(d.rateLimit.producerMax, 300_000)
+    assert.equal(d.pgliteFsync, true)
+    assert.deepEqual(d.cleanup, { idempotencyTtlMs: 86_400_000, intervalMs: 60_000, chunk: 1000 })
+    const set = loadConfig({
+      ...base,
+      HERALD_RATE_LIMIT_PRODUCER: '9',
+      HERALD_PGLITE_FSYNC: 'false',
+      HERALD_IDEMPOTENCY_TTL_MS: '5000',
+      HERALD_CLEANUP_INTERVAL_MS: '100',
+      HERALD_CLEANUP_CHUNK: '10',
+    })
+    assert.equal(set.rateLimit.producerMax, 9)
+    assert.equal(set.pgliteFsync, false)
+    assert.deepEqual(set.cleanup, { idempotencyTtlMs: 5000, intervalMs: 100, chunk: 10 })
+    assert.throws(() => loadConfig({ ...base, HERALD_PGLITE_FSYNC: 'maybe' }), ConfigError)
+    assert.throws(() => loadConfig({ ...base, HERALD_RATE_LIMIT_PRODUCER: '0' }), ConfigError)
+  })
+
   test('proxy trust and the Redis prefix', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     const plain = loadConfig(base)

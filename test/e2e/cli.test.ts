@@ -1,58 +1,26 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { promisify } from 'node:util'
-
-const BIN = resolve('bin/herald.js')
-const run = promisify(execFile)
-
-/** The environment of a machine with no Herald configuration at all. */
-const bareEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env }
-  for (const k of Object.keys(env)) {
-    if (k.startsWith('HERALD_') || k === 'DATABASE_URL' || k === 'REDIS_URL') delete env[k]
-  }
-  return env
-}
-
-const herald = (cwd: string, ...args: string[]) =>
-  run(process.execPath, [BIN, ...args], { cwd, env: bareEnv() })
+import { BIN, herald, run, type Served, serve } from '../support/cli.ts'
 
 describe('end to end: the real server and CLI, no configuration', () => {
   let dir = ''
-  let server: ChildProcess | null = null
+  let server: Served | null = null
   let url = ''
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'herald-e2e-'))
     // Port 0 only because tests share the machine; everything else is the default.
-    server = spawn(process.execPath, [BIN, 'serve'], {
-      cwd: dir,
-      env: { ...bareEnv(), HERALD_PORT: '0' },
-    })
-    let out = ''
-    server.stdout?.setEncoding('utf8')
-    for await (const chunk of server.stdout ?? []) {
-      out += chunk
-      const m = /listening on (http:\/\/\S+)/.exec(out)
-      if (m?.[1] && out.includes('Get a server key')) {
-        url = m[1]
-        break
-      }
-    }
-    assert.match(out, /embedded PGlite/)
-    assert.match(out, /Development secret generated/)
+    server = await serve(dir)
+    url = server.url
+    assert.match(server.out, /embedded PGlite/)
+    assert.match(server.out, /Development secret generated/)
   })
 
   after(async () => {
-    if (server && server.exitCode === null) {
-      server.kill('SIGTERM')
-      await once(server, 'exit')
-    }
+    await server?.stop()
     rmSync(dir, { recursive: true, force: true })
   })
 

@@ -1,0 +1,56 @@
+import { type Kysely, sql } from 'kysely'
+import type { Database } from './schema.ts'
+
+/** Where the walk over `messages` stopped: the next chunk starts after this key. */
+export interface MessageCursor {
+  tenantId: string
+  id: number
+}
+
+/** Deletes at most `chunk` idempotency keys created before `cutoff`, oldest first. */
+export async function purgeIdempotencyKeys(
+  db: Kysely<Database>,
+  cutoff: Date,
+  chunk: number,
+): Promise<number> {
+  const res = await sql`DELETE FROM idempotency_keys WHERE (tenant_id, key) IN (
+      SELECT tenant_id, key FROM idempotency_keys WHERE created_at < ${cutoff}
+      ORDER BY created_at LIMIT ${chunk})`.execute(db)
+  return Number(res.numAffectedRows ?? 0)
+}
+
+/**
+ * Walks the next `chunk` messages after `after` (in key order) and deletes those no notification
+ * points at any more. The walk is keyset-bounded, not "find any orphan": finding orphans among
+ * millions of live messages would scan them all in one statement. A message is only ever pointed
+ * at by the transaction that inserts it, so one seen without notifications stays orphaned.
+ * Returns what was deleted and where to go on from (null: the walk reached the end).
+ */
+export async function purgeOrphanMessages(
+  db: Kysely<Database>,
+  after: MessageCursor | null,
+  chunk: number,
+): Promise<{ deleted: number; next: MessageCursor | null }> {
+  const from = after ? sql`WHERE (tenant_id, id) > (${after.tenantId}, ${after.id})` : sql``
+  const { rows } = await sql<{ deleted: number; tenant_id: string | null; id: number | null }>`
+    WITH batch AS (
+      SELECT tenant_id, id FROM messages ${from} ORDER BY tenant_id, id LIMIT ${chunk}
+    ), gone AS (
+      DELETE FROM messages m USING batch b
+      WHERE m.tenant_id = b.tenant_id AND m.id = b.id
+        AND NOT EXISTS (SELECT 1 FROM notifications n
+          WHERE n.tenant_id = m.tenant_id AND n.message_id = m.id)
+      RETURNING 1
+    ), last AS (
+      SELECT tenant_id, id, count(*) OVER () AS n FROM batch ORDER BY tenant_id DESC, id DESC LIMIT 1
+    )
+    SELECT (SELECT count(*) FROM gone)::int AS deleted, last.tenant_id, last.id, last.n::int AS n
+    FROM (SELECT 1) one LEFT JOIN last ON true`.execute(db)
+  const row = rows[0] as (typeof rows)[number] & { n: number | null }
+  const full = row.n !== null && row.n >= chunk
+  const next =
+    full && row.tenant_id !== null && row.id !== null
+      ? { tenantId: row.tenant_id, id: Number(row.id) }
+      : null
+  return { deleted: Number(row.deleted), next }
+}
