@@ -2,31 +2,14 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import type { InjectOptions } from 'fastify'
-import { Redis } from 'ioredis'
 import { startHerald, type TestHerald } from '../support/harness.ts'
+import { redisAnswers } from '../support/redis.ts'
 
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const LIMIT = 4
 
-async function redisUp(): Promise<boolean> {
-  const r = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  })
-  r.on('error', () => {})
-  try {
-    await r.connect()
-    return (await r.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    r.disconnect()
-  }
-}
-
 describe('rate limits shared by two instances through Redis', async () => {
-  if (!(await redisUp())) {
+  if (!(await redisAnswers(REDIS_URL))) {
     const why = `Redis is not reachable at ${REDIS_URL}`
     test('Redis is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
       throw new Error(`${why}, and CI=true requires it`)

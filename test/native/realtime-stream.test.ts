@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { describeEngines, send } from '../support/harness.ts'
-import { reader } from '../support/sse.ts'
+import { reader, streamClient } from '../support/sse.ts'
 
 describeEngines('realtime stream', (get) => {
-  let base = ''
-  const controllers: AbortController[] = []
-  before(async () => {
-    base = await get().app.listen({ host: '127.0.0.1', port: 0 })
-  })
-  after(() => {
-    for (const c of controllers) c.abort()
-  })
-
-  const open = async (token: string, headers: Record<string, string> = {}) => {
-    const c = new AbortController()
-    controllers.push(c)
-    const res = await fetch(`${base}/v1/me/stream?access_token=${token}`, {
-      headers,
-      signal: c.signal,
-    })
-    assert.equal(res.status, 200)
-    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
-    return reader(res)
-  }
+  const client = streamClient(() => get().app)
+  const open = async (token: string, headers: Record<string, string> = {}) =>
+    (await client.open(token, headers)).next
 
   test('new notifications and count changes arrive live; other users see nothing', async () => {
     const h = get()
@@ -76,8 +59,8 @@ describeEngines('realtime stream', (get) => {
 
   test('no credential or a bad one is refused before the stream opens', async () => {
     for (const url of [
-      `${base}/v1/me/stream`,
-      `${base}/v1/me/stream?access_token=forged.token.value`,
+      `${client.url()}/v1/me/stream`,
+      `${client.url()}/v1/me/stream?access_token=forged.token.value`,
     ]) {
       const res = await fetch(url)
       assert.equal(res.status, 401)
@@ -114,7 +97,7 @@ describeEngines('realtime stream', (get) => {
     const t = h.tenant()
     const key = await h.apiKey(t)
     const c = new AbortController()
-    const res = await fetch(`${base}/v1/me/stream`, {
+    const res = await fetch(`${client.url()}/v1/me/stream`, {
       headers: { authorization: `Bearer ${await h.token({ tenant: t, user: 'u7' })}` },
       signal: c.signal,
     })

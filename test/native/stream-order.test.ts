@@ -1,32 +1,16 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { describeEngines, send, type TestHerald } from '../support/harness.ts'
-import { reader, type SseEvent } from '../support/sse.ts'
+import { type SseEvent, streamClient } from '../support/sse.ts'
 
 const SENDERS = 20
 const EACH = 100
 const TOTAL = SENDERS * EACH
 
 describeEngines('stream: every notification once, in commit order', (get) => {
-  let base = ''
-  const controllers: AbortController[] = []
-  before(async () => {
-    base = await get().app.listen({ host: '127.0.0.1', port: 0 })
-  })
-  after(() => {
-    for (const c of controllers) c.abort()
-  })
-
-  const open = async (token: string, lastEventId?: string) => {
-    const c = new AbortController()
-    controllers.push(c)
-    const res = await fetch(`${base}/v1/me/stream?access_token=${token}`, {
-      headers: lastEventId ? { 'last-event-id': lastEventId } : {},
-      signal: c.signal,
-    })
-    assert.equal(res.status, 200)
-    return { next: reader(res), close: () => c.abort() }
-  }
+  const client = streamClient(() => get().app)
+  const open = (token: string, lastEventId?: string) =>
+    client.open(token, lastEventId ? { 'last-event-id': lastEventId } : {})
 
   /** The next notification.created event, skipping counts and hints. */
   const nextCreated = async (next: () => Promise<SseEvent>) => {

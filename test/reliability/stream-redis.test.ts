@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { Redis } from 'ioredis'
 import { goOnWithPostgres, send, startHerald, type TestHerald } from '../support/harness.ts'
+import { redisAnswers } from '../support/redis.ts'
 import { reader, type SseEvent } from '../support/sse.ts'
 
 const SENDS = 200
@@ -21,22 +21,8 @@ async function freePort(): Promise<number> {
 /** A Redis of this test's own (never the shared one), stopped and started at will. */
 function privateRedis(port: number) {
   let proc: ChildProcess | null = null
-  const ping = async () => {
-    const r = new Redis(port, '127.0.0.1', {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    })
-    r.on('error', () => {})
-    try {
-      await r.connect()
-      return (await r.ping()) === 'PONG'
-    } catch {
-      return false
-    } finally {
-      r.disconnect()
-    }
-  }
+  const ping = () => redisAnswers(`redis://127.0.0.1:${port}`)
+
   return {
     async start() {
       proc = spawn(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { after, before } from 'node:test'
 
 export interface SseEvent {
   id?: string
@@ -31,5 +32,37 @@ export function reader(res: Response) {
       if (chunk.done) throw new Error('stream ended')
       buffer += decoder.decode(chunk.value, { stream: true })
     }
+  }
+}
+
+/**
+ * A suite's stream client: listens on the suite's Herald once, opens `/v1/me/stream` for a token
+ * (with extra headers such as Last-Event-ID), and aborts every stream it opened when the suite
+ * ends. Call it at the top of a `describeEngines` body.
+ */
+export function streamClient(
+  app: () => { listen(o: { host: string; port: number }): Promise<string> },
+) {
+  let base = ''
+  const controllers: AbortController[] = []
+  before(async () => {
+    base = await app().listen({ host: '127.0.0.1', port: 0 })
+  })
+  after(() => {
+    for (const c of controllers) c.abort()
+  })
+  return {
+    url: () => base,
+    async open(token: string, headers: Record<string, string> = {}) {
+      const c = new AbortController()
+      controllers.push(c)
+      const res = await fetch(`${base}/v1/me/stream?access_token=${token}`, {
+        headers,
+        signal: c.signal,
+      })
+      assert.equal(res.status, 200)
+      assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
+      return { next: reader(res), close: () => c.abort() }
+    },
   }
 }
