@@ -38,6 +38,8 @@ export interface Config {
   pgliteFsync: boolean
   /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
   cleanup: { idempotencyTtlMs: number; intervalMs: number; chunk: number }
+  /** Whether admins read and change other users' inboxes where a dialect's contract allows it. */
+  adminReach: boolean
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +67,14 @@ const bool = (env: Env, name: string, fallback: boolean): boolean => {
   if (raw === 'true' || raw === '1') return true
   if (raw === 'false' || raw === '0') return false
   throw new ConfigError(`${name} must be true or false, got "${raw}"`)
+}
+
+const onOff = (env: Env, name: string, fallback: boolean): boolean => {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw === 'on') return true
+  if (raw === 'off') return false
+  throw new ConfigError(`${name} must be on or off, got "${raw}"`)
 }
 
 const prefixEnv = (name: DialectName) => `HERALD_PREFIX_${name.toUpperCase().replace(/-/g, '_')}`
@@ -172,5 +182,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       intervalMs: int(env, 'HERALD_CLEANUP_INTERVAL_MS', 60_000, 10),
       chunk: int(env, 'HERALD_CLEANUP_CHUNK', 1000, 1, 100_000),
     },
+    adminReach: onOff(env, 'HERALD_ADMIN_REACH', true),
   })
 }

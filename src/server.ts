@@ -20,7 +20,7 @@ export interface HeraldOptions {
   schema?: string
   /** PGlite only: start from this dump of a migrated store (tests). */
   snapshot?: string
-  logger?: boolean
+  logger?: AppDeps['logger']
   clock?: () => Date
   extend?: AppDeps['extend']
   /** Run the background clean-up (the server does; CLI commands and tests do not). */
@@ -66,7 +66,7 @@ export async function buildHerald({
           warn: (msg, err) => log(msg, err),
         })
       : createLocalBus()
-    core = createCore({ store, events, clock })
+    core = createCore({ store, events, clock, adminReach: config.adminReach })
     const keys = createApiKeyStore(storage.db)
     auth = createAuthenticator({ keys, tokens: createTokenVerifier(config.tokens) })
     app = await createApp({ core, auth, config, logger, extend })

@@ -2,8 +2,17 @@ import { HeraldError, invalid } from './errors.ts'
 import type { Principal, User } from './notification.ts'
 import type { Store, UserInput } from './store.ts'
 
+export interface DirectoryDeps {
+  store: Store
+  /**
+   * Whether admins may act on other users' inboxes where a surface's contract gives them that
+   * reach (Mantle2's user routes). Off, an admin reaches only their own inbox, like anyone else.
+   */
+  adminReach?: boolean
+}
+
 /** Producer-side management of a tenant's users and topic subscriptions. */
-export function createDirectory({ store }: { store: Store }) {
+export function createDirectory({ store, adminReach = true }: DirectoryDeps) {
   async function upsertUser(input: UserInput): Promise<User> {
     if (input.id.trim() === '') throw invalid('id', 'must not be empty')
     await store.ensureTenant(input.tenantId)
@@ -39,6 +48,16 @@ export function createDirectory({ store }: { store: Store }) {
     return user !== null && (user.admin || user.permissions.includes(permission))
   }
 
+  /**
+   * Whether the principal may read and change another user's inbox on a surface that offers that
+   * reach: only when the deployment allows it, and only to holders of `permission`. Admin status
+   * comes from the tenant's own backend alone: its signed token claims, or the user record it set
+   * through the producer API.
+   */
+  async function reachesOthers(p: Principal, permission: string): Promise<boolean> {
+    return adminReach && (await can(p, permission))
+  }
+
   return {
     upsertUser,
     getUser,
@@ -49,6 +68,7 @@ export function createDirectory({ store }: { store: Store }) {
     subscribers: store.listSubscribers,
     tenantExists: store.tenantExists,
     can,
+    reachesOthers,
   }
 }
 

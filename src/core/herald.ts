@@ -8,6 +8,8 @@ export interface CoreDeps {
   store: Store
   events: EventBus
   clock?: () => Date
+  /** Admins' reach into other users' inboxes where a surface offers it (default on). */
+  adminReach?: boolean
 }
 
 /**

@@ -28,9 +28,15 @@ export interface AppDeps {
     | 'redisPrefix'
     | 'shutdownTimeoutMs'
   >
-  logger?: boolean
+  /** Log at `config.logLevel`: to stdout, or to the stream given (tests read what was logged). */
+  logger?: boolean | LogStream
   /** Extra routes registered at the root before the app is sealed (benchmarks, embedding). */
   extend?: (app: FastifyInstance) => Promise<void> | void
+}
+
+/** Where log lines go instead of stdout: one JSON line per `write`. */
+export interface LogStream {
+  write(line: string): void
 }
 
 /** A probe answers quickly even when the database does not answer at all. */
@@ -66,7 +72,9 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     ...config.dialects.map((d) => ({ surface: DIALECTS[d.name], prefix: d.prefix })),
   ]
   const app = Fastify({
-    logger: logger ? { level: config.logLevel } : false,
+    logger: logger
+      ? { level: config.logLevel, ...(typeof logger === 'object' ? { stream: logger } : {}) }
+      : false,
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     trustProxy: config.trustProxy,

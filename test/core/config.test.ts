@@ -88,6 +88,19 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ...base, HERALD_RATE_LIMIT_PRODUCER: '0' }), ConfigError)
   })
 
+  test("admins' reach into other inboxes: on by default, on or off, anything else refused", () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.equal(loadConfig(base).adminReach, true)
+    assert.equal(loadConfig({ ...base, HERALD_ADMIN_REACH: 'on' }).adminReach, true)
+    assert.equal(loadConfig({ ...base, HERALD_ADMIN_REACH: 'off' }).adminReach, false)
+    for (const bad of ['false', 'OFF', 'no', '0']) {
+      assert.throws(
+        () => loadConfig({ ...base, HERALD_ADMIN_REACH: bad }),
+        (e: unknown) => e instanceof ConfigError && e.message.includes('HERALD_ADMIN_REACH'),
+      )
+    }
+  })
+
   test('proxy trust and the Redis prefix', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     const plain = loadConfig(base)

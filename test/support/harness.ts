@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import pg from 'pg'
 import { type MintOptions, mintToken } from '../../src/auth/tokens.ts'
 import { loadConfig } from '../../src/config.ts'
+import type { LogStream } from '../../src/http/app.ts'
 import { buildHerald, type Herald } from '../../src/server.ts'
 
 export type EngineName = 'pglite' | 'postgres'
@@ -79,6 +80,8 @@ export async function startHerald(
   env: Record<string, string> = {},
   /** PostgreSQL only: a second instance on this one's schema (it leaves the schema to it). */
   join?: TestHerald,
+  /** Where its log lines go (at LOG_LEVEL); none are written without it. */
+  log?: LogStream,
 ): Promise<TestHerald> {
   const schema = join?.schema ?? `t_${randomBytes(6).toString('hex')}`
   const config = loadConfig({
@@ -91,9 +94,13 @@ export async function startHerald(
   const h =
     engine === 'postgres'
       ? await despiteDroppedSchemas(schema, () =>
-          underSchemaLock('shared', () => buildHerald({ config, schema })),
+          underSchemaLock('shared', () => buildHerald({ config, schema, logger: log })),
         )
-      : await buildHerald({ config, snapshot: process.env.HERALD_TEST_PGLITE_SNAPSHOT })
+      : await buildHerald({
+          config,
+          snapshot: process.env.HERALD_TEST_PGLITE_SNAPSHOT,
+          logger: log,
+        })
   const close = async () => {
     await h.close()
     if (engine === 'postgres' && !join) {
@@ -136,6 +143,8 @@ export function goOnWithPostgres(): boolean {
 export interface EngineSuiteOptions {
   /** This suite's environment over the harness defaults, e.g. HERALD_RATE_LIMIT or HERALD_BODY_LIMIT. */
   env?: Record<string, string>
+  /** Where each engine's Herald writes its log lines, e.g. to assert what was logged. */
+  log?: LogStream
 }
 
 /**
@@ -159,7 +168,7 @@ export function describeEngines(
       if (engine === 'postgres' && !goOnWithPostgres()) return
       let h: TestHerald | null = null
       before(async () => {
-        h = await startHerald(engine, options.env)
+        h = await startHerald(engine, options.env, undefined, options.log)
       })
       after(async () => {
         await h?.close()

@@ -79,8 +79,11 @@ export const findUser = (core: Core, tenantId: string, id: string): Promise<User
     throw err
   })
 
+/** Drupal's permission that makes a Mantle2 user an admin. */
+const ADMINISTER_USERS = 'administer users'
+
 export const isAdmin = (core: Core, caller: Principal): Promise<boolean> =>
-  core.directory.can(caller, 'administer users')
+  core.directory.can(caller, ADMINISTER_USERS)
 
 async function lookup(core: Core, self: Viewer, s: Selector): Promise<string | null> {
   if (s.kind === 'current') return self.userId
@@ -94,12 +97,16 @@ async function lookup(core: Core, self: Viewer, s: Selector): Promise<string | n
 }
 
 /** A resolved `{user}` segment: who calls, and whose inbox the request reads or changes. */
-interface Target {
+export interface Target {
   caller: Principal
   viewer: Viewer
 }
 
-/** `findByAuthorized`: the target (404), then self or admin (403). */
+/**
+ * `findByAuthorized`: the target (404), then self or admin (403). An admin reaches another user's
+ * inbox only while the deployment allows it (`HERALD_ADMIN_REACH`); otherwise they are answered
+ * as any other user is.
+ */
 export async function resolveTarget(
   core: Core,
   req: FastifyRequest,
@@ -110,10 +117,21 @@ export async function resolveTarget(
   const caller = principalOf(req)
   const userId = await lookup(core, self, selector)
   if (userId === null) throw notFound()
-  if (userId !== self.userId && !(await isAdmin(core, caller))) {
+  if (userId !== self.userId && !(await core.directory.reachesOthers(caller, ADMINISTER_USERS))) {
     throw mantleError(403, MESSAGES.forbidden)
   }
   return { caller, viewer: { tenantId: self.tenantId, userId } }
+}
+
+/**
+ * An admin's change to another user's inbox, logged at info for audit: the tenant, who acted and
+ * whose inbox it was. A change to one's own inbox is not logged.
+ */
+export function logOnBehalf(req: FastifyRequest, t: Target, action: string): void {
+  const admin = t.caller.userId
+  if (admin === t.viewer.userId) return
+  const { tenantId: tenant, userId: target } = t.viewer
+  req.log.info({ onBehalf: { tenant, admin, target, action } }, 'admin changed another inbox')
 }
 
 /** A JSON object body, or 400 Invalid JSON: empty, `{}`, non-objects and syntax errors alike. */

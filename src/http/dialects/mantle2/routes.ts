@@ -16,6 +16,7 @@ import {
   INBOX_CAP,
   isAdmin,
   ListOut,
+  logOnBehalf,
   NotificationOut,
   notificationId,
   parseObject,
@@ -86,6 +87,7 @@ export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
     const id = notificationId(req.params.nid)
     const t = await target(req, req.params.user)
     await inInbox(() => inbox.removeOne(t.viewer, id))
+    logOnBehalf(req, t, 'delete')
     return noContent(reply)
   })
 
@@ -94,6 +96,7 @@ export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
       const t = await target(req, req.params.user)
       // Every notification, including ones another surface dismissed or snoozed.
       await inbox.changeWhere(t.viewer, { action }, EVERY_STATE)
+      logOnBehalf(req, t, `mark_all_${action}`)
       return noContent(reply)
     })
     route('POST', `${BASE}/:nid/mark_${action}`, one, async (req, reply) => {
@@ -101,12 +104,15 @@ export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
       const t = await target(req, req.params.user)
       const change = () => inbox.changeOne(t.viewer, id, { action }, { requireChange: true })
       await inInbox(change, alreadyMarked(action))
+      logOnBehalf(req, t, `mark_${action}`)
       return noContent(reply)
     })
   }
 
   route('DELETE', `${BASE}/clear`, { params: InInbox }, async (req, reply) => {
-    await inbox.removeWhere((await target(req, req.params.user)).viewer, EVERY_STATE)
+    const t = await target(req, req.params.user)
+    await inbox.removeWhere(t.viewer, EVERY_STATE)
+    logOnBehalf(req, t, 'clear')
     return noContent(reply)
   })
 
@@ -118,6 +124,7 @@ export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
     const out = await core.sender.send(t.viewer.tenantId, input)
     const made = out.notifications?.find((n) => n.recipientId === t.viewer.userId)
     if (!made) throw new HeraldError('INTERNAL', 'a send to one user created no notification')
+    logOnBehalf(req, t, 'create')
     return reply.code(201).send(renderNotification(await inbox.get(t.viewer, made.uuid)))
   })
 
