@@ -38,6 +38,11 @@ export interface Config {
   pgliteFsync: boolean
   /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
   cleanup: { idempotencyTtlMs: number; intervalMs: number; chunk: number }
+  /**
+   * Live streams: open at most per user and per instance, missed notifications one reconnect
+   * replays at most, and bytes a consumer that stops reading may leave buffered before it is dropped.
+   */
+  stream: { maxPerUser: number; max: number; replayMax: number; bufferBytes: number }
 }
 
 export class ConfigError extends Error {}
@@ -171,6 +176,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       idempotencyTtlMs: int(env, 'HERALD_IDEMPOTENCY_TTL_MS', 86_400_000, 1000),
       intervalMs: int(env, 'HERALD_CLEANUP_INTERVAL_MS', 60_000, 10),
       chunk: int(env, 'HERALD_CLEANUP_CHUNK', 1000, 1, 100_000),
+    },
+    stream: {
+      maxPerUser: int(env, 'HERALD_STREAM_MAX_PER_USER', 5, 1, 1000),
+      max: int(env, 'HERALD_STREAM_MAX', 10_000, 1),
+      replayMax: int(env, 'HERALD_STREAM_REPLAY_MAX', 1000, 1, 100_000),
+      bufferBytes: int(env, 'HERALD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
     },
   })
 }
