@@ -9,27 +9,34 @@ describeEngines(
   (get) => {
     const client = streamClient(() => get().app)
 
-    test("a user's stream past the per-user bound closes their oldest with a retry hint", async () => {
-      const h = get()
-      const t = h.tenant()
-      const key = await h.apiKey(t)
-      const token = await h.token({ tenant: t, user: 'ann' })
-      const oldest = await fetch(`${client.url()}/v1/me/stream?access_token=${token}`)
-      assert.equal(oldest.status, 200)
-      const second = await client.open(token)
-      // Another user (same id, another tenant) has bounds of their own.
-      const elsewhere = await client.open(await h.token({ tenant: h.tenant(), user: 'ann' }))
-      const newest = await client.open(token)
-      const text = await oldest.text()
-      assert.match(text, /event: closed\ndata: \{"reason":"too-many-streams"\}/)
-      assert.match(text, /retry: \d+\n\n$/)
-      await send(h, key, { to: { users: ['ann'] }, type: 'comment', title: 'still live' })
-      for (const s of [second, newest]) {
-        assert.equal((await s.next()).event, 'counts')
-        assert.equal((await s.next()).data.title, 'still live')
-      }
-      assert.equal((await elsewhere.next()).event, 'counts')
-    })
+    // Bounded: before the bound existed, the oldest stream never ended.
+    const bounded = { timeout: 30_000 }
+
+    test(
+      "a user's stream past the per-user bound closes their oldest with a retry hint",
+      bounded,
+      async () => {
+        const h = get()
+        const t = h.tenant()
+        const key = await h.apiKey(t)
+        const token = await h.token({ tenant: t, user: 'ann' })
+        const oldest = await fetch(`${client.url()}/v1/me/stream?access_token=${token}`)
+        assert.equal(oldest.status, 200)
+        const second = await client.open(token)
+        // Another user (same id, another tenant) has bounds of their own.
+        const elsewhere = await client.open(await h.token({ tenant: h.tenant(), user: 'ann' }))
+        const newest = await client.open(token)
+        const text = await oldest.text()
+        assert.match(text, /event: closed\ndata: \{"reason":"too-many-streams"\}/)
+        assert.match(text, /retry: \d+\n\n$/)
+        await send(h, key, { to: { users: ['ann'] }, type: 'comment', title: 'still live' })
+        for (const s of [second, newest]) {
+          assert.equal((await s.next()).event, 'counts')
+          assert.equal((await s.next()).data.title, 'still live')
+        }
+        assert.equal((await elsewhere.next()).event, 'counts')
+      },
+    )
 
     test('more missed than HERALD_STREAM_REPLAY_MAX resets instead of replaying', async () => {
       const h = get()
