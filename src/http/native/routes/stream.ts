@@ -89,6 +89,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   const created = (n: Notification) =>
     frame('notification.created', renderNotification(n, core.clock()), n.seq ?? undefined)
 
+  /** Where a stream starts, and its first counts. */
+  const opening = async (v: Viewer, lastEventId: string | undefined) => ({
+    ...(await startingPoint(inbox, v, lastEventId, limits.replayMax)),
+    initial: await counts(v),
+  })
+
   /** One stream's writer: every write in order, one task at a time, catch-ups coalesced. */
   function streamer(req: FastifyRequest, v: Viewer, start: number, write: (s: string) => boolean) {
     let mark = start
@@ -151,21 +157,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     async (req, reply) => {
       const v = viewerOf(req)
       const slot = slots.reserve()
-      let mark: number
-      let reset: string | null
-      let initial: Awaited<ReturnType<typeof counts>>
-      try {
-        ;({ mark, reset } = await startingPoint(
-          inbox,
-          v,
-          req.headers['last-event-id'],
-          limits.replayMax,
-        ))
-        initial = await counts(v)
-      } catch (err) {
-        slot.cancel()
-        throw err
-      }
+      const { mark, reset, initial } = await opening(v, req.headers['last-event-id']).catch(
+        (err: unknown) => {
+          slot.cancel()
+          throw err
+        },
+      )
       reply.hijack()
       const res = reply.raw
       // Gone while the stream was being prepared: its 'close' has passed, nothing would free it.
