@@ -40,6 +40,11 @@ export interface Config {
   cleanup: { idempotencyTtlMs: number; intervalMs: number; chunk: number }
   /** Whether admins read and change other users' inboxes where a dialect's contract allows it. */
   adminReach: boolean
+  /**
+   * Live streams: open at most per user and per instance, missed notifications one reconnect
+   * replays at most, and bytes a consumer that stops reading may leave buffered before it is dropped.
+   */
+  stream: { maxPerUser: number; max: number; replayMax: number; bufferBytes: number }
 }
 
 export class ConfigError extends Error {}
@@ -183,5 +188,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       chunk: int(env, 'HERALD_CLEANUP_CHUNK', 1000, 1, 100_000),
     },
     adminReach: onOff(env, 'HERALD_ADMIN_REACH', true),
+    stream: {
+      maxPerUser: int(env, 'HERALD_STREAM_MAX_PER_USER', 5, 1, 1000),
+      max: int(env, 'HERALD_STREAM_MAX', 10_000, 1),
+      replayMax: int(env, 'HERALD_STREAM_REPLAY_MAX', 1000, 1, 100_000),
+      bufferBytes: int(env, 'HERALD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
+    },
   })
 }

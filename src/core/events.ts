@@ -27,6 +27,7 @@ export interface EventBus {
 /** The single-process bus; the Redis bus wraps one to cross instances. */
 export function createLocalBus() {
   const emitter = new EventEmitter()
+  // Listeners are streams (three each), bounded by the stream limits of the HTTP layer, not here.
   emitter.setMaxListeners(0)
   const channel = (t: string, u: string) => `${t}\u0000${u}`
   const GAP = '\u0000gap'

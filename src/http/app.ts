@@ -27,6 +27,7 @@ export interface AppDeps {
     | 'redisUrl'
     | 'redisPrefix'
     | 'shutdownTimeoutMs'
+    | 'stream'
   >
   /** Log at `config.logLevel`: to stdout, or to the stream given (tests read what was logged). */
   logger?: boolean | LogStream
@@ -121,7 +122,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
 
   const limiter = limiterFor(config, (msg, err) => app.log.warn({ err }, msg))
   app.addHook('onClose', () => limiter.close())
-  await mountSurfaces(app, mounts, { core, auth }, limiter)
+  await mountSurfaces(app, mounts, { core, auth, stream: config.stream }, limiter)
   if (!mounts.some((m) => m.prefix === '')) {
     app.setNotFoundHandler((req, reply) => sendAnswer(reply, native.notFound(req, '')))
   }

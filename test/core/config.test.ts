@@ -146,6 +146,32 @@ describe('loadConfig', () => {
     assert.equal(c.logLevel, 'info')
   })
 
+  test('stream bounds have defaults and are validated', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.deepEqual(loadConfig(base).stream, {
+      maxPerUser: 5,
+      max: 10_000,
+      replayMax: 1000,
+      bufferBytes: 1024 * 1024,
+    })
+    const set = loadConfig({
+      ...base,
+      HERALD_STREAM_MAX_PER_USER: '2',
+      HERALD_STREAM_MAX: '50',
+      HERALD_STREAM_REPLAY_MAX: '10',
+      HERALD_STREAM_BUFFER_BYTES: '65536',
+    })
+    assert.deepEqual(set.stream, { maxPerUser: 2, max: 50, replayMax: 10, bufferBytes: 65536 })
+    for (const [name, value] of [
+      ['HERALD_STREAM_MAX_PER_USER', '0'],
+      ['HERALD_STREAM_MAX', 'many'],
+      ['HERALD_STREAM_REPLAY_MAX', '0'],
+      ['HERALD_STREAM_BUFFER_BYTES', '100'],
+    ] as const) {
+      assert.throws(() => loadConfig({ ...base, [name]: value }), new RegExp(name))
+    }
+  })
+
   test('secrets and keys', async () => {
     assert.throws(() => loadConfig({ HERALD_JWT_SECRET: 'short' }), /at least 32/)
     const a = await exportSPKI((await generateKeyPair('RS256')).publicKey)

@@ -8,14 +8,13 @@ import type { Inbox, Viewer } from '../../../core/inbox.ts'
 import type { Notification } from '../../../core/notification.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { renderNotification } from '../convert.ts'
+import { endStream, streamSlots } from '../stream-slots.ts'
 
 /** A comment line this often keeps proxies from closing an idle stream; it also catches up. */
 const HEARTBEAT_MS = 20_000
 // What a stream ended by a shutdown asks EventSource to wait before reconnecting (elsewhere).
 const DRAIN_RETRY_MS = 1_000
 const BADGE_CAP = 99
-/** Missed notifications one reconnect replays at most; past that the client is told to refetch. */
-export const REPLAY_MAX = 1_000
 const PAGE = 100
 
 const frame = (event: string, data: unknown, id?: number) =>
@@ -32,14 +31,37 @@ const eventNumber = (raw: string | undefined): number | 'unknown' | null => {
  * whether the client must refetch instead (an id we never issued, or more missed than a replay
  * carries). Replaying within the bound is left to the first catch-up.
  */
-async function startingPoint(inbox: Inbox, v: Viewer, lastEventId: string | undefined) {
+async function startingPoint(
+  inbox: Inbox,
+  v: Viewer,
+  lastEventId: string | undefined,
+  replayMax: number,
+) {
   const latest = await inbox.latestSeq(v)
   const last = eventNumber(lastEventId)
   if (last === null) return { mark: latest, reset: null }
   if (last === 'unknown' || last > latest) return { mark: latest, reset: 'unknown-event-id' }
-  const missed = await inbox.since(v, last, REPLAY_MAX + 1)
-  if (missed.length > REPLAY_MAX) return { mark: latest, reset: 'too-many-missed' }
+  const missed = await inbox.since(v, last, replayMax + 1)
+  if (missed.length > replayMax) return { mark: latest, reset: 'too-many-missed' }
   return { mark: last, reset: null }
+}
+
+/**
+ * Writes to one stream; false once it is gone. A consumer that stops reading is dropped once what
+ * waits for it passes `maxBytes`, never buffered further: one slow or malicious reader must not
+ * hold the server's memory.
+ */
+function sseWriter(req: FastifyRequest, res: ServerResponse, maxBytes: number) {
+  return (s: string): boolean => {
+    if (res.writableEnded || res.destroyed) return false
+    if (res.writableNeedDrain && res.writableLength + Buffer.byteLength(s) > maxBytes) {
+      req.log.info({ buffered: res.writableLength }, 'stream dropped: its consumer stopped reading')
+      res.destroy()
+      return false
+    }
+    res.write(s)
+    return true
+  }
 }
 
 /**
@@ -48,17 +70,17 @@ async function startingPoint(inbox: Inbox, v: Viewer, lastEventId: string | unde
  * the send), and the bus only wakes the stream: on each wake-up, on a bus gap and on every
  * heartbeat, the stream reads from the store what is past the last number it delivered.
  */
-export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
+export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
+  app,
+  { core, stream: limits },
+) => {
   const { inbox, events } = core
 
   // Open streams never finish on their own: a shutdown ends them, with a reconnect hint, so the
   // drain can complete and clients move to another instance.
-  const open = new Set<ServerResponse>()
+  const slots = streamSlots(limits)
   app.addHook('preClose', (done) => {
-    for (const res of open) {
-      const socket = res.socket
-      res.end(`retry: ${DRAIN_RETRY_MS}\n\n`, () => socket?.end())
-    }
+    for (const res of slots.all()) endStream(res, DRAIN_RETRY_MS)
     done()
   })
 
@@ -67,8 +89,14 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
   const created = (n: Notification) =>
     frame('notification.created', renderNotification(n, core.clock()), n.seq ?? undefined)
 
+  /** Where a stream starts, and its first counts. */
+  const opening = async (v: Viewer, lastEventId: string | undefined) => ({
+    ...(await startingPoint(inbox, v, lastEventId, limits.replayMax)),
+    initial: await counts(v),
+  })
+
   /** One stream's writer: every write in order, one task at a time, catch-ups coalesced. */
-  function streamer(req: FastifyRequest, v: Viewer, start: number, write: (s: string) => void) {
+  function streamer(req: FastifyRequest, v: Viewer, start: number, write: (s: string) => boolean) {
     let mark = start
     let queue: Promise<void> = Promise.resolve()
     let caughtUpQueued = false
@@ -81,7 +109,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
       for (;;) {
         const batch = await inbox.since(v, mark, PAGE)
         for (const n of batch) {
-          write(created(n))
+          // A dropped stream reads no further pages.
+          if (!write(created(n))) return 0
           mark = Math.max(mark, n.seq ?? mark)
         }
         if (batch.length < PAGE) return batch.length
@@ -127,19 +156,24 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
     },
     async (req, reply) => {
       const v = viewerOf(req)
-      const { mark, reset } = await startingPoint(inbox, v, req.headers['last-event-id'])
-      const initial = await counts(v)
+      const slot = slots.reserve()
+      const { mark, reset, initial } = await opening(v, req.headers['last-event-id']).catch(
+        (err: unknown) => {
+          slot.cancel()
+          throw err
+        },
+      )
       reply.hijack()
       const res = reply.raw
+      // Gone while the stream was being prepared: its 'close' has passed, nothing would free it.
+      if (res.destroyed || req.raw.destroyed) return slot.cancel()
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-cache, no-transform',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       })
-      const write = (s: string) => {
-        if (!res.writableEnded) res.write(s)
-      }
+      const write = sseWriter(req, res, limits.bufferBytes)
       write('retry: 3000\n\n')
       // The reset tells the client to refetch its list; its id resumes from now on reconnect.
       if (reset) write(frame('reset', { reason: reset }, mark))
@@ -159,8 +193,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
         write(': keep-alive\n\n')
         stream.catchUp(false)
       }, HEARTBEAT_MS)
-      open.add(res)
-      res.once('close', () => open.delete(res))
+      slot.open(v, res)
       req.raw.once('close', () => {
         clearInterval(heartbeat)
         for (const off of unsubscribe) off()
