@@ -20,7 +20,7 @@ export interface HeraldOptions {
   schema?: string
   /** PGlite only: start from this dump of a migrated store (tests). */
   snapshot?: string
-  logger?: boolean
+  logger?: AppDeps['logger']
   clock?: () => Date
   extend?: AppDeps['extend']
   /** Run the background clean-up (the server does; CLI commands and tests do not). */

@@ -9,6 +9,7 @@ import type { Core } from '../core/herald.ts'
 import { DIALECTS } from './dialects/index.ts'
 import { drainOnClose } from './drain.ts'
 import { sendAnswer, sendError } from './errors.ts'
+import { type LogDestination, loggerOptions } from './log.ts'
 import { registerMetrics } from './metrics.ts'
 import { type Mount, mountSurfaces, surfaceAt } from './mount.ts'
 import { native } from './native/index.ts'
@@ -28,7 +29,8 @@ export interface AppDeps {
     | 'redisPrefix'
     | 'shutdownTimeoutMs'
   >
-  logger?: boolean
+  /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
+  logger?: boolean | LogDestination
   /** Extra routes registered at the root before the app is sealed (benchmarks, embedding). */
   extend?: (app: FastifyInstance) => Promise<void> | void
 }
@@ -66,7 +68,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     ...config.dialects.map((d) => ({ surface: DIALECTS[d.name], prefix: d.prefix })),
   ]
   const app = Fastify({
-    logger: logger ? { level: config.logLevel } : false,
+    logger: logger ? loggerOptions(config.logLevel, logger === true ? undefined : logger) : false,
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     trustProxy: config.trustProxy,
