@@ -34,6 +34,8 @@ export interface Config {
   /** Enabled dialects and where each is mounted. */
   dialects: Array<{ name: DialectName; prefix: string }>
   logLevel: string
+  /** When set, /metrics answers only a bearer of this token. */
+  metricsToken: string | null
   /** PGlite only: whether commits reach the disk (fsync) before they are acknowledged. */
   pgliteFsync: boolean
   /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
@@ -102,6 +104,14 @@ function trustProxy(raw: string | undefined): Config['trustProxy'] {
     .filter(Boolean)
 }
 
+/** A metrics token short enough to guess protects nothing: refuse it. */
+function metricsToken(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null
+  if (raw.length < 16 || /\s/.test(raw))
+    throw new ConfigError('HERALD_METRICS_TOKEN must be at least 16 characters, without spaces')
+  return raw
+}
+
 /** The development secret kept in the data directory, created on first start. */
 function devSecret(dataDir: string): string {
   const file = join(dataDir, 'dev-secret')
@@ -166,6 +176,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     trustProxy: trustProxy(env.HERALD_TRUST_PROXY),
     dialects: dialects(env),
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
+    metricsToken: metricsToken(env.HERALD_METRICS_TOKEN),
     pgliteFsync: bool(env, 'HERALD_PGLITE_FSYNC', true),
     cleanup: {
       idempotencyTtlMs: int(env, 'HERALD_IDEMPOTENCY_TTL_MS', 86_400_000, 1000),

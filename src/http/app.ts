@@ -14,6 +14,7 @@ import { registerMetrics } from './metrics.ts'
 import { type Mount, mountSurfaces, surfaceAt } from './mount.ts'
 import { native } from './native/index.ts'
 import { createLimiter, memoryCounter, redisCounter } from './rate-limit.ts'
+import { DOCS_CSP, securityHeaders } from './security-headers.ts'
 
 export interface AppDeps {
   core: Core
@@ -28,6 +29,7 @@ export interface AppDeps {
     | 'redisUrl'
     | 'redisPrefix'
     | 'shutdownTimeoutMs'
+    | 'metricsToken'
   >
   /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
   logger?: boolean | LogDestination
@@ -82,6 +84,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   drainOnClose(app, config.shutdownTimeoutMs)
+  securityHeaders(app)
   // Root routes (health, docs) and anything raised outside a surface's scope answer natively.
   app.setErrorHandler((err, req, reply) =>
     sendError(surfaceAt(mounts, req.url, native), err, req, reply),
@@ -99,8 +102,8 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
       },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  registerMetrics(app)
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
+  registerMetrics(app, config.metricsToken)
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
