@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { TokenConfig } from './auth/tokens.ts'
+import { privateDir, privateFile } from './storage/file-modes.ts'
 
 export const DIALECT_NAMES = ['tasking-manager', 'ondi', 'mantle2', 'productive', 'kendo'] as const
 export type DialectName = (typeof DIALECT_NAMES)[number]
@@ -112,13 +113,19 @@ function metricsToken(raw: string | undefined): string | null {
   return raw
 }
 
-/** The development secret kept in the data directory, created on first start. */
+/**
+ * The development secret kept in the data directory, created on first start; the directory
+ * (0700) and the file (0600) are checked on every start.
+ */
 function devSecret(dataDir: string): string {
   const file = join(dataDir, 'dev-secret')
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  mkdirSync(dataDir, { recursive: true })
+  privateDir(dataDir)
+  if (existsSync(file)) {
+    privateFile(file)
+    return readFileSync(file, 'utf8').trim()
+  }
   const secret = randomBytes(32).toString('base64url')
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' })
   return secret
 }
 
