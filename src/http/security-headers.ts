@@ -23,7 +23,8 @@ export const DOCS_CSP = [
   "form-action 'self'",
 ].join('; ')
 
-const ALWAYS: Record<string, string> = {
+/** On every answer; a route that writes its own raw head (the stream) spreads them into it. */
+export const ALWAYS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { describeEngines } from '../support/harness.ts'
+import { streamClient } from '../support/sse.ts'
 
 const METRICS_TOKEN = 'metrics-token-0123456789'
 
@@ -14,6 +15,18 @@ const secured = (headers: Record<string, unknown>, url: string) => {
 describeEngines(
   'security headers',
   (get) => {
+    const client = streamClient(() => get().app)
+
+    test('the stream, which writes its own head, carries them too, and no-store', async () => {
+      const h = get()
+      const stream = await client.open(await h.token({ tenant: h.tenant(), user: 'alice' }))
+      const headers = Object.fromEntries(stream.headers)
+      stream.close()
+      assert.equal(headers['x-content-type-options'], 'nosniff')
+      assert.equal(headers['x-frame-options'], 'DENY')
+      assert.match(String(headers['cache-control']), /no-store/)
+    })
+
     test('native, dialect, error and root answers carry them; authenticated ones are no-store', async () => {
       const h = get()
       const tenant = h.tenant()
