@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { mintToken } from '../../src/auth/tokens.ts'
 import { describeEngines } from '../support/harness.ts'
+import { streamClient } from '../support/sse.ts'
 
 /** Every line the suite's Herald logs, at `info` (the production default). */
 const lines: string[] = []
@@ -10,6 +11,20 @@ const stream = { write: (line: string) => lines.push(line) }
 describeEngines(
   'credentials in logs and error bodies',
   (get) => {
+    const client = streamClient(() => get().app)
+
+    test('a live stream opened with ?access_token= is logged without it', async () => {
+      const h = get()
+      const token = await h.token({ tenant: h.tenant(), user: 'alice' })
+      lines.length = 0
+      const stream = await client.open(token)
+      assert.equal((await stream.next()).event, 'counts')
+      stream.close()
+      const log = lines.join('')
+      assert.ok(log.includes('/v1/me/stream?access_token=[REDACTED]'), log)
+      assert.ok(!log.includes(token), log)
+    })
+
     test('no log line holds a token, whether it came in the query, a header or a cookie', async () => {
       const h = get()
       const tenant = h.tenant()
