@@ -5,6 +5,7 @@ import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig }
 import { DIALECTS } from './http/dialects/index.ts'
 import { buildHerald } from './server.ts'
 import { migrate, openStorage } from './storage/db.ts'
+import { UnsafeFileModeError } from './storage/file-modes.ts'
 import {
   acquireStoreLock,
   type LockHolder,
@@ -270,7 +271,10 @@ main(process.argv.slice(2)).then(
       console.error(`herald: ${(err as Error).message}\n\n${USAGE}`)
       process.exit(2)
     }
-    const known = err instanceof ConfigError || err instanceof StoreLockedError
+    const known =
+      err instanceof ConfigError ||
+      err instanceof StoreLockedError ||
+      err instanceof UnsafeFileModeError
     console.error(`herald: ${known ? err.message : (err as Error).stack}`)
     process.exit(1)
   },

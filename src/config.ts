@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { TokenConfig } from './auth/tokens.ts'
+import { privateDir, privateFile } from './storage/file-modes.ts'
 
 export const DIALECT_NAMES = ['tasking-manager', 'ondi', 'mantle2', 'productive', 'kendo'] as const
 export type DialectName = (typeof DIALECT_NAMES)[number]
@@ -34,6 +35,8 @@ export interface Config {
   /** Enabled dialects and where each is mounted. */
   dialects: Array<{ name: DialectName; prefix: string }>
   logLevel: string
+  /** When set, /metrics answers only a bearer of this token. */
+  metricsToken: string | null
   /** PGlite only: whether commits reach the disk (fsync) before they are acknowledged. */
   pgliteFsync: boolean
   /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
@@ -117,13 +120,27 @@ function trustProxy(raw: string | undefined): Config['trustProxy'] {
     .filter(Boolean)
 }
 
-/** The development secret kept in the data directory, created on first start. */
+/** A metrics token short enough to guess protects nothing: refuse it. */
+function metricsToken(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null
+  if (raw.length < 16 || /\s/.test(raw))
+    throw new ConfigError('HERALD_METRICS_TOKEN must be at least 16 characters, without spaces')
+  return raw
+}
+
+/**
+ * The development secret kept in the data directory, created on first start; the directory
+ * (0700) and the file (0600) are checked on every start.
+ */
 function devSecret(dataDir: string): string {
   const file = join(dataDir, 'dev-secret')
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim()
-  mkdirSync(dataDir, { recursive: true })
+  privateDir(dataDir)
+  if (existsSync(file)) {
+    privateFile(file)
+    return readFileSync(file, 'utf8').trim()
+  }
   const secret = randomBytes(32).toString('base64url')
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 })
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' })
   return secret
 }
 
@@ -181,6 +198,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     trustProxy: trustProxy(env.HERALD_TRUST_PROXY),
     dialects: dialects(env),
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
+    metricsToken: metricsToken(env.HERALD_METRICS_TOKEN),
     pgliteFsync: bool(env, 'HERALD_PGLITE_FSYNC', true),
     cleanup: {
       idempotencyTtlMs: int(env, 'HERALD_IDEMPOTENCY_TTL_MS', 86_400_000, 1000),

@@ -9,10 +9,12 @@ import type { Core } from '../core/herald.ts'
 import { DIALECTS } from './dialects/index.ts'
 import { drainOnClose } from './drain.ts'
 import { sendAnswer, sendError } from './errors.ts'
+import { type LogDestination, loggerOptions } from './log.ts'
 import { registerMetrics } from './metrics.ts'
 import { type Mount, mountSurfaces, surfaceAt } from './mount.ts'
 import { native } from './native/index.ts'
 import { createLimiter, memoryCounter, redisCounter } from './rate-limit.ts'
+import { DOCS_CSP, securityHeaders } from './security-headers.ts'
 
 export interface AppDeps {
   core: Core
@@ -28,16 +30,12 @@ export interface AppDeps {
     | 'redisPrefix'
     | 'shutdownTimeoutMs'
     | 'stream'
+    | 'metricsToken'
   >
-  /** Log at `config.logLevel`: to stdout, or to the stream given (tests read what was logged). */
-  logger?: boolean | LogStream
+  /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
+  logger?: boolean | LogDestination
   /** Extra routes registered at the root before the app is sealed (benchmarks, embedding). */
   extend?: (app: FastifyInstance) => Promise<void> | void
-}
-
-/** Where log lines go instead of stdout: one JSON line per `write`. */
-export interface LogStream {
-  write(line: string): void
 }
 
 /** A probe answers quickly even when the database does not answer at all. */
@@ -73,9 +71,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     ...config.dialects.map((d) => ({ surface: DIALECTS[d.name], prefix: d.prefix })),
   ]
   const app = Fastify({
-    logger: logger
-      ? { level: config.logLevel, ...(typeof logger === 'object' ? { stream: logger } : {}) }
-      : false,
+    logger: logger ? loggerOptions(config.logLevel, logger === true ? undefined : logger) : false,
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
     trustProxy: config.trustProxy,
@@ -89,6 +85,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   drainOnClose(app, config.shutdownTimeoutMs)
+  securityHeaders(app)
   // Root routes (health, docs) and anything raised outside a surface's scope answer natively.
   app.setErrorHandler((err, req, reply) =>
     sendError(surfaceAt(mounts, req.url, native), err, req, reply),
@@ -106,8 +103,8 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
       },
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  registerMetrics(app)
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
+  registerMetrics(app, config.metricsToken)
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {

@@ -1,8 +1,22 @@
-import type { FastifyInstance } from 'fastify'
+import { createHash, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client'
+import { HeraldError } from '../core/errors.ts'
 
-/** Prometheus metrics at /metrics: process defaults and a request-duration histogram per route. */
-export function registerMetrics(app: FastifyInstance) {
+const digest = (s: string) => createHash('sha256').update(s).digest()
+
+/** Whether the request carries `Authorization: Bearer <token>`, compared in constant time. */
+function bears(req: FastifyRequest, token: string): boolean {
+  const header = req.headers.authorization ?? ''
+  const given = header.startsWith('Bearer ') ? header.slice(7) : ''
+  return timingSafeEqual(digest(given), digest(token))
+}
+
+/**
+ * Prometheus metrics at /metrics: process defaults and a request-duration histogram per route.
+ * With a token, only a scraper that presents it as a bearer token reads them.
+ */
+export function registerMetrics(app: FastifyInstance, token: string | null = null) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const duration = new Histogram({
@@ -18,7 +32,11 @@ export function registerMetrics(app: FastifyInstance) {
       reply.elapsedTime / 1000,
     )
   })
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
-    reply.type(registry.contentType).send(await registry.metrics()),
-  )
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (token !== null && !bears(req, token)) {
+      reply.header('www-authenticate', 'Bearer realm="metrics"')
+      throw new HeraldError('UNAUTHENTICATED', 'the metrics need the metrics bearer token')
+    }
+    return reply.type(registry.contentType).send(await registry.metrics())
+  })
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { privateDir } from './file-modes.ts'
 import { migrationProvider } from './migrations/index.ts'
 import { createPgliteWorker } from './pglite-dialect.ts'
 import type { Database } from './schema.ts'
@@ -42,6 +43,8 @@ export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.tes
 /** Opens the store; PostgreSQL through a `pg` pool, otherwise embedded PGlite in a worker thread. */
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   if (!isPostgresUrl(opts.url)) {
+    // The store's files are as private as its data: created so, checked on every start.
+    if (!opts.url.startsWith('memory://')) privateDir(opts.url)
     const worker = createPgliteWorker(opts.url, opts.snapshot, opts.fsync)
     const db = new Kysely<Database>({ dialect: worker.dialect })
     return { db, engine: 'pglite', dump: worker.dump, close: () => db.destroy() }

@@ -1,15 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import {
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { isPostgresUrl } from './db.ts'
+import { privateDir } from './file-modes.ts'
 import { processAlive } from './process-alive.ts'
 
 /** Who owns an embedded store: the lock file's content, which doubles as the server's address. */
@@ -118,7 +111,7 @@ const processStart = Date.now() - Math.round(process.uptime() * 1000)
  * `StoreLockedError` naming the live holder. A stale lock (its process gone) is taken over.
  */
 export function acquireStoreLock(path: string, command: string): StoreLock {
-  mkdirSync(dirname(path), { recursive: true })
+  privateDir(dirname(path))
   const token = randomBytes(8).toString('hex')
   let holder: LockHolder = { pid: process.pid, startedAt: processStart, command, url: null, token }
   // Bounded: each pass either takes the lock, finds a live holder, or clears a stale one.

@@ -101,6 +101,17 @@ describe('loadConfig', () => {
     }
   })
 
+  test('the metrics token: none by default, refused when short enough to guess', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.equal(loadConfig(base).metricsToken, null)
+    const token = 'metrics-token-0123456789'
+    assert.equal(loadConfig({ ...base, HERALD_METRICS_TOKEN: token }).metricsToken, token)
+    assert.throws(
+      () => loadConfig({ ...base, HERALD_METRICS_TOKEN: 'short' }),
+      (e: unknown) => e instanceof ConfigError && /HERALD_METRICS_TOKEN/.test(e.message),
+    )
+  })
+
   test('proxy trust and the Redis prefix', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     const plain = loadConfig(base)

@@ -93,7 +93,7 @@ describeEngines(
       assert.deepEqual(onBehalf(), [])
     })
   },
-  { env: { HERALD_ADMIN_REACH: 'on', LOG_LEVEL: 'info' }, log: logs.stream },
+  { env: { HERALD_ADMIN_REACH: 'on', LOG_LEVEL: 'info' }, logger: logs.stream },
 )
 
 describeEngines(

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import pg from 'pg'
 import { type MintOptions, mintToken } from '../../src/auth/tokens.ts'
 import { loadConfig } from '../../src/config.ts'
-import type { LogStream } from '../../src/http/app.ts'
+import type { LogDestination } from '../../src/http/log.ts'
 import { buildHerald, type Herald } from '../../src/server.ts'
 
 export type EngineName = 'pglite' | 'postgres'
@@ -80,8 +80,8 @@ export async function startHerald(
   env: Record<string, string> = {},
   /** PostgreSQL only: a second instance on this one's schema (it leaves the schema to it). */
   join?: TestHerald,
-  /** Where its log lines go (at LOG_LEVEL); none are written without it. */
-  log?: LogStream,
+  /** Log through Fastify's logger into this stream (tests that read the log lines). */
+  logger?: LogDestination,
 ): Promise<TestHerald> {
   const schema = join?.schema ?? `t_${randomBytes(6).toString('hex')}`
   const config = loadConfig({
@@ -94,13 +94,9 @@ export async function startHerald(
   const h =
     engine === 'postgres'
       ? await despiteDroppedSchemas(schema, () =>
-          underSchemaLock('shared', () => buildHerald({ config, schema, logger: log })),
+          underSchemaLock('shared', () => buildHerald({ config, schema, logger })),
         )
-      : await buildHerald({
-          config,
-          snapshot: process.env.HERALD_TEST_PGLITE_SNAPSHOT,
-          logger: log,
-        })
+      : await buildHerald({ config, logger, snapshot: process.env.HERALD_TEST_PGLITE_SNAPSHOT })
   const close = async () => {
     await h.close()
     if (engine === 'postgres' && !join) {
@@ -143,8 +139,8 @@ export function goOnWithPostgres(): boolean {
 export interface EngineSuiteOptions {
   /** This suite's environment over the harness defaults, e.g. HERALD_RATE_LIMIT or HERALD_BODY_LIMIT. */
   env?: Record<string, string>
-  /** Where each engine's Herald writes its log lines, e.g. to assert what was logged. */
-  log?: LogStream
+  /** Where the suite's Herald writes its log lines (none when absent). */
+  logger?: LogDestination
 }
 
 /**
@@ -168,7 +164,7 @@ export function describeEngines(
       if (engine === 'postgres' && !goOnWithPostgres()) return
       let h: TestHerald | null = null
       before(async () => {
-        h = await startHerald(engine, options.env, undefined, options.log)
+        h = await startHerald(engine, options.env, undefined, options.logger)
       })
       after(async () => {
         await h?.close()

@@ -62,7 +62,7 @@ export function streamClient(
       })
       assert.equal(res.status, 200)
       assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/)
-      return { next: reader(res), close: () => c.abort() }
+      return { next: reader(res), close: () => c.abort(), headers: res.headers }
     },
   }
 }

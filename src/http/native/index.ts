@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../../core/errors.ts'
+import { redactUrl } from '../log.ts'
 import { Answer, type Surface } from '../surface.ts'
 import { countRoutes } from './routes/counts.ts'
 import { notificationRoutes } from './routes/notifications.ts'
@@ -56,7 +57,10 @@ export const native: Surface = {
     })
   },
   notFound: (req) =>
-    answer(404, req, { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` }),
+    answer(404, req, {
+      code: 'NOT_FOUND',
+      message: `no route ${req.method} ${redactUrl(req.url)}`,
+    }),
   setup(app) {
     app.addSchema(ErrorBody)
   },

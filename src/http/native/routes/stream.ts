@@ -6,6 +6,7 @@ import { HeraldError } from '../../../core/errors.ts'
 import type { InboxEvent } from '../../../core/events.ts'
 import type { Inbox, Viewer } from '../../../core/inbox.ts'
 import type { Notification } from '../../../core/notification.ts'
+import { ALWAYS } from '../../security-headers.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { renderNotification } from '../convert.ts'
 import { endStream, streamSlots } from '../stream-slots.ts'
@@ -168,8 +169,10 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       // Gone while the stream was being prepared: its 'close' has passed, nothing would free it.
       if (res.destroyed || req.raw.destroyed) return slot.cancel()
       res.writeHead(200, {
+        // Hijacked: the app's onSend hook never sees this answer, so it carries them itself.
+        ...ALWAYS,
         'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
+        'cache-control': 'no-store, no-transform',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       })
