@@ -76,7 +76,15 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     // the surface whose prefix the URL is under.
     frameworkErrors: (err, req, reply) =>
       sendError(surfaceAt(mounts, req.url, native), err, req, reply),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        allErrors: true,
+        // Type lists (see BulkId) are how a schema keeps ajv from coercing inside a union.
+        allowUnionTypes: true,
+      },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   drainOnClose(app, config.shutdownTimeoutMs)
