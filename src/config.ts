@@ -38,6 +38,17 @@ export interface Config {
   pgliteFsync: boolean
   /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
   cleanup: { idempotencyTtlMs: number; intervalMs: number; chunk: number }
+  limits: Limits
+}
+
+/** What one request may ask for, so that every tenant can be served at once (a 4xx past these). */
+export interface Limits {
+  /** Characters in a text filter that becomes a SQL pattern or an IN list element. */
+  filterText: number
+  /** Ids one bulk request names. */
+  ids: number
+  /** Where a count stops when the request gives no cap of its own (named counts). */
+  countCap: number
 }
 
 export class ConfigError extends Error {}
@@ -171,6 +182,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       idempotencyTtlMs: int(env, 'HERALD_IDEMPOTENCY_TTL_MS', 86_400_000, 1000),
       intervalMs: int(env, 'HERALD_CLEANUP_INTERVAL_MS', 60_000, 10),
       chunk: int(env, 'HERALD_CLEANUP_CHUNK', 1000, 1, 100_000),
+    },
+    limits: {
+      filterText: int(env, 'HERALD_MAX_FILTER_TEXT', 256, 1, 4096),
+      ids: int(env, 'HERALD_MAX_IDS', 1000, 1, 100_000),
+      countCap: int(env, 'HERALD_COUNT_CAP', 1000, 1, 10_000_000),
     },
   })
 }

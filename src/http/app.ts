@@ -27,6 +27,7 @@ export interface AppDeps {
     | 'redisUrl'
     | 'redisPrefix'
     | 'shutdownTimeoutMs'
+    | 'limits'
   >
   logger?: boolean
   /** Extra routes registered at the root before the app is sealed (benchmarks, embedding). */
@@ -121,7 +122,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
 
   const limiter = limiterFor(config, (msg, err) => app.log.warn({ err }, msg))
   app.addHook('onClose', () => limiter.close())
-  await mountSurfaces(app, mounts, { core, auth }, limiter)
+  await mountSurfaces(app, mounts, { core, auth, limits: config.limits }, limiter)
   if (!mounts.some((m) => m.prefix === '')) {
     app.setNotFoundHandler((req, reply) => sendAnswer(reply, native.notFound(req, '')))
   }

@@ -11,6 +11,7 @@ import type {
   RouteHandlerMethod,
 } from 'fastify'
 import type { Authenticator } from '../auth/principal.ts'
+import type { Limits } from '../config.ts'
 import type { HeraldError } from '../core/errors.ts'
 import type { Core } from '../core/herald.ts'
 import type { Viewer } from '../core/inbox.ts'
@@ -45,6 +46,8 @@ export type SurfaceHandler<S extends FastifySchema> = RouteHandlerMethod<
 export interface SurfaceDeps {
   core: Core
   auth: Authenticator
+  /** What one request may ask for (see Limits in config.ts). */
+  limits: Limits
 }
 
 /**

@@ -88,6 +88,26 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ...base, HERALD_RATE_LIMIT_PRODUCER: '0' }), ConfigError)
   })
 
+  test('request bounds have defaults and are validated', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.deepEqual(loadConfig(base).limits, { filterText: 256, ids: 1000, countCap: 1000 })
+    const set = loadConfig({
+      ...base,
+      HERALD_MAX_FILTER_TEXT: '64',
+      HERALD_MAX_IDS: '5',
+      HERALD_COUNT_CAP: '99',
+    })
+    assert.deepEqual(set.limits, { filterText: 64, ids: 5, countCap: 99 })
+    for (const [name, value] of [
+      ['HERALD_MAX_FILTER_TEXT', '0'],
+      ['HERALD_MAX_FILTER_TEXT', '5000'],
+      ['HERALD_MAX_IDS', '0'],
+      ['HERALD_COUNT_CAP', 'lots'],
+    ] as const) {
+      assert.throws(() => loadConfig({ ...base, [name]: value }), ConfigError, `${name}=${value}`)
+    }
+  })
+
   test('proxy trust and the Redis prefix', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     const plain = loadConfig(base)
