@@ -4,6 +4,7 @@ import type { InboxFilter, PageNumbered, Sort, TimeRange } from '../../../core/f
 import type { Notification, Principal, Ref } from '../../../core/notification.ts'
 import type { StateChange } from '../../../core/store.ts'
 import {
+  filterValueTooLong,
   forbidden,
   invalidFilterSyntax,
   invalidFilterValue,
@@ -14,7 +15,6 @@ import {
   recordNotFound,
   unsupportedFilter,
   unsupportedOperator,
-  filterValueTooLong,
 } from './errors.ts'
 
 const single = (v: string | string[] | undefined): string | undefined =>
