@@ -48,6 +48,17 @@ export interface Config {
    * replays at most, and bytes a consumer that stops reading may leave buffered before it is dropped.
    */
   stream: { maxPerUser: number; max: number; replayMax: number; bufferBytes: number }
+  limits: Limits
+}
+
+/** What one request may ask for, so that every tenant can be served at once (a 4xx past these). */
+export interface Limits {
+  /** Characters in a text filter that becomes a SQL pattern or an IN list element. */
+  filterText: number
+  /** Ids one bulk request names. */
+  ids: number
+  /** Where a count stops when the request gives no cap of its own (named counts). */
+  countCap: number
 }
 
 export class ConfigError extends Error {}
@@ -211,6 +222,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       max: int(env, 'HERALD_STREAM_MAX', 10_000, 1),
       replayMax: int(env, 'HERALD_STREAM_REPLAY_MAX', 1000, 1, 100_000),
       bufferBytes: int(env, 'HERALD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
+    },
+    limits: {
+      filterText: int(env, 'HERALD_MAX_FILTER_TEXT', 256, 1, 4096),
+      ids: int(env, 'HERALD_MAX_IDS', 1000, 1, 100_000),
+      countCap: int(env, 'HERALD_COUNT_CAP', 1000, 1, 10_000_000),
     },
   })
 }

@@ -31,6 +31,7 @@ export interface AppDeps {
     | 'shutdownTimeoutMs'
     | 'stream'
     | 'metricsToken'
+    | 'limits'
   >
   /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
   logger?: boolean | LogDestination
@@ -81,7 +82,15 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     // the surface whose prefix the URL is under.
     frameworkErrors: (err, req, reply) =>
       sendError(surfaceAt(mounts, req.url, native), err, req, reply),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        allErrors: true,
+        // Type lists (see BulkId) are how a schema keeps ajv from coercing inside a union.
+        allowUnionTypes: true,
+      },
+    },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   drainOnClose(app, config.shutdownTimeoutMs)
@@ -119,7 +128,12 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
 
   const limiter = limiterFor(config, (msg, err) => app.log.warn({ err }, msg))
   app.addHook('onClose', () => limiter.close())
-  await mountSurfaces(app, mounts, { core, auth, stream: config.stream }, limiter)
+  await mountSurfaces(
+    app,
+    mounts,
+    { core, auth, stream: config.stream, limits: config.limits },
+    limiter,
+  )
   if (!mounts.some((m) => m.prefix === '')) {
     app.setNotFoundHandler((req, reply) => sendAnswer(reply, native.notFound(req, '')))
   }

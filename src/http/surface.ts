@@ -11,7 +11,7 @@ import type {
   RouteHandlerMethod,
 } from 'fastify'
 import type { Authenticator } from '../auth/principal.ts'
-import type { Config } from '../config.ts'
+import type { Config, Limits } from '../config.ts'
 import type { HeraldError } from '../core/errors.ts'
 import type { Core } from '../core/herald.ts'
 import type { Viewer } from '../core/inbox.ts'
@@ -48,6 +48,8 @@ export interface SurfaceDeps {
   auth: Authenticator
   /** The bounds of live streams. */
   stream: Config['stream']
+  /** What one request may ask for (see Limits in config.ts). */
+  limits: Limits
 }
 
 /**

@@ -183,6 +183,26 @@ describe('loadConfig', () => {
     }
   })
 
+  test('request bounds have defaults and are validated', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.deepEqual(loadConfig(base).limits, { filterText: 256, ids: 1000, countCap: 1000 })
+    const set = loadConfig({
+      ...base,
+      HERALD_MAX_FILTER_TEXT: '64',
+      HERALD_MAX_IDS: '5',
+      HERALD_COUNT_CAP: '99',
+    })
+    assert.deepEqual(set.limits, { filterText: 64, ids: 5, countCap: 99 })
+    for (const [name, value] of [
+      ['HERALD_MAX_FILTER_TEXT', '0'],
+      ['HERALD_MAX_FILTER_TEXT', '5000'],
+      ['HERALD_MAX_IDS', '0'],
+      ['HERALD_COUNT_CAP', 'lots'],
+    ] as const) {
+      assert.throws(() => loadConfig({ ...base, [name]: value }), ConfigError, `${name}=${value}`)
+    }
+  })
+
   test('secrets and keys', async () => {
     assert.throws(() => loadConfig({ HERALD_JWT_SECRET: 'short' }), /at least 32/)
     const a = await exportSPKI((await generateKeyPair('RS256')).publicKey)

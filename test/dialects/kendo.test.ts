@@ -207,6 +207,24 @@ describeEngines('kendo conformance', (get) => {
     }
   })
 
+  test('more ids than HERALD_MAX_IDS (1000): one short 422, no element echoed', async () => {
+    const h = get()
+    const w = await world(h)
+    await w.grant('4', [UPDATE])
+    const m = 'The notification ids field must not have more than 1000 items.'
+    // Non-integers once made one message each: 250,000 of them answered 20.8 MB.
+    for (const ids of [Array(1001).fill(1), Array(100_000).fill('x')]) {
+      const r = await w.post('bulk-read', await w.auth('4'), { notification_ids: ids })
+      assert.equal(r.statusCode, 422)
+      assert.deepEqual(r.json(), { message: m, errors: { notification_ids: [m] } })
+    }
+    const ok = await w.post('bulk-read', await w.auth('4'), {
+      notification_ids: Array(1000).fill('x'),
+    })
+    assert.equal(ok.statusCode, 422, 'at the bound the elements are judged')
+    assert.equal(Object.keys(ok.json().errors).length, 1000)
+  })
+
   test('non-integer elements: notification_ids.<index> must be an integer', async () => {
     const h = get()
     const w = await world(h)

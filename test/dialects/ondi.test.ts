@@ -179,7 +179,13 @@ describeEngines('ondi conformance: list, credentials, tenancy', (ctx) => {
       assert.equal(res.statusCode, 400, qs)
       assert.deepEqual(res.json(), { success: false, message: 'Invalid read_status' }, qs)
     }
-    for (const qs of ['notification_type=a&notification_type=b', 'notification_type=%00']) {
+    assert.equal((await w.get(`${BASE}?notification_type=${'t'.repeat(256)}`)).statusCode, 200)
+    for (const qs of [
+      'notification_type=a&notification_type=b',
+      'notification_type=%00',
+      // Past HERALD_MAX_FILTER_TEXT (256): it would become an element of a SQL list.
+      `notification_type=${'t'.repeat(257)}`,
+    ]) {
       const res = await w.get(`${BASE}?${qs}`)
       assert.equal(res.statusCode, 400, qs)
       assert.deepEqual(res.json(), { success: false, message: 'Invalid notification_type' }, qs)

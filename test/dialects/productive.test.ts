@@ -349,6 +349,19 @@ describeEngines('productive conformance', (ctx) => {
       }
     })
 
+    test('a filter value past HERALD_MAX_FILTER_TEXT (256) is a 400 that does not echo it', async () => {
+      const h = ctx()
+      const w = await world(h)
+      assert.equal((await w.get(`${BASE}?filter[id]=${'1,'.repeat(127)}1`)).statusCode, 200)
+      for (const name of ['id', 'type', 'project_id']) {
+        const res = await w.get(`${BASE}?filter[${name}]=${'1,'.repeat(2000)}1`)
+        assert.equal(res.statusCode, 400)
+        assert.equal(res.headers['content-type'], JSONAPI)
+        const detail = `The value for ${name} is longer than 256 characters.`
+        assert.deepEqual(res.json(), error(400, 'Invalid filter value', detail))
+      }
+    })
+
     test('bad filter values, operators and syntax are 400 in the JSON:API shape', async () => {
       const h = ctx()
       const w = await world(h)

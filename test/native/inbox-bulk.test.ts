@@ -134,6 +134,12 @@ describeEngines('native inbox: bulk changes', (get) => {
       [{ action: 'read', ids: [] }, /ids/],
       [{ action: 'read', ids: ['nope'] }, /ids/],
       [{ action: 'read', ids: [m.id, m.uuid] }, /ids/],
+      // Coercion once turned these into numbers past the schema: a 500 from the store.
+      [{ action: 'read', ids: ['Infinity'] }, /ids/],
+      [{ action: 'read', ids: ['1e400'] }, /ids/],
+      [{ action: 'read', ids: ['-Infinity'] }, /ids/],
+      [{ action: 'read', ids: ['1e3'] }, /ids/],
+      [{ action: 'read', ids: [9007199254740992] }, /ids/],
       [{ action: 'read', filter: { types: [] } }, /types/],
       [{ action: 'snooze', filter: {} }, /until/],
       [{ action: 'archive', filter: {} }, /action/],
@@ -148,5 +154,14 @@ describeEngines('native inbox: bulk changes', (get) => {
       assert.ok(e.details?.field, `${JSON.stringify(body)} names its field`)
     }
     assert.equal((await listAs(h, s.r, '&read=false')).length, 1, 'nothing changed')
+  })
+
+  test('a numeric id may be sent as its digits', async () => {
+    const h = get()
+    const s = await seed(h, ['a'])
+    const m = s.mine[0]
+    assert.ok(m)
+    const res = await bulk(h, s.r, { action: 'read', ids: [String(m.id)] })
+    assert.deepEqual(res.json(), { changed: 1, notFound: [] })
   })
 })

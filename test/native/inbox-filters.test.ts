@@ -68,6 +68,17 @@ describeEngines('native inbox: every list filter', (get) => {
     assert.deepEqual(await titles('type=comment'), ['plain', 'read'])
     assert.deepEqual(await titles('type=comment,%20mention'), ['flags', 'pct', 'plain', 'read'])
     assert.deepEqual(await titles('type=nothing'), [])
+    assert.deepEqual(await titles(`type=${'comment,'.repeat(200)}`), ['plain', 'read'])
+  })
+
+  test('more than 100 distinct types in the query is a 400 naming type', async () => {
+    const many = Array.from({ length: 101 }, (_, i) => `t${i}`).join(',')
+    const res = await get().app.inject({
+      url: `/v1/me/notifications?type=${many}`,
+      headers: { authorization: `Bearer ${token}` },
+    })
+    assert.equal(res.statusCode, 400, res.body)
+    assert.equal(res.json().error.details.field, 'querystring.type')
   })
 
   test('read and seen', async () => {

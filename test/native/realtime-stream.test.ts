@@ -71,6 +71,22 @@ describeEngines('realtime stream', (get) => {
     }
   })
 
+  test('access_token given twice is a 400 naming it, never a 500', async () => {
+    const h = get()
+    const token = await h.token({ tenant: h.tenant(), user: 'erin' })
+    for (const [a, b] of [
+      ['a', 'b'],
+      [token, token],
+    ]) {
+      const res = await fetch(`${client.url()}/v1/me/stream?access_token=${a}&access_token=${b}`)
+      assert.equal(res.status, 400)
+      const e = ((await res.json()) as { error: { code: string; details: { field: string } } })
+        .error
+      assert.equal(e.code, 'VALIDATION')
+      assert.equal(e.details.field, 'querystring.access_token')
+    }
+  })
+
   test('a Last-Event-ID that is not one of ours opens the stream with a reset, never an error', async () => {
     const h = get()
     const t = h.tenant()

@@ -108,11 +108,18 @@ const common = (q: Common): InboxFilter => ({
 const compact = (f: InboxFilter): InboxFilter =>
   Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as InboxFilter
 
+/** As many types as a body's `types` may name: each is an element of a SQL list. */
+const QUERY_TYPES_MAX = 100
+
 export function filterFromQuery(q: ListQuery): InboxFilter {
-  const types = q.type
+  const named = q.type
     ?.split(',')
     .map((t) => t.trim())
     .filter(Boolean)
+  const types = named && [...new Set(named)]
+  if (types && types.length > QUERY_TYPES_MAX) {
+    throw invalid('querystring.type', `must name at most ${QUERY_TYPES_MAX} types`)
+  }
   return compact({
     ...common(q),
     types: types && types.length > 0 ? types : undefined,

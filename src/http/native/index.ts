@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { ErrorCode } from '../../core/errors.ts'
+import { type ErrorCode, HeraldError } from '../../core/errors.ts'
 import { redactUrl } from '../log.ts'
 import { Answer, type Surface } from '../surface.ts'
 import { countRoutes } from './routes/counts.ts'
@@ -33,6 +33,13 @@ function credential(req: FastifyRequest): string | null {
     const query: unknown = req.query
     const token =
       query && typeof query === 'object' && 'access_token' in query && query.access_token
+    // A repeated key parses as an array: say so, rather than "no credential" or a failure later.
+    if (Array.isArray(token)) {
+      throw new HeraldError('VALIDATION', 'access_token is given more than once', {
+        field: 'querystring.access_token',
+        reason: 'is given more than once',
+      })
+    }
     return typeof token === 'string' ? token : null
   }
   return BEARER.exec(header ?? '')?.[1] ?? null

@@ -84,11 +84,16 @@ function asInteger(v: unknown): number | null {
 const isMissing = (v: unknown) =>
   v === undefined || v === null || (typeof v === 'string' && v.trim() === '')
 
-/** The field's rules (required, array, min:1): its elements, or the first failing rule's message. */
-function elementsOf(input: unknown): unknown[] | string {
+/**
+ * The field's rules (required, array, min:1, and Herald's max, which Kendo lacks): its elements,
+ * or the first failing rule's message. The max comes before any element is read, so a huge list
+ * costs no per-element work and its 422 echoes none of it.
+ */
+function elementsOf(input: unknown, max: number): unknown[] | string {
   if (isMissing(input)) return 'The notification ids field is required.'
   if (!Array.isArray(input)) return 'The notification ids field must be an array.'
   if (input.length === 0) return 'The notification ids field must have at least 1 items.'
+  if (input.length > max) return `The notification ids field must not have more than ${max} items.`
   return input
 }
 
@@ -96,12 +101,12 @@ function elementsOf(input: unknown): unknown[] | string {
 type IdsInput = { errors: FieldErrors } | { values: Array<number | null>; ids: NotificationId[] }
 
 /** The body's `notification_ids`, or the field-level failure Laravel reports for it. */
-export function readIds(body: unknown): IdsInput {
+export function readIds(body: unknown, max: number): IdsInput {
   const input =
     body !== null && typeof body === 'object' && !Array.isArray(body)
       ? (body as Record<string, unknown>)[FIELD]
       : undefined
-  const elements = elementsOf(input)
+  const elements = elementsOf(input, max)
   if (typeof elements === 'string') return { errors: { [FIELD]: [elements] } }
   const values = elements.map(asInteger)
   return { values, ids: [...new Set(values.filter((v): v is number => v !== null))] }

@@ -37,8 +37,12 @@ const BULK: Array<{ path: string; permission: string; run: Run }> = [
  * caller's, or nothing runs. With an element that is not an integer the operation cannot run, but
  * the others are still checked, as Laravel reports every failing element at once.
  */
-async function allOrNothing(inbox: Inbox, viewer: Viewer, body: unknown, run: Run) {
-  const input = readIds(body)
+async function allOrNothing(
+  { inbox, viewer, maxIds }: { inbox: Inbox; viewer: Viewer; maxIds: number },
+  body: unknown,
+  run: Run,
+) {
+  const input = readIds(body, maxIds)
   if ('errors' in input) throw validationFailed(input.errors)
   const { values, ids } = input
   const integers = !values.includes(null)
@@ -48,7 +52,10 @@ async function allOrNothing(inbox: Inbox, viewer: Viewer, body: unknown, run: Ru
   if (!integers || !r.applied) throw validationFailed(idErrors(values, r.invalid))
 }
 
-export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
+export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
+  app,
+  { core, limits },
+) => {
   const { inbox, directory } = core
 
   for (const url of withOptionalSlash(PATHS.list)) {
@@ -65,7 +72,7 @@ export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, {
       app.post(url, { schema }, async (req, reply) => {
         // Laravel authorizes a form request before it validates the body.
         if (!(await directory.can(principalOf(req), b.permission))) throw unauthorized()
-        await allOrNothing(inbox, viewerOf(req), req.body, b.run)
+        await allOrNothing({ inbox, viewer: viewerOf(req), maxIds: limits.ids }, req.body, b.run)
         return reply.code(204).send()
       })
     }

@@ -64,8 +64,11 @@ function positive(raw: unknown, fallback: number, max: number): number {
   return n
 }
 
-/** The list's query as a numbered page and a filter; a repeated parameter is an invalid one. */
-export function parseListQuery(query: Record<string, unknown>) {
+/**
+ * The list's query as a numbered page and a filter; a repeated parameter is an invalid one, and so
+ * is a `notification_type` longer than `maxText` (it becomes a list element in SQL).
+ */
+export function parseListQuery(query: Record<string, unknown>, maxText: number) {
   const page: PageNumbered = {
     kind: 'numbered',
     page: positive(query.page, 1, PAGE_MAX),
@@ -79,7 +82,8 @@ export function parseListQuery(query: Record<string, unknown>) {
   }
   const type = query.notification_type
   // A NUL is not a type name: no stored type can hold one.
-  if (type !== undefined && (typeof type !== 'string' || type.includes('\u0000'))) {
+  const invalid = typeof type !== 'string' || type.includes('\u0000') || type.length > maxText
+  if (type !== undefined && invalid) {
     throw ondiError(400, 'Invalid notification_type')
   }
   if (type) filter.types = [type]

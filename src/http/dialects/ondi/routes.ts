@@ -45,11 +45,11 @@ async function markIds(core: Core, v: Viewer, ids: unknown[]): Promise<number> {
 }
 
 /** Ondi's three notification routes, relative to the dialect's prefix. */
-export const ondiRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
+export const ondiRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core, limits }) => {
   const base = '/messaging/notifications'
   app.get(base, { schema: schema(ListOut) }, async (req) => {
     const v = await inboxIn(core.directory, viewerOf(req), req.query.tenant_id)
-    const { page, filter } = parseListQuery(req.query)
+    const { page, filter } = parseListQuery(req.query, limits.filterText)
     const [found, counts] = await Promise.all([
       core.inbox.list(v, { filter, sort: NEWEST_FIRST, page }),
       core.inbox.counts(v, { unread: UNREAD }),

@@ -19,6 +19,10 @@ export const recordNotFound = (id: string): Answer =>
 export const invalidFilterValue = (name: string, value: string): Answer =>
   badRequest('Invalid filter value', `${value} is not a valid value for ${name}.`)
 
+/** Herald's bound, which Productive lacks: the value is not echoed, it may be huge. */
+export const filterValueTooLong = (name: string, max: number): Answer =>
+  badRequest('Invalid filter value', `The value for ${name} is longer than ${max} characters.`)
+
 export const unsupportedFilter = (name: string): Answer =>
   badRequest('Unsupported Filter', `Filter '${name}' is not supported on this endpoint`)
 

@@ -4,6 +4,7 @@ import type { InboxFilter, PageNumbered, Sort, TimeRange } from '../../../core/f
 import type { Notification, Principal, Ref } from '../../../core/notification.ts'
 import type { StateChange } from '../../../core/store.ts'
 import {
+  filterValueTooLong,
   forbidden,
   invalidFilterSyntax,
   invalidFilterValue,
@@ -219,8 +220,11 @@ function split(search: string): Raw {
   return raw
 }
 
-/** `filter[...]`, `sort` and `page[...]` of a list request, read from its raw URL. */
-export function parseListQuery(url: string): ListRequest {
+/**
+ * `filter[...]`, `sort` and `page[...]` of a list request, read from its raw URL. A filter value
+ * longer than `maxText` is refused: values become SQL patterns and list elements.
+ */
+export function parseListQuery(url: string, maxText: number): ListRequest {
   const raw = split(url.split('?')[1] ?? '')
   const filter: InboxFilter = { dismissed: 'include' }
   const range: TimeRange = {}
@@ -229,6 +233,7 @@ export function parseListQuery(url: string): ListRequest {
     const apply = Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined
     if (!apply) throw unsupportedFilter(name)
     if (op !== null && op !== 'eq') throw unsupportedOperator(name, op, OPERATORS.includes(op))
+    if (value.length > maxText) throw filterValueTooLong(name, maxText)
     apply(filter, range, value)
     const key = op === null ? `filter[${name}]` : `filter[${name}][${op}]`
     echo.push(`${cgiEscape(key)}=${cgiEscape(value)}`)

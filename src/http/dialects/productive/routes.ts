@@ -25,13 +25,16 @@ const member = {
  * The caller's notifications: list, show, and the three PATCH actions. Another user's
  * notification is not found (see errors.ts); the JSON:API media type is set by the scope.
  */
-export const productiveRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
+export const productiveRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
+  app,
+  { core, limits },
+) => {
   const { inbox } = core
   const path = `${app.prefix}${COLLECTION}`
 
   app.get(COLLECTION, { schema: { hide: true, response: { 200: ListDocument } } }, async (req) => {
     // The list reads the raw query string: JSON:API's filter[...] and page[...] keys are its own.
-    const q = parseListQuery(req.url)
+    const q = parseListQuery(req.url, limits.filterText)
     const page = await inbox.list(viewerOf(req), q)
     // Links are absolute, on the Host and protocol the client used.
     const base = `${req.protocol}://${req.host || 'localhost'}${path}`

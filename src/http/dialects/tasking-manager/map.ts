@@ -133,12 +133,13 @@ function queryInt(q: Query, key: string, bounds?: Bounds): bigint | undefined {
 function typesParam(q: Query): string[] | undefined {
   const raw = last(q, 'messageType')
   if (raw === undefined || raw === '') return undefined
-  const keys: string[] = []
+  // A set: `1,1,1,…` repeated thousands of times is still at most eleven types in the query.
+  const keys = new Set<string>()
   for (const part of raw.split(',')) {
     const key = keyByValue.get(intAt(['query', 'messageType'], part))
-    if (key) keys.push(key)
+    if (key) keys.add(key)
   }
-  return keys
+  return [...keys]
 }
 
 /** Every message of the caller, or only those of the types `messageType` names. */
@@ -163,10 +164,28 @@ function sortParam(q: Query): Sort {
   return { field, direction }
 }
 
-/** The list's filter, page and sort from its query string. */
-export function listParams(q: Query) {
-  const filter = typesFilter(q)
+/**
+ * `from` becomes an ILIKE pattern, whose cost grows with its length: past `max` characters it is
+ * pydantic's string_too_long (TM has no bound), echoing only the first `max` characters.
+ */
+function fromParam(q: Query, max: number): string | undefined {
   const from = last(q, 'from')
+  if (from === undefined || from.length <= max) return from
+  const msg = `String should have at most ${max} characters`
+  const loc = ['query', 'from']
+  throw unprocessable({
+    type: 'string_too_long',
+    loc,
+    msg,
+    input: from.slice(0, max),
+    ctx: { max_length: max },
+  })
+}
+
+/** The list's filter, page and sort from its query string; `maxText` bounds `from`. */
+export function listParams(q: Query, maxText: number) {
+  const filter = typesFilter(q)
+  const from = fromParam(q, maxText)
   if (from) filter.actorUsernameLike = `${from}%`
   // `project` counts as set when present and non-empty, so `project=0` filters on project 0.
   const project = last(q, 'project') ? queryInt(q, 'project') : undefined

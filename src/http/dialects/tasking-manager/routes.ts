@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifySchema } from 'fastify'
 import { Type as T } from 'typebox'
+import type { Limits } from '../../../config.ts'
 import { EVERY_STATE } from '../../../core/filters.ts'
 import type { Core } from '../../../core/herald.ts'
 import type { Viewer } from '../../../core/inbox.ts'
@@ -30,6 +31,7 @@ type Schema<S extends FastifySchema> = S & typeof HIDE
 type Native<S extends FastifySchema> = SurfaceHandler<Schema<S>>
 interface Ctx<S extends FastifySchema> {
   core: Core
+  limits: Limits
   viewer: Viewer
   req: Parameters<Native<S>>[0]
   reply: Parameters<Native<S>>[1]
@@ -41,7 +43,7 @@ interface TmRoute {
   method: 'GET' | 'POST' | 'DELETE'
   /** Under the dialect's prefix, in TM's registration order (actions before `{message_id}`). */
   path: string
-  register(app: App, core: Core): void
+  register(app: App, deps: SurfaceDeps): void
 }
 
 function route<S extends FastifySchema>(
@@ -50,12 +52,12 @@ function route<S extends FastifySchema>(
   schema: S,
   handler: Handler<S>,
 ): TmRoute {
-  const register = (app: App, core: Core) =>
+  const register = (app: App, { core, limits }: SurfaceDeps) =>
     app.route({
       method,
       url: path,
       schema: { ...schema, ...HIDE },
-      handler: (req, reply) => handler({ core, viewer: viewerOf(req), req, reply }),
+      handler: (req, reply) => handler({ core, limits, viewer: viewerOf(req), req, reply }),
     })
   return { method, path, register }
 }
@@ -74,8 +76,8 @@ export const ROUTES: TmRoute[] = [
     'GET',
     `${BASE}/`,
     { ...query, response: { 200: ListOut } },
-    async ({ core, viewer, req }) => {
-      const { filter, sort, page, size } = listParams(req.query)
+    async ({ core, limits, viewer, req }) => {
+      const { filter, sort, page, size } = listParams(req.query, limits.filterText)
       const res = await core.inbox.list(viewer, {
         filter,
         sort,
@@ -153,6 +155,6 @@ export const ROUTES: TmRoute[] = [
 ]
 
 /** Every TM route, answering as the authenticated caller. */
-export const tmRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
-  for (const r of ROUTES) r.register(app, core)
+export const tmRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, deps) => {
+  for (const r of ROUTES) r.register(app, deps)
 }

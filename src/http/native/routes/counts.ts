@@ -35,7 +35,10 @@ const capped = (counts: Record<string, number>, cap: number | null) => ({
 const CheckpointOut = T.Object({ at: T.Union([T.String(), T.Null()]) })
 
 /** Badge counts and the "opened the inbox" checkpoint. */
-export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
+export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
+  app,
+  { core, limits },
+) => {
   const { inbox } = core
 
   app.get(
@@ -74,7 +77,8 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, {
       schema: {
         tags,
         security,
-        summary: 'Several named counts in one call',
+        summary:
+          "Several named counts in one call, capped at `cap` or the server's HERALD_COUNT_CAP",
         body: T.Object(
           {
             // Without additionalProperties, a name outside the pattern would skip validation.
@@ -91,11 +95,14 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, {
       },
     },
     async (req) => {
-      const { filters, cap } = req.body
+      const { filters } = req.body
+      // Twenty uncapped counts over a large inbox held the store for seconds: without a cap of
+      // the caller's, the server's applies (HERALD_COUNT_CAP), and `capped` says where it did.
+      const cap = req.body.cap ?? limits.countCap
       const parsed = Object.fromEntries(
         Object.entries(filters).map(([k, f]) => [k, filterFromBody(f)]),
       )
-      return capped(await inbox.counts(viewerOf(req), parsed, cap ?? null), cap ?? null)
+      return capped(await inbox.counts(viewerOf(req), parsed, cap), cap)
     },
   )
 

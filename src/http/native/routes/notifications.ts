@@ -30,11 +30,27 @@ const ACTIONS = [
 ] as const
 type Action = (typeof ACTIONS)[number]
 
+/**
+ * A numeric id or a UUID. A type list, not a union: with coercion on, ajv turned "Infinity" and
+ * "1e400" into numbers in a union's integer branch and let them through its maximum (a 500 from
+ * the store). A list takes a string as a string, so digit strings are read by the handler.
+ */
+const BulkId = T.Unsafe<number | string>({
+  type: ['integer', 'string'],
+  minimum: 1,
+  maximum: Number.MAX_SAFE_INTEGER,
+  pattern:
+    '^(?:[1-9][0-9]{0,14}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+  description: 'A numeric id (a number or its digits) or a UUID',
+})
+const numericId = (id: number | string) =>
+  typeof id === 'string' && /^\d+$/.test(id) ? Number(id) : id
+
 const BulkBody = T.Object(
   {
     action: T.Union([...ACTIONS, 'delete' as const].map((a) => T.Literal(a))),
     ids: T.Optional(
-      T.Array(T.Union([T.Integer({ minimum: 1 }), T.String({ format: 'uuid' })]), {
+      T.Array(BulkId, {
         minItems: 1,
         maxItems: 1000,
       }),
@@ -188,7 +204,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       }
       const v = viewerOf(req)
       if (ids) {
-        const target = { ids, invalid: 'ignore' as const }
+        const target = { ids: ids.map(numericId), invalid: 'ignore' as const }
         const r =
           action === 'delete'
             ? await inbox.removeMany(v, target)
