@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Authenticator } from '../auth/principal.ts'
 import type { Config } from '../config.ts'
 import { withDeadline } from '../core/deadline.ts'
@@ -71,6 +71,10 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     { surface: native, prefix: '/v1' },
     ...config.dialects.map((d) => ({ surface: DIALECTS[d.name], prefix: d.prefix })),
   ]
+  // Errors outside a surface's scope (before routing, or on root routes) answer in the shape of
+  // the surface whose prefix the URL is under; native for the rest.
+  const onError = (err: unknown, req: FastifyRequest, reply: FastifyReply) =>
+    sendError(surfaceAt(mounts, req.url, native), err, req, reply)
   const app = Fastify({
     logger: logger ? loggerOptions(config.logLevel, logger === true ? undefined : logger) : false,
     bodyLimit: config.bodyLimit,
@@ -78,10 +82,8 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     trustProxy: config.trustProxy,
     // Closing drains instead (see drain.ts): Fastify's own 503 would answer in none of our shapes.
     return503OnClosing: false,
-    // Errors raised before routing (a bad percent-escape in the path) answer in the shape of
-    // the surface whose prefix the URL is under.
-    frameworkErrors: (err, req, reply) =>
-      sendError(surfaceAt(mounts, req.url, native), err, req, reply),
+    // A bad percent-escape in the path is raised before routing.
+    frameworkErrors: onError,
     ajv: {
       customOptions: {
         removeAdditional: false,
@@ -95,10 +97,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
 
   drainOnClose(app, config.shutdownTimeoutMs)
   securityHeaders(app)
-  // Root routes (health, docs) and anything raised outside a surface's scope answer natively.
-  app.setErrorHandler((err, req, reply) =>
-    sendError(surfaceAt(mounts, req.url, native), err, req, reply),
-  )
+  app.setErrorHandler(onError)
 
   await app.register(swagger, {
     openapi: {
