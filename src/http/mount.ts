@@ -5,7 +5,7 @@ import { HeraldError, isHeraldError } from '../core/errors.ts'
 import type { Principal } from '../core/notification.ts'
 import { sendAnswer, sendError } from './errors.ts'
 import type { Limiter } from './rate-limit.ts'
-import type { Surface, SurfaceDeps } from './surface.ts'
+import { Answer, type Surface, type SurfaceDeps } from './surface.ts'
 
 export interface Mount {
   surface: Surface
@@ -25,8 +25,11 @@ async function identify(
   limiter: Limiter,
   req: FastifyRequest,
 ): Promise<Principal> {
+  // Only a refused credential counts against the address: a store outage while verifying an
+  // API key is nobody's failed login.
   const failed = async (err: unknown) => {
-    if (!isHeraldError(err) || err.code !== 'RATE_LIMITED') await limiter.failed(req.ip)
+    const refused = err instanceof Answer || (isHeraldError(err) && err.code === 'UNAUTHENTICATED')
+    if (refused) await limiter.failed(req.ip)
     return err
   }
   let raw: string | null
