@@ -28,9 +28,9 @@ const eventNumber = (raw: string | undefined): number | 'unknown' | null => {
 }
 
 /**
- * Where a (re)connecting stream starts: its mark (the last event number the client has) and
- * whether the client must refetch instead (an id we never issued, or more missed than a replay
- * carries). Replaying within the bound is left to the first catch-up.
+ * Where a (re)connecting stream starts: its mark (the last event number the client has), what it
+ * missed since (read once: checking the bound is reading them), or whether the client must
+ * refetch instead (an id we never issued, or more missed than a replay carries).
  */
 async function startingPoint(
   inbox: Inbox,
@@ -40,11 +40,14 @@ async function startingPoint(
 ) {
   const latest = await inbox.latestSeq(v)
   const last = eventNumber(lastEventId)
-  if (last === null) return { mark: latest, reset: null }
-  if (last === 'unknown' || last > latest) return { mark: latest, reset: 'unknown-event-id' }
+  const none: Notification[] = []
+  if (last === null) return { mark: latest, reset: null, missed: none }
+  if (last === 'unknown' || last > latest) {
+    return { mark: latest, reset: 'unknown-event-id', missed: none }
+  }
   const missed = await inbox.since(v, last, replayMax + 1)
-  if (missed.length > replayMax) return { mark: latest, reset: 'too-many-missed' }
-  return { mark: last, reset: null }
+  if (missed.length > replayMax) return { mark: latest, reset: 'too-many-missed', missed: none }
+  return { mark: last, reset: null, missed }
 }
 
 /**
@@ -158,7 +161,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     async (req, reply) => {
       const v = viewerOf(req)
       const slot = slots.reserve()
-      const { mark, reset, initial } = await opening(v, req.headers['last-event-id']).catch(
+      const { mark, reset, missed, initial } = await opening(v, req.headers['last-event-id']).catch(
         (err: unknown) => {
           slot.cancel()
           throw err
@@ -181,7 +184,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       // The reset tells the client to refetch its list; its id resumes from now on reconnect.
       if (reset) write(frame('reset', { reason: reset }, mark))
       write(frame('counts', initial, mark))
-      const stream = streamer(req, v, mark, write)
+      let delivered = mark
+      for (const n of missed) {
+        if (!write(created(n))) break
+        delivered = n.seq ?? delivered
+      }
+      const stream = streamer(req, v, delivered, write)
       stream.catchUp(false)
       const listener = (e: InboxEvent) =>
         e.type === 'notification.created' || e.userId === '*'
