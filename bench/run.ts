@@ -1,6 +1,7 @@
-// `npm run bench [-- --engine postgres|pglite|both] [--quick]`: see bench/README.md.
+// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse]`: see bench/README.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { renderAbuse, runAbuse } from './abuse.ts'
 import { PACES, runBench, type SizeName } from './bench.ts'
 import { type BenchResult, renderHeader, renderTable } from './report.ts'
 import type { EngineName } from './server.ts'
@@ -20,7 +21,7 @@ function parseArgs(argv: string[]) {
   }
   const engines: EngineName[] = engine === 'both' ? ['postgres', 'pglite'] : [engine as EngineName]
   const quick = flag('quick')
-  return { engines, quick, size: (quick ? 'quick' : 'full') as SizeName }
+  return { engines, quick, abuse: flag('abuse'), size: (quick ? 'quick' : 'full') as SizeName }
 }
 
 const latestFile = (engine: EngineName, size: string) =>
@@ -42,7 +43,16 @@ function previous(engine: EngineName, size: string): BenchResult | null {
 }
 
 async function main() {
-  const { engines, quick, size } = parseArgs(process.argv.slice(2))
+  const { engines, quick, size, abuse } = parseArgs(process.argv.slice(2))
+  if (abuse) {
+    for (const engine of engines) {
+      const r = await runAbuse(engine, (line) => console.error(line))
+      console.log(`\n${renderAbuse(r)}`)
+      mkdirSync(RESULTS, { recursive: true })
+      writeFileSync(join(RESULTS, `latest-abuse-${engine}.json`), `${JSON.stringify(r, null, 2)}\n`)
+    }
+    return
+  }
   const results: Partial<Record<EngineName, BenchResult>> = {}
   for (const engine of engines) {
     const r = await runBench({

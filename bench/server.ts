@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify'
 import pg from 'pg'
 import { Type as T } from 'typebox'
 import { mintToken } from '../src/auth/tokens.ts'
-import { loadConfig } from '../src/config.ts'
+import { type Config, loadConfig } from '../src/config.ts'
 import type { Viewer } from '../src/core/inbox.ts'
 import type { Principal } from '../src/core/notification.ts'
 import { renderNotification } from '../src/http/native/convert.ts'
@@ -20,6 +20,7 @@ const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 
 export interface BenchServer {
   herald: Herald
+  config: Config
   engine: EngineName
   url: string
   token(user: string): Promise<string>
@@ -85,8 +86,14 @@ const benchRoutes = (herald: () => Herald) => async (app: FastifyInstance) => {
   )
 }
 
-/** Starts Herald on a fresh store, listening on a free port on 127.0.0.1. */
-export async function startServer(engine: EngineName): Promise<BenchServer> {
+/**
+ * Starts Herald on a fresh store, listening on a free port on 127.0.0.1; `env` adds to the
+ * bench's configuration.
+ */
+export async function startServer(
+  engine: EngineName,
+  env: Record<string, string> = {},
+): Promise<BenchServer> {
   let dir: string | null = null
   let databaseUrl = PG_URL
   if (engine === 'postgres') await resetSchema()
@@ -99,6 +106,7 @@ export async function startServer(engine: EngineName): Promise<BenchServer> {
     DATABASE_URL: databaseUrl,
     HERALD_DATA_DIR: dir ?? tmpdir(),
     HERALD_RATE_LIMIT: '1000000000',
+    ...env,
   })
   let built: Herald | null = null
   const get = () => {
@@ -115,6 +123,7 @@ export async function startServer(engine: EngineName): Promise<BenchServer> {
   const address = await herald.app.listen({ host: '127.0.0.1', port: 0 })
   return {
     herald,
+    config,
     engine,
     url: address,
     token: (user) => mintToken(SECRET, { tenant: 'bench', user, ttl: 3600 }),

@@ -45,9 +45,16 @@ export interface Config {
   adminReach: boolean
   /**
    * Live streams: open at most per user and per instance, missed notifications one reconnect
-   * replays at most, and bytes a consumer that stops reading may leave buffered before it is dropped.
+   * replays at most, bytes left waiting for a consumer before writes wait for it to read, and how
+   * long they wait before a consumer that stopped reading is dropped.
    */
-  stream: { maxPerUser: number; max: number; replayMax: number; bufferBytes: number }
+  stream: {
+    maxPerUser: number
+    max: number
+    replayMax: number
+    bufferBytes: number
+    stallMs: number
+  }
   limits: Limits
 }
 
@@ -221,7 +228,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxPerUser: int(env, 'HERALD_STREAM_MAX_PER_USER', 5, 1, 1000),
       max: int(env, 'HERALD_STREAM_MAX', 10_000, 1),
       replayMax: int(env, 'HERALD_STREAM_REPLAY_MAX', 1000, 1, 100_000),
-      bufferBytes: int(env, 'HERALD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
+      bufferBytes: int(env, 'HERALD_STREAM_BUFFER_BYTES', 256 * 1024, 1024),
+      stallMs: int(env, 'HERALD_STREAM_STALL_MS', 10_000, 10, 600_000),
     },
     limits: {
       filterText: int(env, 'HERALD_MAX_FILTER_TEXT', 256, 1, 4096),

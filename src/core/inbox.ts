@@ -139,6 +139,8 @@ export function createInbox({ store, events, clock }: InboxDeps) {
 
   /** The caller's new notifications after event number `after`, oldest first (see Store.since). */
   const since = (v: Viewer, after: number, limit: number) => store.since(scope(v), after, limit)
+  const countSince = (v: Viewer, after: number, cap: number) =>
+    store.countSince(scope(v), after, cap)
   const latestSeq = (v: Viewer) => store.latestSeq(v.tenantId, v.userId)
 
   async function countByType(v: Viewer, filter: InboxFilter = {}) {
@@ -266,6 +268,7 @@ export function createInbox({ store, events, clock }: InboxDeps) {
     get,
     list,
     since,
+    countSince,
     latestSeq,
     counts,
     countByType,

@@ -28,6 +28,11 @@ export interface Store {
   owners(tenantId: string, ids: Array<number | string>, now: Date): Promise<Map<string, string>>
   /** The user's notifications with an event number past `after`, in event (commit) order. */
   since(scope: Scope, after: number, limit: number): Promise<Notification[]>
+  /**
+   * How many of the user's notifications have an event number past `after`, counted only up to
+   * `cap` (expired ones included): whether a replay fits, without reading the rows.
+   */
+  countSince(scope: Scope, after: number, cap: number): Promise<number>
   /** The highest event number among the user's notifications; 0 when none. */
   latestSeq(tenantId: string, userId: string): Promise<number>
   count(scope: Scope, filters: InboxFilter[], cap: number | null): Promise<number[]>

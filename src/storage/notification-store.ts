@@ -134,6 +134,29 @@ export async function since(
   return rows.map(toNotification)
 }
 
+/** See Store.countSince: a walk of at most `cap` entries of the (tenant, recipient, seq) index. */
+export async function countSince(
+  db: Kysely<Database>,
+  scope: Scope,
+  after: number,
+  cap: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom((eb) =>
+      eb
+        .selectFrom('notifications as n')
+        .select('n.seq')
+        .where('n.tenant_id', '=', scope.tenantId)
+        .where('n.recipient_id', '=', scope.userId)
+        .where('n.seq', '>', after)
+        .limit(cap)
+        .as('t'),
+    )
+    .select((eb) => eb.fn.countAll<string>().as('c'))
+    .executeTakeFirst()
+  return Number(row?.c ?? 0)
+}
+
 /** The highest event number among the user's notifications (0 when none has one). */
 export async function latestSeq(db: Kysely<Database>, tenantId: string, userId: string) {
   const row = await db

@@ -99,6 +99,7 @@ export function createSqlStore(db: Kysely<Database>): Store {
     findOne: on(notifications.findOne),
     owners: on(notifications.owners),
     since: on(notifications.since),
+    countSince: on(notifications.countSince),
     latestSeq: on(notifications.latestSeq),
     count: on(notifications.count),
     countByType: on(notifications.countByType),

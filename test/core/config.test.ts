@@ -163,7 +163,8 @@ describe('loadConfig', () => {
       maxPerUser: 5,
       max: 10_000,
       replayMax: 1000,
-      bufferBytes: 1024 * 1024,
+      bufferBytes: 256 * 1024,
+      stallMs: 10_000,
     })
     const set = loadConfig({
       ...base,
@@ -171,13 +172,21 @@ describe('loadConfig', () => {
       HERALD_STREAM_MAX: '50',
       HERALD_STREAM_REPLAY_MAX: '10',
       HERALD_STREAM_BUFFER_BYTES: '65536',
+      HERALD_STREAM_STALL_MS: '500',
     })
-    assert.deepEqual(set.stream, { maxPerUser: 2, max: 50, replayMax: 10, bufferBytes: 65536 })
+    assert.deepEqual(set.stream, {
+      maxPerUser: 2,
+      max: 50,
+      replayMax: 10,
+      bufferBytes: 65536,
+      stallMs: 500,
+    })
     for (const [name, value] of [
       ['HERALD_STREAM_MAX_PER_USER', '0'],
       ['HERALD_STREAM_MAX', 'many'],
       ['HERALD_STREAM_REPLAY_MAX', '0'],
       ['HERALD_STREAM_BUFFER_BYTES', '100'],
+      ['HERALD_STREAM_STALL_MS', '5'],
     ] as const) {
       assert.throws(() => loadConfig({ ...base, [name]: value }), new RegExp(name))
     }

@@ -89,6 +89,24 @@ describeEngines('kendo conformance', (get) => {
     )
   })
 
+  test('the whole list, past any page size: every one once, newest first, valid JSON', async () => {
+    const h = get()
+    const w = await world(h)
+    const made: number[] = []
+    // 230 in the same second: pages of 100 end inside a tie, which the keyset must carry over.
+    for (let i = 0; i < 230; i++)
+      made.push(await w.seed('9', { createdAt: `2026-03-13T14:00:0${i % 3}Z` }))
+    const r = await h.app.inject({ url: BASE, headers: await w.auth('9') })
+    assert.equal(r.statusCode, 200)
+    assert.match(String(r.headers['content-type']), /^application\/json/)
+    const ids = (JSON.parse(r.body) as Array<{ id: number; created_at: string }>).map((n) => n.id)
+    assert.equal(ids.length, 230)
+    assert.equal(new Set(ids).size, 230)
+    const byTime = new Map(made.map((id, i) => [id, i % 3]))
+    const expected = [...made].sort((a, b) => (byTime.get(b) ?? 0) - (byTime.get(a) ?? 0) || b - a)
+    assert.deepEqual(ids, expected)
+  })
+
   test('empty inbox is [], and a trailing slash is the same route', async () => {
     const h = get()
     const w = await world(h)

@@ -55,6 +55,30 @@ describeEngines(
       assert.equal(reset.event, 'reset')
       assert.deepEqual(reset.data, { reason: 'too-many-missed' })
     })
+
+    test('exactly HERALD_STREAM_REPLAY_MAX missed are replayed, in order, without a reset', async () => {
+      const h = get()
+      const t = h.tenant()
+      const key = await h.apiKey(t)
+      const token = await h.token({ tenant: t, user: 'cy' })
+      const first = await client.open(token)
+      await first.next()
+      await send(h, key, { to: { users: ['cy'] }, type: 'comment', title: 'seen' })
+      const seen = await first.next()
+      first.close()
+      for (const title of ['a', 'b'])
+        await send(h, key, { to: { users: ['cy'] }, type: 'comment', title })
+      const again = await client.open(token, { 'last-event-id': seen.id ?? '' })
+      assert.equal((await again.next()).event, 'counts')
+      const replayed = [await again.next(), await again.next()]
+      assert.deepEqual(
+        replayed.map((e) => [e.event, e.data.title]),
+        [
+          ['notification.created', 'a'],
+          ['notification.created', 'b'],
+        ],
+      )
+    })
   },
   { env: { HERALD_STREAM_MAX_PER_USER: '2', HERALD_STREAM_REPLAY_MAX: '2' } },
 )
@@ -103,8 +127,9 @@ function readRest(res: http.IncomingMessage, expected: number) {
       text += chunk
       // Everything arrived and the stream is still open: it was never dropped.
       if (count() >= expected) {
-        res.destroy()
+        // Resolved first: destroying it emits its end at once.
         resolve({ created: count(), ended: false })
+        res.destroy()
       }
     })
     const ended = () => resolve({ created: count(), ended: true })
@@ -140,6 +165,39 @@ describeEngines(
       assert.equal(rest.ended, true, 'the stream should have been dropped')
       assert.ok(rest.created < sent)
     })
+
+    test('a replay far larger than HERALD_STREAM_BUFFER_BYTES reaches a reader whole', async () => {
+      const h = get()
+      const t = h.tenant()
+      const key = await h.apiKey(t)
+      const token = await h.token({ tenant: t, user: 'late' })
+      const first = await client.open(token)
+      await first.next()
+      await send(h, key, { to: { users: ['late'] }, type: 'bulk', title: 'mark' })
+      const mark = await first.next()
+      first.close()
+      // 40 × 20 kB: twelve times the bound, written at the reader's pace instead of dropped.
+      const blob = 'y'.repeat(20_000)
+      const missed = 40
+      for (let i = 0; i < missed; i++)
+        await send(h, key, {
+          to: { users: ['late'] },
+          type: 'bulk',
+          title: `m${i}`,
+          data: { blob },
+        })
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http
+          .get(
+            `${client.url()}/v1/me/stream?access_token=${token}`,
+            { headers: { 'last-event-id': mark.id ?? '' } },
+            resolve,
+          )
+          .on('error', reject),
+      )
+      const rest = await readRest(res, missed)
+      assert.deepEqual(rest, { created: missed, ended: false })
+    })
   },
-  { env: { HERALD_STREAM_BUFFER_BYTES: '65536' } },
+  { env: { HERALD_STREAM_BUFFER_BYTES: '65536', HERALD_STREAM_STALL_MS: '300' } },
 )

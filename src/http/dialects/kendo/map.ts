@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import { Type as T } from 'typebox'
-import { EVERY_STATE } from '../../../core/filters.ts'
+import { EVERY_STATE, PAGE_LIMIT_MAX } from '../../../core/filters.ts'
 import type { ListOptions, NotificationId } from '../../../core/inbox.ts'
 import type { Notification, Ref } from '../../../core/notification.ts'
 
@@ -44,13 +44,15 @@ export function scopeAllows(method: string, scopes: readonly string[]): boolean 
 }
 
 /**
- * Kendo's list: no query, no paging. Herald caps it at the newest 10,000 so one request can never
- * build an unbounded response; dismissed and snoozed ones are listed, as Kendo has neither state.
+ * Kendo's list: no query, no paging, every notification of the caller, newest first. Herald reads
+ * it in keyset pages and streams the JSON array (see wholeList in routes.ts), so the whole list
+ * costs constant memory and never holds the event loop; dismissed and snoozed ones are listed, as
+ * Kendo has neither state.
  */
 export const LIST_OPTIONS: ListOptions = {
   filter: EVERY_STATE,
   sort: { field: 'createdAt', direction: 'desc' },
-  page: { kind: 'numbered', page: 1, size: 10_000 },
+  limit: PAGE_LIMIT_MAX,
 }
 
 /**
@@ -191,30 +193,28 @@ export function renderNotification(n: Notification) {
 const IntOrText = T.Union([T.Integer(), T.String()])
 const Text = T.Union([T.String(), T.Null()])
 
-/** The list response, so Fastify serialises it with a compiled schema. */
-export const NotificationList = T.Array(
-  T.Object({
-    id: T.Integer(),
-    type: T.Union([T.Integer(), T.Null()]),
-    message: T.String(),
-    read_at: Text,
-    created_at: T.String(),
-    actor: T.Union([
-      T.Object({ id: IntOrText, first_name: Text, last_name: Text, profile_picture: Text }),
-      T.Null(),
-    ]),
-    issue: T.Union([
-      T.Object({
-        id: IntOrText,
-        key: Text,
-        title: Text,
-        project_id: T.Union([IntOrText, T.Null()]),
-      }),
-      T.Null(),
-    ]),
-    notifiable: T.Union([
-      T.Object({ type: T.String(), id: IntOrText, key: Text, title: Text }),
-      T.Null(),
-    ]),
-  }),
-)
+/** One item of the list response (the list is streamed, so this types it, see routes.ts). */
+export const KendoNotification = T.Object({
+  id: T.Integer(),
+  type: T.Union([T.Integer(), T.Null()]),
+  message: T.String(),
+  read_at: Text,
+  created_at: T.String(),
+  actor: T.Union([
+    T.Object({ id: IntOrText, first_name: Text, last_name: Text, profile_picture: Text }),
+    T.Null(),
+  ]),
+  issue: T.Union([
+    T.Object({
+      id: IntOrText,
+      key: Text,
+      title: Text,
+      project_id: T.Union([IntOrText, T.Null()]),
+    }),
+    T.Null(),
+  ]),
+  notifiable: T.Union([
+    T.Object({ type: T.String(), id: IntOrText, key: Text, title: Text }),
+    T.Null(),
+  ]),
+})

@@ -1,12 +1,14 @@
+import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Static } from 'typebox'
 import { Type as T } from 'typebox'
-import type { BulkResult, IdTarget, Inbox, Viewer } from '../../../core/inbox.ts'
+import type { BulkResult, IdTarget, Inbox, ListPage, Viewer } from '../../../core/inbox.ts'
 import { principalOf, type SurfaceDeps, viewerOf, withOptionalSlash } from '../../surface.ts'
 import { unauthorized, validationFailed } from './errors.ts'
 import {
   idErrors,
+  type KendoNotification,
   LIST_OPTIONS,
-  NotificationList,
   PATHS,
   readIds,
   renderNotification,
@@ -52,6 +54,28 @@ async function allOrNothing(
   if (!integers || !r.applied) throw validationFailed(idErrors(values, r.invalid))
 }
 
+/**
+ * Kendo's whole list as one JSON array, written a keyset page at a time: the pipe waits for the
+ * client between pages, so memory stays at one page and other requests run in between. A failure
+ * after the first page can only cut the answer short (the status is already sent).
+ */
+async function* wholeList(inbox: Inbox, v: Viewer, first: ListPage) {
+  let page = first
+  let sep = '['
+  for (;;) {
+    let chunk = ''
+    for (const n of page.items) {
+      chunk +=
+        sep + JSON.stringify(renderNotification(n) satisfies Static<typeof KendoNotification>)
+      sep = ','
+    }
+    if (chunk) yield chunk
+    if (!page.nextCursor) break
+    page = await inbox.list(v, { ...LIST_OPTIONS, cursor: page.nextCursor })
+  }
+  yield sep === '[' ? '[]' : ']'
+}
+
 export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   app,
   { core, limits },
@@ -59,9 +83,12 @@ export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   const { inbox, directory } = core
 
   for (const url of withOptionalSlash(PATHS.list)) {
-    app.get(url, { schema: { hide: true, response: { 200: NotificationList } } }, async (req) => {
-      const page = await inbox.list(viewerOf(req), LIST_OPTIONS)
-      return page.items.map(renderNotification)
+    app.get(url, { schema: { hide: true } }, async (req, reply) => {
+      const v = viewerOf(req)
+      // The first page before the answer starts: an outage is still a proper error response.
+      const first = await inbox.list(v, LIST_OPTIONS)
+      reply.type('application/json; charset=utf-8')
+      return reply.send(Readable.from(wholeList(inbox, v, first), { objectMode: false }))
     })
   }
 

@@ -1,7 +1,9 @@
+import { once } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { Type as T } from 'typebox'
+import type { Config } from '../../../config.ts'
 import { HeraldError } from '../../../core/errors.ts'
 import type { InboxEvent } from '../../../core/events.ts'
 import type { Inbox, Viewer } from '../../../core/inbox.ts'
@@ -29,8 +31,8 @@ const eventNumber = (raw: string | undefined): number | 'unknown' | null => {
 
 /**
  * Where a (re)connecting stream starts: its mark (the last event number the client has), what it
- * missed since (read once: checking the bound is reading them), or whether the client must
- * refetch instead (an id we never issued, or more missed than a replay carries).
+ * missed since, or whether the client must refetch instead (an id we never issued, or more
+ * missed than a replay carries).
  */
 async function startingPoint(
   inbox: Inbox,
@@ -45,24 +47,45 @@ async function startingPoint(
   if (last === 'unknown' || last > latest) {
     return { mark: latest, reset: 'unknown-event-id', missed: none }
   }
-  const missed = await inbox.since(v, last, replayMax + 1)
-  if (missed.length > replayMax) return { mark: latest, reset: 'too-many-missed', missed: none }
+  // Counted on the index first: a stream resuming from the start of a large inbox must not read
+  // (and join) a thousand rows only to find it has to reset.
+  if ((await inbox.countSince(v, last, replayMax + 1)) > replayMax) {
+    return { mark: latest, reset: 'too-many-missed', missed: none }
+  }
+  const missed = await inbox.since(v, last, replayMax)
   return { mark: last, reset: null, missed }
 }
 
+/** Whether the consumer read what waits for it within `ms` (false also when the stream went). */
+async function drained(res: ServerResponse, ms: number): Promise<boolean> {
+  try {
+    await once(res, 'drain', { signal: AbortSignal.timeout(ms) })
+    return !res.destroyed
+  } catch {
+    return false
+  }
+}
+
 /**
- * Writes to one stream; false once it is gone. A consumer that stops reading is dropped once what
- * waits for it passes `maxBytes`, never buffered further: one slow or malicious reader must not
- * hold the server's memory.
+ * Writes to one stream, in order; false once it is gone. Once more than `maxBytes` wait for the
+ * consumer, the next write waits for it to read (a replay or a burst of events simply goes at
+ * the reader's pace); a consumer that has not read within `stallMs` is dropped, never buffered
+ * further: one slow or malicious reader must not hold the server's memory.
  */
-function sseWriter(req: FastifyRequest, res: ServerResponse, maxBytes: number) {
-  return (s: string): boolean => {
+function sseWriter(req: FastifyRequest, res: ServerResponse, o: Config['stream']) {
+  return async (s: string): Promise<boolean> => {
     if (res.writableEnded || res.destroyed) return false
-    if (res.writableNeedDrain && res.writableLength + Buffer.byteLength(s) > maxBytes) {
-      req.log.info({ buffered: res.writableLength }, 'stream dropped: its consumer stopped reading')
-      res.destroy()
+    if (res.writableLength > o.bufferBytes && !(await drained(res, o.stallMs))) {
+      if (!res.destroyed) {
+        req.log.info(
+          { buffered: res.writableLength },
+          'stream dropped: its consumer stopped reading',
+        )
+        res.destroy()
+      }
       return false
     }
+    if (res.writableEnded || res.destroyed) return false
     res.write(s)
     return true
   }
@@ -100,7 +123,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   })
 
   /** One stream's writer: every write in order, one task at a time, catch-ups coalesced. */
-  function streamer(req: FastifyRequest, v: Viewer, start: number, write: (s: string) => boolean) {
+  function streamer(
+    req: FastifyRequest,
+    v: Viewer,
+    start: number,
+    write: (s: string) => Promise<boolean>,
+  ) {
     let mark = start
     let queue: Promise<void> = Promise.resolve()
     let caughtUpQueued = false
@@ -114,13 +142,29 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         const batch = await inbox.since(v, mark, PAGE)
         for (const n of batch) {
           // A dropped stream reads no further pages.
-          if (!write(created(n))) return 0
+          if (!(await write(created(n)))) return 0
           mark = Math.max(mark, n.seq ?? mark)
         }
         if (batch.length < PAGE) return batch.length
       }
     }
     return {
+      /** Writes frames first in the queue: the opening and what a reconnect missed. */
+      open(first: string[], missed: Notification[]) {
+        enqueue(async () => {
+          for (const s of first) if (!(await write(s))) return
+          for (const n of missed) {
+            if (!(await write(created(n)))) return
+            mark = Math.max(mark, n.seq ?? mark)
+          }
+        })
+      },
+      /** A comment that keeps proxies from closing an idle stream (and finds a stalled reader). */
+      keepAlive() {
+        enqueue(async () => {
+          await write(': keep-alive\n\n')
+        })
+      },
       /** Reads what is new; a wake-up while one is queued but not started adds nothing. */
       catchUp(withCounts: boolean) {
         if (caughtUpQueued) return
@@ -128,13 +172,13 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         enqueue(async () => {
           caughtUpQueued = false
           const sent = await drain()
-          if (withCounts || sent > 0) write(frame('counts', await counts(v)))
+          if (withCounts || sent > 0) await write(frame('counts', await counts(v)))
         })
       },
       hint(e: InboxEvent) {
         enqueue(async () => {
-          write(frame(e.type, { ids: e.ids ?? null }))
-          write(frame('counts', await counts(v)))
+          if (await write(frame(e.type, { ids: e.ids ?? null })))
+            await write(frame('counts', await counts(v)))
         })
       },
     }
@@ -179,17 +223,16 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       })
-      const write = sseWriter(req, res, limits.bufferBytes)
-      write('retry: 3000\n\n')
-      // The reset tells the client to refetch its list; its id resumes from now on reconnect.
-      if (reset) write(frame('reset', { reason: reset }, mark))
-      write(frame('counts', initial, mark))
-      let delivered = mark
-      for (const n of missed) {
-        if (!write(created(n))) break
-        delivered = n.seq ?? delivered
-      }
-      const stream = streamer(req, v, delivered, write)
+      const stream = streamer(req, v, mark, sseWriter(req, res, limits))
+      stream.open(
+        [
+          'retry: 3000\n\n',
+          // The reset tells the client to refetch its list; its id resumes from now on reconnect.
+          ...(reset ? [frame('reset', { reason: reset }, mark)] : []),
+          frame('counts', initial, mark),
+        ],
+        missed,
+      )
       stream.catchUp(false)
       const listener = (e: InboxEvent) =>
         e.type === 'notification.created' || e.userId === '*'
@@ -201,7 +244,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         events.onGap(() => stream.catchUp(true)),
       ]
       const heartbeat = setInterval(() => {
-        write(': keep-alive\n\n')
+        stream.keepAlive()
         stream.catchUp(false)
       }, HEARTBEAT_MS)
       slot.open(v, res)
