@@ -44,6 +44,11 @@ export interface Config {
   /** Whether admins read and change other users' inboxes where a dialect's contract allows it. */
   adminReach: boolean
   /**
+   * Whether `/demo` serves the live inbox demo: never in production, on by default elsewhere
+   * (`HERALD_DEMO=off` turns it off). It needs the HS256 secret to sign its user's token.
+   */
+  demo: boolean
+  /**
    * Live streams: open at most per user and per instance, missed notifications one reconnect
    * replays at most, and bytes a consumer that stops reading may leave buffered before it is dropped.
    */
@@ -217,6 +222,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       chunk: int(env, 'HERALD_CLEANUP_CHUNK', 1000, 1, 100_000),
     },
     adminReach: onOff(env, 'HERALD_ADMIN_REACH', true),
+    demo: !production && onOff(env, 'HERALD_DEMO', true),
     stream: {
       maxPerUser: int(env, 'HERALD_STREAM_MAX_PER_USER', 5, 1, 1000),
       max: int(env, 'HERALD_STREAM_MAX', 10_000, 1),

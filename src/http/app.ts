@@ -6,6 +6,7 @@ import type { Authenticator } from '../auth/principal.ts'
 import type { Config } from '../config.ts'
 import { withDeadline } from '../core/deadline.ts'
 import type { Core } from '../core/herald.ts'
+import { registerDemo } from './demo.ts'
 import { DIALECTS } from './dialects/index.ts'
 import { drainOnClose } from './drain.ts'
 import { sendAnswer, sendError } from './errors.ts'
@@ -32,6 +33,8 @@ export interface AppDeps {
     | 'stream'
     | 'metricsToken'
     | 'limits'
+    | 'demo'
+    | 'tokens'
   >
   /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
   logger?: boolean | LogDestination
@@ -124,6 +127,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     }
   })
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  if (config.demo) registerDemo(app, config.tokens.secret)
 
   const limiter = limiterFor(config, (msg, err) => app.log.warn({ err }, msg))
   app.addHook('onClose', () => limiter.close())

@@ -101,6 +101,15 @@ describe('loadConfig', () => {
     }
   })
 
+  test('the live demo: on by default outside production, off with HERALD_DEMO=off, never in production', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.equal(loadConfig(base).demo, true)
+    assert.equal(loadConfig({ ...base, HERALD_DEMO: 'off' }).demo, false)
+    assert.equal(loadConfig({ ...base, NODE_ENV: 'production' }).demo, false)
+    assert.equal(loadConfig({ ...base, NODE_ENV: 'production', HERALD_DEMO: 'on' }).demo, false)
+    assert.throws(() => loadConfig({ ...base, HERALD_DEMO: 'yes' }), ConfigError)
+  })
+
   test('the metrics token: none by default, refused when short enough to guess', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     assert.equal(loadConfig(base).metricsToken, null)
