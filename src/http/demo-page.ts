@@ -11,6 +11,7 @@ export function demoHtml(built: boolean): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Herald live demo</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/demo/demo.css">
 <script type="module" src="/demo/herald-inbox.js"></script>
 <script type="module" src="/demo/demo.js"></script>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { describeEngines, startHerald } from '../support/harness.ts'
+import { SignJWT } from 'jose'
+import { describeEngines, SECRET, startHerald } from '../support/harness.ts'
 
 describeEngines('live demo (/demo, development only)', (get) => {
   test('the page loads its scripts from this origin under a strict CSP, and names no key', async () => {
@@ -72,6 +73,27 @@ describeEngines('live demo (/demo, development only)', (get) => {
       payload: { count: 51 },
     })
     assert.equal(tooMany.statusCode, 400)
+  })
+})
+
+describeEngines('README\'s "Put the bell in your app": the backend\'s token', (get) => {
+  test("a token minted as the snippet does reaches the user's inbox", async () => {
+    const h = get()
+    // The README's lines, with its secret, tenant and user.
+    const secret = new TextEncoder().encode(SECRET)
+    const token = await new SignJWT({ tenant: 'acme' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(String(42))
+      .setIssuedAt()
+      .setExpirationTime('15m')
+      .sign(secret)
+    const res = await h.app.inject({
+      url: '/v1/me/counts?cap=99',
+      headers: { authorization: `Bearer ${token}` },
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    const principal = await h.auth.verify(token)
+    assert.deepEqual([principal.tenantId, principal.userId], ['acme', '42'])
   })
 })
 
