@@ -94,6 +94,7 @@ export class HeraldInbox extends LitElement {
   #clock: ReturnType<typeof setInterval> | undefined
   #toastTimer: ReturnType<typeof setTimeout> | undefined
   #focusFirstRow = false
+  #pendingStart = false
 
   constructor() {
     super()
@@ -115,7 +116,9 @@ export class HeraldInbox extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback()
     document.addEventListener('pointerdown', this.#outside)
-    this.#start()
+    // Started by the next update, once the properties a framework sets right after are in.
+    this.#pendingStart = true
+    this.requestUpdate()
   }
 
   override disconnectedCallback(): void {
@@ -127,7 +130,10 @@ export class HeraldInbox extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     const wiring = ['baseUrl', 'token', 'tokenProvider', 'client', 'pageSize'] as const
-    if (this.isConnected && wiring.some((k) => changed.has(k)) && this.hasUpdated) this.#start()
+    if (this.isConnected && (this.#pendingStart || wiring.some((k) => changed.has(k)))) {
+      this.#pendingStart = false
+      this.#start()
+    }
     if (changed.has('tab') || changed.has('tabs')) {
       this._active = 0
       this._snoozing = null
