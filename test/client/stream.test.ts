@@ -230,6 +230,39 @@ describeEngines(
         other.close()
       }
     })
+
+    test('offline while the browser says so; back live on its online event', {
+      timeout: 20_000,
+    }, async () => {
+      // What a browser's window gives the client: navigator.onLine and the online/offline events.
+      const events = new EventTarget()
+      const browser = {
+        navigator: { onLine: true },
+        addEventListener: events.addEventListener.bind(events),
+        removeEventListener: events.removeEventListener.bind(events),
+      }
+      Object.assign(globalThis, browser)
+      const { server, client } = await world.tenant()
+      const r = recorder()
+      const sub = client.subscribe(r.handlers, fast)
+      try {
+        await r.next('status', (s) => s === 'live')
+        await r.next('counts') // the stream's first event carries its mark
+        browser.navigator.onLine = false
+        events.dispatchEvent(new Event('offline'))
+        assert.equal(await r.next('status'), 'offline')
+        await server.send({ to: { users: ['alice'] }, type: 'comment', title: 'while offline' })
+        browser.navigator.onLine = true
+        events.dispatchEvent(new Event('online'))
+        assert.equal(await r.next('status'), 'connecting')
+        assert.equal(await r.next('status'), 'live')
+        // Missed while offline, replayed on the way back.
+        assert.equal((await r.next('notification')).title, 'while offline')
+      } finally {
+        sub.close()
+        for (const k of Object.keys(browser)) delete (globalThis as Record<string, unknown>)[k]
+      }
+    })
   },
   { env: { HERALD_STREAM_REPLAY_MAX: '2' } },
 )
