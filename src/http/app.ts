@@ -1,5 +1,3 @@
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Authenticator } from '../auth/principal.ts'
@@ -14,8 +12,9 @@ import { type LogDestination, loggerOptions } from './log.ts'
 import { registerMetrics } from './metrics.ts'
 import { type Mount, mountSurfaces, surfaceAt } from './mount.ts'
 import { native } from './native/index.ts'
+import { surfaceDocuments } from './openapi.ts'
 import { createLimiter, memoryCounter, redisCounter } from './rate-limit.ts'
-import { DOCS_CSP, securityHeaders } from './security-headers.ts'
+import { securityHeaders } from './security-headers.ts'
 
 export interface AppDeps {
   core: Core
@@ -101,20 +100,6 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   drainOnClose(app, config.shutdownTimeoutMs)
   securityHeaders(app)
   app.setErrorHandler(onError)
-
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Herald', version: '0.1.0', description: 'Notification inbox service' },
-      components: {
-        securitySchemes: {
-          userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          apiKey: { type: 'http', scheme: 'bearer', description: 'Server API key (hk_…)' },
-        },
-      },
-    },
-  })
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
   registerMetrics(app, config.metricsToken)
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
@@ -126,17 +111,19 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
       return reply.code(503).send({ status: 'unavailable' })
     }
   })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   if (config.demo) registerDemo(app, config.tokens.secret)
 
   const limiter = limiterFor(config, (msg, err) => app.log.warn({ err }, msg))
   app.addHook('onClose', () => limiter.close())
+  const documents = surfaceDocuments()
   await mountSurfaces(
     app,
     mounts,
     { core, auth, stream: config.stream, limits: config.limits },
     limiter,
+    (scope, mount) => documents.describe(scope, mount),
   )
+  await documents.serve(app)
   if (!mounts.some((m) => m.prefix === '')) {
     app.setNotFoundHandler((req, reply) => sendAnswer(reply, native.notFound(req, '')))
   }

@@ -88,11 +88,14 @@ export async function mountSurfaces(
   mounts: Mount[],
   deps: SurfaceDeps,
   limiter: Limiter,
+  /** Called in each surface's scope before its routes are declared (their documentation, CORS). */
+  beforeRoutes?: (scope: FastifyInstance, mount: Mount) => Promise<void> | void,
 ): Promise<void> {
   const owners = new Map<string, string>()
   const prefixes = new Set<string>()
   app.decorateRequest('principal', null)
-  for (const { surface, prefix } of mounts) {
+  for (const mount of mounts) {
+    const { surface, prefix } = mount
     const first = !prefixes.has(prefix)
     prefixes.add(prefix)
     const plugin = async (scope: FastifyInstance) => {
@@ -113,6 +116,7 @@ export async function mountSurfaces(
         await surface.admit?.(req, principal, deps)
         req.principal = principal
       })
+      await beforeRoutes?.(scope, mount)
       await scope.register(surface.routes, deps)
     }
     await app.register(plugin, { prefix })

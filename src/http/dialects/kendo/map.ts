@@ -217,4 +217,5 @@ export const NotificationList = T.Array(
       T.Null(),
     ]),
   }),
+  { description: "The caller's notifications, newest first" },
 )
