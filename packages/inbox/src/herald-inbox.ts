@@ -16,6 +16,7 @@ import { rowStyles } from './row-styles.ts'
 import { fill, type InboxStrings, stringsFor } from './strings.ts'
 import { styles } from './styles.ts'
 import { builtInTabs, type InboxTab } from './tabs.ts'
+import { cachedToken } from './token.ts'
 
 type LiveStatus = 'connecting' | 'live' | 'polling' | 'offline'
 
@@ -60,7 +61,10 @@ export class HeraldInbox extends LitElement {
   declare baseUrl: string | undefined
   /** A user token (JWT) minted by the host's backend. */
   declare token: string | undefined
-  /** Called for every request and reconnect, so a token can be refreshed; wins over `token`. */
+  /**
+   * Gives a fresh token (e.g. from the host's backend); wins over `token`. Asked again only
+   * when the last one is a minute from its `exp` (or every time, for a token without one).
+   */
   declare tokenProvider: (() => string | Promise<string>) | undefined
   /** A client of the host's own, instead of one made from `base-url` and the token. */
   declare client: HeraldClient | undefined
@@ -181,7 +185,7 @@ export class HeraldInbox extends LitElement {
 
   #start(): void {
     this.#stop()
-    const token = this.tokenProvider ?? this.token
+    const token = this.tokenProvider ? cachedToken(this.tokenProvider) : this.token
     const client =
       this.client ??
       (this.baseUrl && token ? createHeraldClient({ baseUrl: this.baseUrl, token }) : null)
