@@ -54,7 +54,16 @@ export interface Config {
    */
   stream: { maxPerUser: number; max: number; replayMax: number; bufferBytes: number }
   limits: Limits
+  /** Which web origins may call the user routes from a browser (see CorsOrigins). */
+  corsOrigins: CorsOrigins
 }
+
+/**
+ * Browser origins allowed to call the user routes: `*` (any, answered `*`), `reflect` (any,
+ * answered with the caller's own origin: the development default), or a list (none when empty:
+ * the production default).
+ */
+export type CorsOrigins = '*' | 'reflect' | readonly string[]
 
 /** What one request may ask for, so that every tenant can be served at once (a 4xx past these). */
 export interface Limits {
@@ -134,6 +143,36 @@ function trustProxy(raw: string | undefined): Config['trustProxy'] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+}
+
+/**
+ * HERALD_CORS_ORIGINS: `*`, or a comma list of origins (`https://app.example.com`, with a port
+ * where it has one, no path). Unset: any origin outside production, none in production, where
+ * browsers must be named.
+ */
+function corsOrigins(raw: string | undefined, production: boolean): CorsOrigins {
+  if (raw === undefined || raw.trim() === '') return production ? [] : 'reflect'
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  if (items.includes('*')) {
+    if (items.length > 1) throw new ConfigError('HERALD_CORS_ORIGINS: "*" stands alone')
+    return '*'
+  }
+  for (const item of items) {
+    let origin: string | null = null
+    try {
+      origin = new URL(item).origin
+    } catch {}
+    // An origin is what a browser sends in its Origin header: scheme, host and port, nothing more.
+    if (origin !== item || !/^https?:/.test(item)) {
+      throw new ConfigError(
+        `HERALD_CORS_ORIGINS: "${item}" is not an origin; write it as a browser sends it, e.g. https://app.example.com or http://localhost:3000 (no path, no trailing slash)`,
+      )
+    }
+  }
+  return Object.freeze([...new Set(items)])
 }
 
 /** A metrics token short enough to guess protects nothing: refuse it. */
@@ -234,5 +273,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ids: int(env, 'HERALD_MAX_IDS', 1000, 1, 100_000),
       countCap: int(env, 'HERALD_COUNT_CAP', 1000, 1, 10_000_000),
     },
+    corsOrigins: corsOrigins(env.HERALD_CORS_ORIGINS, production),
   })
 }

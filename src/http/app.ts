@@ -4,6 +4,7 @@ import type { Authenticator } from '../auth/principal.ts'
 import type { Config } from '../config.ts'
 import { withDeadline } from '../core/deadline.ts'
 import type { Core } from '../core/herald.ts'
+import { crossOriginRoutes, registerCors } from './cors.ts'
 import { registerDemo } from './demo.ts'
 import { DIALECTS } from './dialects/index.ts'
 import { drainOnClose } from './drain.ts'
@@ -34,6 +35,7 @@ export interface AppDeps {
     | 'limits'
     | 'demo'
     | 'tokens'
+    | 'corsOrigins'
   >
   /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
   logger?: boolean | LogDestination
@@ -97,9 +99,14 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  drainOnClose(app, config.shutdownTimeoutMs)
-  securityHeaders(app)
+  // First, so that every route (the CORS plugin's too) answers errors in our shapes.
   app.setErrorHandler(onError)
+  // In this order, so that every answer, a draining server's 503 included, carries the
+  // security headers, and a browser can read the ones its origin may.
+  await securityHeaders(app)
+  const crossOrigin = crossOriginRoutes()
+  await registerCors(app, { origins: config.corsOrigins, routes: crossOrigin, mounts })
+  drainOnClose(app, config.shutdownTimeoutMs)
   registerMetrics(app, config.metricsToken)
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
@@ -121,7 +128,10 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     mounts,
     { core, auth, stream: config.stream, limits: config.limits },
     limiter,
-    (scope, mount) => documents.describe(scope, mount),
+    async (scope, mount) => {
+      crossOrigin.watch(scope, mount.surface)
+      await documents.describe(scope, mount)
+    },
   )
   await documents.serve(app)
   if (!mounts.some((m) => m.prefix === '')) {

@@ -123,13 +123,17 @@ export async function mountSurfaces(
   }
 }
 
-/** The surface whose prefix is the longest one the URL is under; `fallback` when none is. */
-export function surfaceAt(mounts: Mount[], url: string, fallback: Surface): Surface {
+/** The mount whose prefix is the longest one the URL is under (the first mounted on a tie). */
+export function mountAt(mounts: Mount[], url: string): Mount | null {
   const path = url.split('?')[0] ?? ''
   const under = (prefix: string) =>
     prefix === '' || path === prefix || path.startsWith(`${prefix}/`)
   const match = mounts
     .filter((m) => under(m.prefix))
     .sort((a, b) => b.prefix.length - a.prefix.length)[0]
-  return match?.surface ?? fallback
+  return match ?? null
 }
+
+/** The surface whose prefix is the longest one the URL is under; `fallback` when none is. */
+export const surfaceAt = (mounts: Mount[], url: string, fallback: Surface): Surface =>
+  mountAt(mounts, url)?.surface ?? fallback

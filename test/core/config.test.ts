@@ -121,6 +121,40 @@ describe('loadConfig', () => {
     )
   })
 
+  test('CORS origins: any outside production, none in production, a list, or *', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.equal(loadConfig(base).corsOrigins, 'reflect')
+    assert.deepEqual(loadConfig({ ...base, NODE_ENV: 'production' }).corsOrigins, [])
+    assert.equal(
+      loadConfig({ ...base, NODE_ENV: 'production', HERALD_CORS_ORIGINS: '*' }).corsOrigins,
+      '*',
+    )
+    assert.deepEqual(
+      loadConfig({
+        ...base,
+        HERALD_CORS_ORIGINS:
+          'https://app.example.com, http://localhost:5173,https://app.example.com',
+      }).corsOrigins,
+      ['https://app.example.com', 'http://localhost:5173'],
+    )
+    for (const v of [
+      'https://app.example.com/',
+      'https://app.example.com/inbox',
+      'app.example.com',
+      'HTTPS://APP.EXAMPLE.COM',
+      'https://app.example.com:443',
+      'ftp://files.example.com',
+      'null',
+      '*, https://app.example.com',
+    ]) {
+      assert.throws(
+        () => loadConfig({ ...base, HERALD_CORS_ORIGINS: v }),
+        (e: unknown) => e instanceof ConfigError && e.message.startsWith('HERALD_CORS_ORIGINS'),
+        v,
+      )
+    }
+  })
+
   test('proxy trust and the Redis prefix', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     const plain = loadConfig(base)

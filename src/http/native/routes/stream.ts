@@ -6,7 +6,6 @@ import { HeraldError } from '../../../core/errors.ts'
 import type { InboxEvent } from '../../../core/events.ts'
 import type { Inbox, Viewer } from '../../../core/inbox.ts'
 import type { Notification } from '../../../core/notification.ts'
-import { ALWAYS } from '../../security-headers.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { renderNotification } from '../convert.ts'
 import { COMMON_ERRORS, errorAnswers } from '../schemas.ts'
@@ -209,9 +208,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       const res = reply.raw
       // Gone while the stream was being prepared: its 'close' has passed, nothing would free it.
       if (res.destroyed || req.raw.destroyed) return slot.cancel()
+      // Hijacked: no onSend hook sees this answer, so it carries what the hooks before the
+      // handler set on the reply (CORS); helmet's are on the raw response already.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) res.setHeader(name, value)
+      }
       res.writeHead(200, {
-        // Hijacked: the app's onSend hook never sees this answer, so it carries them itself.
-        ...ALWAYS,
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store, no-transform',
         connection: 'keep-alive',
