@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import pg from 'pg'
+import { ensureChromium } from './ensure-chromium.mjs'
 
 const url = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -67,6 +68,32 @@ if (!redisUp()) {
   }
 }
 
+const files = readdirSync('test', { recursive: true })
+  .map(String)
+  .filter((f) => f.endsWith('.test.ts'))
+  .map((f) => join('test', f))
+  .sort()
+const only = process.argv.slice(2)
+let selected = only.length > 0 ? files.filter((f) => only.some((o) => f.includes(o))) : files
+
+// The browser suites (test/browser) drive Debian's chromium and load the bundles as built now.
+const browserSuite = (f) => f.startsWith(join('test', 'browser'))
+const wantsBrowser = selected.some(browserSuite)
+if (wantsBrowser) {
+  if (!ensureChromium()) {
+    selected = selected.filter((f) => !browserSuite(f))
+  } else {
+    const built = spawnSync(process.execPath, ['scripts/build-browser.mjs'], { stdio: 'inherit' })
+    if (built.status !== 0) process.exit(built.status ?? 1)
+  }
+}
+if (selected.length === 0) {
+  // Only browser suites were asked for, and they are skipped (said above): nothing failed.
+  if (wantsBrowser) process.exit(0)
+  console.error(`No test file matches ${only.join(', ')}`)
+  process.exit(1)
+}
+
 // One migrated embedded store for every suite to start from (see scripts/pglite-snapshot.ts).
 const snapshot = join(mkdtempSync(join(tmpdir(), 'herald-test-')), 'pglite.tar')
 const made = spawnSync(
@@ -78,13 +105,6 @@ const made = spawnSync(
 )
 if (made.status !== 0) process.exit(made.status ?? 1)
 
-const files = readdirSync('test', { recursive: true })
-  .map(String)
-  .filter((f) => f.endsWith('.test.ts'))
-  .map((f) => join('test', f))
-  .sort()
-const only = process.argv.slice(2)
-const selected = only.length > 0 ? files.filter((f) => only.some((o) => f.includes(o))) : files
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...selected],

@@ -102,6 +102,7 @@ async function serve(config: Config) {
     h.storage.engine === 'pglite' ? `embedded PGlite in ${config.databaseUrl}` : 'PostgreSQL'
   console.log(`Herald listening on ${address} (${store})`)
   console.log(`API docs: ${address}/docs`)
+  if (config.demo) console.log(`Live demo: ${address}/demo`)
   if (config.generatedSecret) {
     console.log(
       `Development secret generated in ${join(config.dataDir, 'dev-secret')}; do not use it in production.`,

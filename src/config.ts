@@ -44,6 +44,11 @@ export interface Config {
   /** Whether admins read and change other users' inboxes where a dialect's contract allows it. */
   adminReach: boolean
   /**
+   * Whether `/demo` serves the live inbox demo: never in production, on by default elsewhere
+   * (`HERALD_DEMO=off` turns it off). It needs the HS256 secret to sign its user's token.
+   */
+  demo: boolean
+  /**
    * Live streams: open at most per user and per instance, missed notifications one reconnect
    * replays at most, bytes left waiting for a consumer before writes wait for it to read, and how
    * long they wait before a consumer that stopped reading is dropped.
@@ -56,7 +61,16 @@ export interface Config {
     stallMs: number
   }
   limits: Limits
+  /** Which web origins may call the user routes from a browser (see CorsOrigins). */
+  corsOrigins: CorsOrigins
 }
+
+/**
+ * Browser origins allowed to call the user routes: `*` (any, answered `*`), `reflect` (any,
+ * answered with the caller's own origin: the development default), or a list (none when empty:
+ * the production default).
+ */
+export type CorsOrigins = '*' | 'reflect' | readonly string[]
 
 /** What one request may ask for, so that every tenant can be served at once (a 4xx past these). */
 export interface Limits {
@@ -136,6 +150,36 @@ function trustProxy(raw: string | undefined): Config['trustProxy'] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+}
+
+/**
+ * HERALD_CORS_ORIGINS: `*`, or a comma list of origins (`https://app.example.com`, with a port
+ * where it has one, no path). Unset: any origin outside production, none in production, where
+ * browsers must be named.
+ */
+function corsOrigins(raw: string | undefined, production: boolean): CorsOrigins {
+  if (raw === undefined || raw.trim() === '') return production ? [] : 'reflect'
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  if (items.includes('*')) {
+    if (items.length > 1) throw new ConfigError('HERALD_CORS_ORIGINS: "*" stands alone')
+    return '*'
+  }
+  for (const item of items) {
+    let origin: string | null = null
+    try {
+      origin = new URL(item).origin
+    } catch {}
+    // An origin is what a browser sends in its Origin header: scheme, host and port, nothing more.
+    if (origin !== item || !/^https?:/.test(item)) {
+      throw new ConfigError(
+        `HERALD_CORS_ORIGINS: "${item}" is not an origin; write it as a browser sends it, e.g. https://app.example.com or http://localhost:3000 (no path, no trailing slash)`,
+      )
+    }
+  }
+  return Object.freeze([...new Set(items)])
 }
 
 /** A metrics token short enough to guess protects nothing: refuse it. */
@@ -224,6 +268,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       chunk: int(env, 'HERALD_CLEANUP_CHUNK', 1000, 1, 100_000),
     },
     adminReach: onOff(env, 'HERALD_ADMIN_REACH', true),
+    demo: !production && onOff(env, 'HERALD_DEMO', true),
     stream: {
       maxPerUser: int(env, 'HERALD_STREAM_MAX_PER_USER', 5, 1, 1000),
       max: int(env, 'HERALD_STREAM_MAX', 10_000, 1),
@@ -236,5 +281,6 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       ids: int(env, 'HERALD_MAX_IDS', 1000, 1, 100_000),
       countCap: int(env, 'HERALD_COUNT_CAP', 1000, 1, 10_000_000),
     },
+    corsOrigins: corsOrigins(env.HERALD_CORS_ORIGINS, production),
   })
 }

@@ -1,11 +1,11 @@
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { Authenticator } from '../auth/principal.ts'
 import type { Config } from '../config.ts'
 import { withDeadline } from '../core/deadline.ts'
 import type { Core } from '../core/herald.ts'
+import { crossOriginRoutes, registerCors } from './cors.ts'
+import { registerDemo } from './demo.ts'
 import { DIALECTS } from './dialects/index.ts'
 import { drainOnClose } from './drain.ts'
 import { sendAnswer, sendError } from './errors.ts'
@@ -13,8 +13,9 @@ import { type LogDestination, loggerOptions } from './log.ts'
 import { registerMetrics } from './metrics.ts'
 import { type Mount, mountSurfaces, surfaceAt } from './mount.ts'
 import { native } from './native/index.ts'
+import { surfaceDocuments } from './openapi.ts'
 import { createLimiter, memoryCounter, redisCounter } from './rate-limit.ts'
-import { DOCS_CSP, securityHeaders } from './security-headers.ts'
+import { securityHeaders } from './security-headers.ts'
 
 export interface AppDeps {
   core: Core
@@ -32,6 +33,9 @@ export interface AppDeps {
     | 'stream'
     | 'metricsToken'
     | 'limits'
+    | 'demo'
+    | 'tokens'
+    | 'corsOrigins'
   >
   /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
   logger?: boolean | LogDestination
@@ -95,23 +99,14 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  drainOnClose(app, config.shutdownTimeoutMs)
-  securityHeaders(app)
+  // First, so that every route (the CORS plugin's too) answers errors in our shapes.
   app.setErrorHandler(onError)
-
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'Herald', version: '0.1.0', description: 'Notification inbox service' },
-      components: {
-        securitySchemes: {
-          userToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          apiKey: { type: 'http', scheme: 'bearer', description: 'Server API key (hk_…)' },
-        },
-      },
-    },
-  })
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP })
+  // In this order, so that every answer, a draining server's 503 included, carries the
+  // security headers, and a browser can read the ones its origin may.
+  await securityHeaders(app)
+  const crossOrigin = crossOriginRoutes()
+  await registerCors(app, { origins: config.corsOrigins, routes: crossOrigin, mounts })
+  drainOnClose(app, config.shutdownTimeoutMs)
   registerMetrics(app, config.metricsToken)
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }))
@@ -123,16 +118,22 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
       return reply.code(503).send({ status: 'unavailable' })
     }
   })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  if (config.demo) registerDemo(app, config.tokens.secret)
 
   const limiter = limiterFor(config, (msg, err) => app.log.warn({ err }, msg))
   app.addHook('onClose', () => limiter.close())
+  const documents = surfaceDocuments()
   await mountSurfaces(
     app,
     mounts,
     { core, auth, stream: config.stream, limits: config.limits },
     limiter,
+    async (scope, mount) => {
+      crossOrigin.watch(scope, mount.surface)
+      await documents.describe(scope, mount)
+    },
   )
+  await documents.serve(app)
   if (!mounts.some((m) => m.prefix === '')) {
     app.setNotFoundHandler((req, reply) => sendAnswer(reply, native.notFound(req, '')))
   }

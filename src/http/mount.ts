@@ -88,11 +88,14 @@ export async function mountSurfaces(
   mounts: Mount[],
   deps: SurfaceDeps,
   limiter: Limiter,
+  /** Called in each surface's scope before its routes are declared (their documentation, CORS). */
+  beforeRoutes?: (scope: FastifyInstance, mount: Mount) => Promise<void> | void,
 ): Promise<void> {
   const owners = new Map<string, string>()
   const prefixes = new Set<string>()
   app.decorateRequest('principal', null)
-  for (const { surface, prefix } of mounts) {
+  for (const mount of mounts) {
+    const { surface, prefix } = mount
     const first = !prefixes.has(prefix)
     prefixes.add(prefix)
     const plugin = async (scope: FastifyInstance) => {
@@ -113,19 +116,24 @@ export async function mountSurfaces(
         await surface.admit?.(req, principal, deps)
         req.principal = principal
       })
+      await beforeRoutes?.(scope, mount)
       await scope.register(surface.routes, deps)
     }
     await app.register(plugin, { prefix })
   }
 }
 
-/** The surface whose prefix is the longest one the URL is under; `fallback` when none is. */
-export function surfaceAt(mounts: Mount[], url: string, fallback: Surface): Surface {
+/** The mount whose prefix is the longest one the URL is under (the first mounted on a tie). */
+export function mountAt(mounts: Mount[], url: string): Mount | null {
   const path = url.split('?')[0] ?? ''
   const under = (prefix: string) =>
     prefix === '' || path === prefix || path.startsWith(`${prefix}/`)
   const match = mounts
     .filter((m) => under(m.prefix))
     .sort((a, b) => b.prefix.length - a.prefix.length)[0]
-  return match?.surface ?? fallback
+  return match ?? null
 }
+
+/** The surface whose prefix is the longest one the URL is under; `fallback` when none is. */
+export const surfaceAt = (mounts: Mount[], url: string, fallback: Surface): Surface =>
+  mountAt(mounts, url)?.surface ?? fallback

@@ -1,14 +1,10 @@
+import helmet from '@fastify/helmet'
 import type { FastifyInstance } from 'fastify'
 
 /**
- * What an API answer may load and where it may be framed: nothing, nowhere. The docs page
- * replaces it with `DOCS_CSP` in its own scope.
- */
-const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-
-/**
- * Swagger UI's page: its scripts, styles and the OpenAPI document come from this origin (it has
- * no inline script); it sets inline styles on its elements; nobody may frame it.
+ * Swagger UI's page: its scripts, styles and the OpenAPI documents come from this origin (it has
+ * no inline script); it sets inline styles on its elements; nobody may frame it. Swagger UI sets
+ * it in its own scope, over the API's policy.
  */
 export const DOCS_CSP = [
   "default-src 'self'",
@@ -23,25 +19,34 @@ export const DOCS_CSP = [
   "form-action 'self'",
 ].join('; ')
 
-/** On every answer; a route that writes its own raw head (the stream) spreads them into it. */
-export const ALWAYS: Record<string, string> = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-opener-policy': 'same-origin',
-  // Browsers heed it only over HTTPS, which is how Herald is reached in production (behind TLS).
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-}
-
 /**
- * The headers helmet would set, on every response, errors included (a small hook rather than a
- * dependency). An answer to an authenticated caller is private: no cache may keep it.
+ * Helmet's headers on every answer, errors and the stream included (helmet sets them on the raw
+ * response before routing, so a route that writes its own head keeps them). An API answer may
+ * load nothing and be framed nowhere. Cross-Origin-Resource-Policy is `cross-origin`: the inbox
+ * component reads the API from the host application's origin, and no answer rides on ambient
+ * credentials (no cookies: every one needs its bearer token), so there is nothing for the policy
+ * to protect. Register it before any hook that may answer, so those answers carry them too.
  */
-export function securityHeaders(app: FastifyInstance) {
+export async function securityHeaders(app: FastifyInstance) {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        'default-src': ["'none'"],
+        'frame-ancestors': ["'none'"],
+        'base-uri': ["'none'"],
+        'form-action': ["'none'"],
+      },
+    },
+    xFrameOptions: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+    crossOriginOpenerPolicy: { policy: 'same-origin' },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    // Browsers heed it only over HTTPS, which is how Herald is reached in production (behind TLS).
+    strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  })
+  // An answer to an authenticated caller is private: no cache may keep it.
   app.addHook('onSend', async (req, reply, payload) => {
-    for (const [name, value] of Object.entries(ALWAYS)) reply.header(name, value)
-    if (!reply.hasHeader('content-security-policy'))
-      reply.header('content-security-policy', API_CSP)
     if (req.principal && !reply.hasHeader('cache-control'))
       reply.header('cache-control', 'no-store')
     return payload

@@ -70,6 +70,23 @@ export class Answer extends Error {
   }
 }
 
+/** An OpenAPI security scheme: a bearer token, or a token in a header of the surface's own. */
+export type SecurityScheme =
+  | { type: 'http'; scheme: 'bearer'; bearerFormat?: string; description?: string }
+  | { type: 'apiKey'; in: 'header' | 'query'; name: string; description?: string }
+
+/** What a surface's OpenAPI document says of it; its route schemas say the rest. */
+export interface SurfaceDocs {
+  title: string
+  description: string
+  /** The tags its routes name, each described. */
+  tags: Array<{ name: string; description: string }>
+  /** Its credential forms, by the names its routes' `security` (or `security` below) use. */
+  securitySchemes: Record<string, SecurityScheme>
+  /** The requirement of every route, when all take the same credentials (a dialect's). */
+  security?: Array<Record<string, string[]>>
+}
+
 /**
  * One API surface: the native API or a compatibility dialect. Every surface is declared this way
  * and mounted by one loop (see mount.ts), which authenticates, rate-limits and fails requests the
@@ -101,6 +118,8 @@ export interface Surface {
   setup?(app: FastifyInstance): void
   /** The headers its clients send with a token (what `herald token --dialect` prints). */
   credentialHeaders(token: string, tenant: string): Record<string, string>
+  /** Its OpenAPI document's title, description, tags and security schemes. */
+  docs: SurfaceDocs
 }
 
 /** The authenticated caller. */

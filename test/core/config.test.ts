@@ -101,6 +101,15 @@ describe('loadConfig', () => {
     }
   })
 
+  test('the live demo: on by default outside production, off with HERALD_DEMO=off, never in production', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.equal(loadConfig(base).demo, true)
+    assert.equal(loadConfig({ ...base, HERALD_DEMO: 'off' }).demo, false)
+    assert.equal(loadConfig({ ...base, NODE_ENV: 'production' }).demo, false)
+    assert.equal(loadConfig({ ...base, NODE_ENV: 'production', HERALD_DEMO: 'on' }).demo, false)
+    assert.throws(() => loadConfig({ ...base, HERALD_DEMO: 'yes' }), ConfigError)
+  })
+
   test('the metrics token: none by default, refused when short enough to guess', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     assert.equal(loadConfig(base).metricsToken, null)
@@ -110,6 +119,40 @@ describe('loadConfig', () => {
       () => loadConfig({ ...base, HERALD_METRICS_TOKEN: 'short' }),
       (e: unknown) => e instanceof ConfigError && /HERALD_METRICS_TOKEN/.test(e.message),
     )
+  })
+
+  test('CORS origins: any outside production, none in production, a list, or *', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.equal(loadConfig(base).corsOrigins, 'reflect')
+    assert.deepEqual(loadConfig({ ...base, NODE_ENV: 'production' }).corsOrigins, [])
+    assert.equal(
+      loadConfig({ ...base, NODE_ENV: 'production', HERALD_CORS_ORIGINS: '*' }).corsOrigins,
+      '*',
+    )
+    assert.deepEqual(
+      loadConfig({
+        ...base,
+        HERALD_CORS_ORIGINS:
+          'https://app.example.com, http://localhost:5173,https://app.example.com',
+      }).corsOrigins,
+      ['https://app.example.com', 'http://localhost:5173'],
+    )
+    for (const v of [
+      'https://app.example.com/',
+      'https://app.example.com/inbox',
+      'app.example.com',
+      'HTTPS://APP.EXAMPLE.COM',
+      'https://app.example.com:443',
+      'ftp://files.example.com',
+      'null',
+      '*, https://app.example.com',
+    ]) {
+      assert.throws(
+        () => loadConfig({ ...base, HERALD_CORS_ORIGINS: v }),
+        (e: unknown) => e instanceof ConfigError && e.message.startsWith('HERALD_CORS_ORIGINS'),
+        v,
+      )
+    }
   })
 
   test('proxy trust and the Redis prefix', () => {

@@ -4,6 +4,7 @@ import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 import { world } from '../support/world.ts'
 
 type Method = 'GET' | 'POST' | 'DELETE'
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 const call = (h: TestHerald, method: Method, url: string, token: string, payload?: object) =>
   h.app.inject({ method, url, headers: { authorization: `Bearer ${token}` }, payload })
 
@@ -109,6 +110,28 @@ describeEngines('native inbox: one notification', (get) => {
     n = await act('unsnooze')
     assert.equal(n.snoozedUntil, null)
     assert.equal((await call(h, 'GET', '/v1/me/notifications', r)).json().items.length, 1)
+  })
+
+  test('an action takes no body at all, {}, null, or for snooze {until}', async () => {
+    const h = get()
+    const { mine, r } = await setup(h)
+    const url = (action: string) => `/v1/me/notifications/${mine.id}/${action}`
+    const bare = await h.app.inject({ method: 'POST', url: url('read'), headers: bearer(r) })
+    assert.equal(bare.statusCode, 200, bare.body)
+    assert.equal(bare.json().read, true)
+    for (const payload of ['{}', 'null']) {
+      const res = await h.app.inject({
+        method: 'POST',
+        url: url('unread'),
+        headers: { ...bearer(r), 'content-type': 'application/json' },
+        payload,
+      })
+      assert.equal(res.statusCode, 200, `${payload}: ${res.body}`)
+      assert.equal(res.json().read, false)
+    }
+    const until = new Date(Date.now() + 3_600_000).toISOString()
+    const snoozed = await call(h, 'POST', url('snooze'), r, { until })
+    assert.equal(snoozed.json().snoozedUntil, until)
   })
 
   test('action validation: unknown action, snooze without until, bad until, extra fields', async () => {

@@ -47,9 +47,17 @@ describeEngines(
         const res = await h.app.inject({ url, headers })
         assert.equal(res.statusCode < 500, true, `${url}: ${res.statusCode}`)
         secured(res.headers, url)
+        assert.deepEqual(String(res.headers['content-security-policy']).split(/;\s*/), [
+          "default-src 'none'",
+          "frame-ancestors 'none'",
+          "base-uri 'none'",
+          "form-action 'none'",
+        ])
+        // The inbox component reads the API from another origin: no policy may block it.
+        assert.equal(res.headers['cross-origin-resource-policy'], 'cross-origin', url)
         assert.equal(
-          res.headers['content-security-policy'],
-          "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+          res.headers['strict-transport-security'],
+          'max-age=31536000; includeSubDomains',
         )
         if (authenticated) {
           assert.equal(res.statusCode, 200, `${url}: ${res.body}`)

@@ -56,8 +56,8 @@ export const renderUser = (u: User) => ({
 })
 
 /** A path id: digits are the numeric id, anything else is taken as a UUID. */
-export const parseNotificationId = (raw: string): NotificationId =>
-  /^\d{1,15}$/.test(raw) ? Number(raw) : raw
+export const parseNotificationId = (raw: string | number): NotificationId =>
+  typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : raw
 
 function parseData(raw: string): InboxFilter['data'] {
   let value: unknown

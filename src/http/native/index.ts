@@ -72,6 +72,37 @@ export const native: Surface = {
     app.addSchema(ErrorBody)
   },
   credentialHeaders: (token) => ({ authorization: `Bearer ${token}` }),
+  docs: {
+    title: 'Herald',
+    description:
+      "Herald's native API: producers send notifications and manage users and topics with a server API key; a user's browser or app reads and changes that user's own inbox, and follows it live, with a user token. Errors are `{error: {code, message, details?, requestId}}`.",
+    tags: [
+      {
+        name: 'inbox',
+        description:
+          "The caller's own notifications: list, get, change, delete, bulk changes, badge counts and the checkpoint. A user token; reachable from browsers (CORS).",
+      },
+      {
+        name: 'stream',
+        description:
+          'Live inbox events as Server-Sent Events, replayed after a reconnect. A user token; reachable from browsers (CORS).',
+      },
+      {
+        name: 'producer',
+        description:
+          "The tenant's backend: send notifications, manage users, topic subscribers and API keys. A server API key; never reachable from a browser.",
+      },
+    ],
+    securitySchemes: {
+      userToken: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description: 'A user token (a JWT: sub, tenant, exp), minted by your backend',
+      },
+      apiKey: { type: 'http', scheme: 'bearer', description: 'A server API key (hk_…)' },
+    },
+  },
   async routes(app, deps) {
     await app.register(sendRoutes, deps)
     await app.register(userRoutes, deps)

@@ -9,17 +9,63 @@ const Nullable = <S extends ReturnType<typeof T.String>>(s: S) =>
   T.Unsafe<string | null>({ ...s, type: ['string', 'null'] })
 const DateTime = T.String({ format: 'date-time' })
 
+// A schema with a `title` is a named component of the OpenAPI document (see http/openapi.ts):
+// generators make one type of that name. One title, one schema.
+
 export const ErrorBody = T.Object(
   {
     error: T.Object({
-      code: T.String(),
-      message: T.String(),
-      details: T.Optional(T.Record(T.String(), T.Unknown())),
-      requestId: T.String(),
+      code: T.String({
+        description:
+          'VALIDATION, UNAUTHENTICATED, FORBIDDEN, NOT_FOUND, CONFLICT, RATE_LIMITED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, UNAVAILABLE or INTERNAL; never renamed',
+      }),
+      message: T.String({ description: 'What went wrong, for a person' }),
+      details: T.Optional(
+        T.Record(T.String(), T.Unknown(), {
+          description:
+            'For VALIDATION, `field`, `reason` and `errors` (every failing field); for RATE_LIMITED and UNAVAILABLE, `retryAfter` (seconds)',
+        }),
+      ),
+      requestId: T.String({ description: 'Quote it when reporting a problem' }),
     }),
   },
-  { $id: 'Error' },
+  { $id: 'Error', description: 'Every error answer of the native API' },
 )
+
+const ERROR_MEANING = {
+  400: 'VALIDATION: the request is not valid; `details.errors` lists every failing field',
+  401: 'UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take)',
+  403: 'FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route)',
+  404: "NOT_FOUND: no such resource (another user's or tenant's is answered the same way)",
+  409: 'CONFLICT: this Idempotency-Key was used with another body',
+  413: 'PAYLOAD_TOO_LARGE: the body is larger than the server takes (HERALD_BODY_LIMIT)',
+  415: 'UNSUPPORTED_MEDIA_TYPE: the body is not JSON',
+  429: 'RATE_LIMITED: too many requests; retry after `Retry-After` seconds',
+  503: 'UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds',
+} as const
+type ErrorStatus = keyof typeof ERROR_MEANING
+
+const RETRY_AFTER = {
+  'retry-after': { type: 'integer', description: 'Seconds to wait before retrying' },
+}
+
+/** Error answers of a route, each described and typed as `Error`. */
+export const errorAnswers = (...statuses: ErrorStatus[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        $ref: 'Error#',
+        description: ERROR_MEANING[status],
+        ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+      },
+    ]),
+  ) as Partial<Record<ErrorStatus, { $ref: 'Error#' }>>
+
+/** What every route may answer: a bad request, no or a wrong credential, a limit, an outage. */
+export const COMMON_ERRORS = [400, 401, 403, 429, 503] as const
+/** What a route with a JSON body may answer besides. */
+export const BODY_ERRORS = [413, 415] as const
 
 const RefIn = T.Object(
   {
@@ -29,7 +75,11 @@ const RefIn = T.Object(
     key: T.Optional(Text(256)),
     label: T.Optional(Text(256)),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    title: 'ReferenceInput',
+    description: 'Something the notification is about (a project, a target, a parent, a root)',
+  },
 )
 
 const ActorIn = T.Object(
@@ -41,7 +91,11 @@ const ActorIn = T.Object(
     lastName: T.Optional(Text(256)),
     avatarUrl: T.Optional(Text(2048)),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    title: 'ActorInput',
+    description: 'Who did what the notification tells (a snapshot: later changes do not follow)',
+  },
 )
 
 const StateIn = T.Optional(
@@ -56,7 +110,11 @@ export const SendBody = T.Object(
         topic: T.Optional(Id),
         tenant: T.Optional(T.Literal(true)),
       },
-      { additionalProperties: false, description: 'Exactly one of users, topic, tenant' },
+      {
+        additionalProperties: false,
+        title: 'Audience',
+        description: 'Exactly one of users, topic, tenant',
+      },
     ),
     type: T.String({ minLength: 1, maxLength: 128 }),
     title: T.String({ minLength: 1, maxLength: 2000 }),
@@ -82,51 +140,73 @@ export const SendBody = T.Object(
     lastActionAt: T.Optional(Nullable(DateTime)),
     keepLatest: T.Optional(T.Integer({ minimum: 1, maximum: 100_000 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'SendRequest', description: 'A notification to send' },
 )
 export type SendBody = Static<typeof SendBody>
 
-export const SendResponse = T.Object({
-  messageId: T.Integer(),
-  recipients: T.Integer(),
-  replayed: T.Boolean(),
-  notifications: T.Union([
-    T.Array(T.Object({ recipientId: T.String(), id: T.Integer(), uuid: T.String() })),
-    T.Null(),
-  ]),
-})
+export const SendResponse = T.Object(
+  {
+    messageId: T.Integer(),
+    recipients: T.Integer({ description: 'How many users received it' }),
+    replayed: T.Boolean({
+      description: 'True when this answers a retry with the same Idempotency-Key',
+    }),
+    notifications: T.Union(
+      [
+        T.Array(
+          T.Object(
+            { recipientId: T.String(), id: T.Integer(), uuid: T.String() },
+            { title: 'SentNotification', description: "One recipient's new notification" },
+          ),
+        ),
+        T.Null(),
+      ],
+      {
+        description:
+          "Each recipient's notification when the send reached at most 100 users; null past that (a topic or tenant send often does), where listing them would cost more than the send: each recipient lists their own inbox, and their streams tell them",
+      },
+    ),
+  },
+  { title: 'SendResponse', description: 'What a send created' },
+)
 
 const RefOut = T.Union([
-  T.Object({
-    id: T.String(),
-    type: T.Union([T.String(), T.Null()]),
-    title: T.Union([T.String(), T.Null()]),
-    key: T.Union([T.String(), T.Null()]),
-    label: T.Union([T.String(), T.Null()]),
-  }),
+  T.Object(
+    {
+      id: T.String(),
+      type: T.Union([T.String(), T.Null()]),
+      title: T.Union([T.String(), T.Null()]),
+      key: T.Union([T.String(), T.Null()]),
+      label: T.Union([T.String(), T.Null()]),
+    },
+    { title: 'Reference', description: 'Something the notification is about' },
+  ),
   T.Null(),
 ])
-const MaybeTime = T.Union([T.String(), T.Null()])
+const MaybeTime = T.Union([T.String({ format: 'date-time' }), T.Null()])
 const MaybeText = T.Union([T.String(), T.Null()])
 
 export const NotificationOut = T.Object(
   {
-    id: T.Integer(),
-    uuid: T.String(),
+    id: T.Integer({ description: 'Its numeric id: path parameters take it, or the UUID' }),
+    uuid: T.String({ format: 'uuid' }),
     type: T.String(),
     title: T.String(),
     body: T.String(),
     link: MaybeText,
     source: MaybeText,
     actor: T.Union([
-      T.Object({
-        id: T.String(),
-        username: MaybeText,
-        displayName: MaybeText,
-        firstName: MaybeText,
-        lastName: MaybeText,
-        avatarUrl: MaybeText,
-      }),
+      T.Object(
+        {
+          id: T.String(),
+          username: MaybeText,
+          displayName: MaybeText,
+          firstName: MaybeText,
+          lastName: MaybeText,
+          avatarUrl: MaybeText,
+        },
+        { title: 'Actor', description: 'Who did what the notification tells' },
+      ),
       T.Null(),
     ]),
     project: RefOut,
@@ -140,17 +220,27 @@ export const NotificationOut = T.Object(
     read: T.Boolean(),
     seen: T.Boolean(),
     dismissed: T.Boolean(),
-    createdAt: T.String(),
+    createdAt: T.String({ format: 'date-time' }),
     readAt: MaybeTime,
     seenAt: MaybeTime,
     dismissedAt: MaybeTime,
     snoozedUntil: MaybeTime,
     expiresAt: MaybeTime,
     groupKey: MaybeText,
-    activityCount: T.Integer(),
+    activityCount: T.Integer({ description: 'Activities folded into it by its group key' }),
     lastActionAt: MaybeTime,
   },
-  { title: 'Notification' },
+  { title: 'Notification', description: 'A notification as its recipient sees it' },
+)
+
+export const NotificationPage = T.Object(
+  {
+    items: T.Array(NotificationOut),
+    nextCursor: T.Union([T.String(), T.Null()], {
+      description: 'Pass it as `cursor` for the next page; null on the last page',
+    }),
+  },
+  { title: 'NotificationPage', description: 'A page of notifications, newest first by default' },
 )
 
 const Tri = T.Union([T.Literal('exclude'), T.Literal('include'), T.Literal('only')])
@@ -218,13 +308,26 @@ export const FilterBody = T.Object(
       T.Integer({ minimum: 1, description: 'Only ids up to this one (a watermark)' }),
     ),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    title: 'NotificationFilter',
+    description: 'Which notifications: every field given must match ({} is all)',
+  },
 )
 export type FilterBody = Static<typeof FilterBody>
 
-export const NotificationIdParam = T.Object({
-  id: T.String({ maxLength: 64, description: 'Numeric id or UUID' }),
+/**
+ * A path's notification: `Notification.id` or `Notification.uuid`. A type list, not a union: a
+ * path parameter arrives as a string and stays one (digits are read by the handler), and an id
+ * that is neither is a 404, as a missing one is.
+ */
+export const NotificationId = T.Unsafe<number | string>({
+  type: ['integer', 'string'],
+  maxLength: 64,
+  description: 'The numeric id (`Notification.id`) or the UUID (`Notification.uuid`)',
 })
+
+export const NotificationIdParam = T.Object({ id: NotificationId })
 
 export const UserBody = T.Object(
   {
@@ -238,21 +341,28 @@ export const UserBody = T.Object(
     disabled: T.Optional(T.Boolean()),
     permissions: T.Optional(T.Array(T.String({ maxLength: 128 }), { maxItems: 200 })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    title: 'UserInput',
+    description: "A user's fields: those given are set, the others kept",
+  },
 )
 export type UserBody = Static<typeof UserBody>
 
-export const UserOut = T.Object({
-  id: T.String(),
-  username: MaybeText,
-  displayName: MaybeText,
-  firstName: MaybeText,
-  lastName: MaybeText,
-  avatarUrl: MaybeText,
-  email: MaybeText,
-  admin: T.Boolean(),
-  disabled: T.Boolean(),
-  permissions: T.Array(T.String()),
-  createdAt: T.String(),
-  updatedAt: T.String(),
-})
+export const UserOut = T.Object(
+  {
+    id: T.String(),
+    username: MaybeText,
+    displayName: MaybeText,
+    firstName: MaybeText,
+    lastName: MaybeText,
+    avatarUrl: MaybeText,
+    email: MaybeText,
+    admin: T.Boolean(),
+    disabled: T.Boolean(),
+    permissions: T.Array(T.String()),
+    createdAt: T.String({ format: 'date-time' }),
+    updatedAt: T.String({ format: 'date-time' }),
+  },
+  { title: 'User', description: "A user of the tenant, as the tenant's backend set it" },
+)

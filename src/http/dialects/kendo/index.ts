@@ -29,4 +29,18 @@ export const kendo: Surface = {
   setup: installBodyParser,
   credentialHeaders: (token) => ({ authorization: `Bearer ${token}` }),
   routes: kendoRoutes,
+  docs: {
+    title: 'Kendo dialect',
+    description:
+      "Kendo's notification API (a Laravel application) served by Herald: the list and the bulk read, unread and delete, with Laravel's validation answers. See docs/compat/kendo.md.",
+    tags: [{ name: 'kendo', description: "The caller's notifications, as Kendo has them" }],
+    securitySchemes: {
+      bearer: {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'A user token; its scopes decide what it may do (see docs/compat/kendo.md)',
+      },
+    },
+    security: [{ bearer: [] }],
+  },
 }

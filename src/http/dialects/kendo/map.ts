@@ -218,3 +218,8 @@ export const KendoNotification = T.Object({
     T.Null(),
   ]),
 })
+
+/** The list response: documented, but written by the stream in routes.ts, not serialised by it. */
+export const NotificationList = T.Array(KendoNotification, {
+  description: "The caller's notifications, newest first: all of them",
+})

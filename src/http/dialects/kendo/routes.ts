@@ -9,6 +9,7 @@ import {
   idErrors,
   type KendoNotification,
   LIST_OPTIONS,
+  NotificationList,
   PATHS,
   readIds,
   renderNotification,
@@ -20,18 +21,36 @@ const DELETE = 'Notifications: Delete'
 
 type Run = (inbox: Inbox, viewer: Viewer, target: IdTarget) => Promise<BulkResult>
 
-const BULK: Array<{ path: string; permission: string; run: Run }> = [
+const tags = ['kendo']
+
+const BULK: Array<{
+  path: string
+  permission: string
+  run: Run
+  operationId: string
+  summary: string
+}> = [
   {
     path: PATHS.bulkRead,
     permission: UPDATE,
     run: (inbox, v, t) => inbox.changeMany(v, { action: 'read' }, t),
+    operationId: 'bulkReadNotifications',
+    summary: 'Mark the notifications named by `notification_ids` read, all or none',
   },
   {
     path: PATHS.bulkUnread,
     permission: UPDATE,
     run: (inbox, v, t) => inbox.changeMany(v, { action: 'unread' }, t),
+    operationId: 'bulkUnreadNotifications',
+    summary: 'Mark the notifications named by `notification_ids` unread, all or none',
   },
-  { path: PATHS.bulkDelete, permission: DELETE, run: (inbox, v, t) => inbox.removeMany(v, t) },
+  {
+    path: PATHS.bulkDelete,
+    permission: DELETE,
+    run: (inbox, v, t) => inbox.removeMany(v, t),
+    operationId: 'bulkDeleteNotifications',
+    summary: 'Delete the notifications named by `notification_ids`, all or none',
+  },
 ]
 
 /**
@@ -82,8 +101,17 @@ export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
 ) => {
   const { inbox, directory } = core
 
+  // The slash twin of each route answers the same: the document lists the route once.
   for (const url of withOptionalSlash(PATHS.list)) {
-    app.get(url, { schema: { hide: true } }, async (req, reply) => {
+    const schema = {
+      tags,
+      hide: url.endsWith('/'),
+      operationId: 'listNotifications',
+      summary: "List all the caller's notifications, newest first",
+      // Documented as the array it is; the handler writes it as a stream (typed so here).
+      response: { 200: T.Unsafe<Readable>(NotificationList) },
+    }
+    app.get(url, { schema }, async (req, reply) => {
       const v = viewerOf(req)
       // The first page before the answer starts: an outage is still a proper error response.
       const first = await inbox.list(v, LIST_OPTIONS)
@@ -92,10 +120,17 @@ export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     })
   }
 
-  // The body is Laravel's loose input (see parseLaravelInput): any value reaches validation.
-  const schema = { hide: true, body: T.Unknown() }
   for (const b of BULK) {
     for (const url of withOptionalSlash(b.path)) {
+      const schema = {
+        tags,
+        hide: url.endsWith('/'),
+        operationId: b.operationId,
+        summary: b.summary,
+        // The body is Laravel's loose input (see parseLaravelInput): any value reaches validation.
+        body: T.Unknown(),
+        response: { 204: { type: 'null', description: 'Done' } },
+      }
       app.post(url, { schema }, async (req, reply) => {
         // Laravel authorizes a form request before it validates the body.
         if (!(await directory.can(principalOf(req), b.permission))) throw unauthorized()

@@ -51,4 +51,12 @@ export const mantle2: Surface = {
   },
   credentialHeaders: (token) => ({ authorization: `Bearer ${token}` }),
   routes: mantleRoutes,
+  docs: {
+    title: 'Mantle2 dialect',
+    description:
+      "Mantle2's (the Earth App's) notification inbox served by Herald, at `/v2/users/{id|@username|current}/notifications`, as the real service answers. Admins reach other users' inboxes while HERALD_ADMIN_REACH is on. See docs/compat/mantle2.md.",
+    tags: [{ name: 'mantle2', description: "A user's notifications, as Mantle2 has them" }],
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A user token' } },
+    security: [{ bearer: [] }],
+  },
 }

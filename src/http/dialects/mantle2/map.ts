@@ -214,24 +214,30 @@ export function renderList(items: Notification[]) {
   }
 }
 
-export const NotificationOut = T.Object({
-  id: T.String(),
-  title: T.String(),
-  user_id: T.String(),
-  message: T.String(),
-  link: T.Union([T.String(), T.Null()]),
-  type: T.String(),
-  source: T.String(),
-  read: T.Boolean(),
-  created_at: T.Integer(),
-})
+export const NotificationOut = T.Object(
+  {
+    id: T.String(),
+    title: T.String(),
+    user_id: T.String(),
+    message: T.String(),
+    link: T.Union([T.String(), T.Null()]),
+    type: T.String(),
+    source: T.String(),
+    read: T.Boolean(),
+    created_at: T.Integer(),
+  },
+  { description: 'The notification' },
+)
 
-export const ListOut = T.Object({
-  unread_count: T.Integer(),
-  has_warnings: T.Boolean(),
-  has_errors: T.Boolean(),
-  items: T.Array(NotificationOut),
-  page: T.Integer(),
-  limit: T.Integer(),
-  total: T.Integer(),
-})
+export const ListOut = T.Object(
+  {
+    unread_count: T.Integer(),
+    has_warnings: T.Boolean(),
+    has_errors: T.Boolean(),
+    items: T.Array(NotificationOut),
+    page: T.Integer(),
+    limit: T.Integer(),
+    total: T.Integer(),
+  },
+  { description: "The user's notifications, newest first, with the unread count" },
+)

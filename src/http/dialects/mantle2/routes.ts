@@ -34,6 +34,12 @@ const InInbox = T.Object({ user: T.String() })
 const OneNotification = T.Object({ user: T.String(), nid: T.String() })
 /** Bodies arrive as raw text and are parsed by Mantle2's rules once the target is known. */
 const RawBody = T.Unknown()
+const tags = ['mantle2']
+/** Documents an answer the route sends as it is. */
+const answers = (status: number, description: string) => ({
+  response: { [status]: { ...(status === 204 ? { type: 'null' } : {}), description } },
+})
+const noContent204 = (description: string) => answers(204, description)
 
 type Method = 'GET' | 'POST' | 'DELETE'
 type Handler<S extends FastifySchema> = SurfaceHandler<S>
@@ -63,27 +69,47 @@ export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
     schema: S,
     handler: Handler<S>,
   ) => {
+    // The slash twin answers the same: the document lists the route once.
     for (const url of withOptionalSlash(path)) {
-      app.route({ method, url, schema: { ...schema, hide: true }, handler })
+      const hide = url.endsWith('/')
+      app.route({ method, url, schema: { ...schema, tags, hide }, handler })
     }
   }
   const target = (req: FastifyRequest, user: string) => resolveTarget(core, req, user)
   const noContent = (reply: FastifyReply) => reply.code(204).send()
 
-  route('GET', BASE, { params: InInbox, response: { 200: ListOut } }, async (req) => {
+  const list = {
+    operationId: 'listUserNotifications',
+    summary: "List a user's notifications (the caller's, or any user's for an admin)",
+    params: InInbox,
+    response: { 200: ListOut },
+  }
+  route('GET', BASE, list, async (req) => {
     const t = await target(req, req.params.user)
     const page = await inbox.list(t.viewer, { limit: INBOX_CAP })
     return renderList(page.items)
   })
 
   const one = { params: OneNotification }
-  route('GET', `${BASE}/:nid`, { ...one, response: { 200: NotificationOut } }, async (req) => {
+  const get = {
+    ...one,
+    operationId: 'getUserNotification',
+    summary: 'Get one notification',
+    response: { 200: NotificationOut },
+  }
+  route('GET', `${BASE}/:nid`, get, async (req) => {
     const id = notificationId(req.params.nid)
     const t = await target(req, req.params.user)
     return renderNotification(await inInbox(() => inbox.get(t.viewer, id)))
   })
 
-  route('DELETE', `${BASE}/:nid`, one, async (req, reply) => {
+  const remove = {
+    ...one,
+    operationId: 'deleteUserNotification',
+    summary: 'Delete one notification',
+    ...noContent204('Deleted'),
+  }
+  route('DELETE', `${BASE}/:nid`, remove, async (req, reply) => {
     const id = notificationId(req.params.nid)
     const t = await target(req, req.params.user)
     await inInbox(() => inbox.removeOne(t.viewer, id))
@@ -92,14 +118,27 @@ export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
   })
 
   for (const action of ['read', 'unread'] as const) {
-    route('POST', `${BASE}/mark_all_${action}`, { params: InInbox }, async (req, reply) => {
+    const Action = action === 'read' ? 'Read' : 'Unread'
+    const all = {
+      params: InInbox,
+      operationId: `markAllUserNotifications${Action}`,
+      summary: `Mark every notification ${action}`,
+      ...noContent204('Done'),
+    }
+    route('POST', `${BASE}/mark_all_${action}`, all, async (req, reply) => {
       const t = await target(req, req.params.user)
       // Every notification, including ones another surface dismissed or snoozed.
       await inbox.changeWhere(t.viewer, { action }, EVERY_STATE)
       logOnBehalf(req, t, `mark_all_${action}`)
       return noContent(reply)
     })
-    route('POST', `${BASE}/:nid/mark_${action}`, one, async (req, reply) => {
+    const mark = {
+      ...one,
+      operationId: `markUserNotification${Action}`,
+      summary: `Mark one notification ${action} (409 when it already is)`,
+      ...noContent204('Done'),
+    }
+    route('POST', `${BASE}/:nid/mark_${action}`, mark, async (req, reply) => {
       const id = notificationId(req.params.nid)
       const t = await target(req, req.params.user)
       const change = () => inbox.changeOne(t.viewer, id, { action }, { requireChange: true })
@@ -109,14 +148,27 @@ export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
     })
   }
 
-  route('DELETE', `${BASE}/clear`, { params: InInbox }, async (req, reply) => {
+  const clear = {
+    params: InInbox,
+    operationId: 'clearUserNotifications',
+    summary: 'Delete every notification',
+    ...noContent204('Done'),
+  }
+  route('DELETE', `${BASE}/clear`, clear, async (req, reply) => {
     const t = await target(req, req.params.user)
     await inbox.removeWhere(t.viewer, EVERY_STATE)
     logOnBehalf(req, t, 'clear')
     return noContent(reply)
   })
 
-  route('POST', BASE, { params: InInbox, body: RawBody }, async (req, reply) => {
+  const create = {
+    params: InInbox,
+    body: RawBody,
+    operationId: 'createUserNotification',
+    summary: 'Create a notification for a user (admins only)',
+    ...answers(201, 'The notification created'),
+  }
+  route('POST', BASE, create, async (req, reply) => {
     const t = await target(req, req.params.user)
     if (!(await isAdmin(core, t.caller))) throw mantleError(403, MESSAGES.adminsOnly)
     const input = createInput(t.viewer.userId, parseObject(req.body))
@@ -128,7 +180,13 @@ export const mantleRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, 
     return reply.code(201).send(renderNotification(await inbox.get(t.viewer, made.uuid)))
   })
 
-  route('POST', '/v2/users/current/notifications/push', { body: RawBody }, async (req) => {
+  const push = {
+    body: RawBody,
+    operationId: 'registerPushToken',
+    summary: 'Accept a push token (this server delivers no push notifications)',
+    ...answers(200, '`{message}`'),
+  }
+  route('POST', '/v2/users/current/notifications/push', push, async (req) => {
     if (!req.headers['user-agent']) throw mantleError(400, 'Missing User-Agent header')
     checkPush(parseObject(req.body))
     return { message: 'Push token accepted; this server does not deliver push notifications' }

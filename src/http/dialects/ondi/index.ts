@@ -32,4 +32,12 @@ export const ondi: Surface = {
   setup: parseJsonOnly,
   credentialHeaders: (token) => ({ authorization: `Bearer ${token}` }),
   routes: ondiRoutes,
+  docs: {
+    title: 'Ondi dialect',
+    description:
+      "Ondi's messaging notifications API served by Herald, with Ondi's `{success, message, …}` envelope on every answer. `tenant_id` in the query names the tenant. See docs/compat/ondi.md.",
+    tags: [{ name: 'ondi', description: "The caller's notifications, as Ondi has them" }],
+    securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A user token' } },
+    security: [{ bearer: [] }],
+  },
 }

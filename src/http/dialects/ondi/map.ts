@@ -182,19 +182,28 @@ const NotificationOut = T.Object({
 
 const envelope = { success: T.Boolean(), message: T.String() }
 
-export const ListOut = T.Object({
-  ...envelope,
-  notifications: T.Array(NotificationOut),
-  total: T.Integer(),
-  page: T.Integer(),
-  limit: T.Integer(),
-  total_pages: T.Integer(),
-  unread_count: T.Integer(),
-})
+export const ListOut = T.Object(
+  {
+    ...envelope,
+    notifications: T.Array(NotificationOut),
+    total: T.Integer(),
+    page: T.Integer(),
+    limit: T.Integer(),
+    total_pages: T.Integer(),
+    unread_count: T.Integer(),
+  },
+  { description: "A page of the caller's notifications, with the unread count" },
+)
 
-export const MarkReadOut = T.Object({ ...envelope, updated_count: T.Integer() })
+export const MarkReadOut = T.Object(
+  { ...envelope, updated_count: T.Integer() },
+  { description: 'How many notifications were marked read' },
+)
 
-export const StatsOut = T.Object({
-  ...envelope,
-  stats: T.Object({ total: T.Integer(), unread: T.Integer(), read: T.Integer() }),
-})
+export const StatsOut = T.Object(
+  {
+    ...envelope,
+    stats: T.Object({ total: T.Integer(), unread: T.Integer(), read: T.Integer() }),
+  },
+  { description: "The caller's counts" },
+)

@@ -22,8 +22,10 @@ import {
 
 /** Ondi reads its query by its own rules (repeats, empties): the schema only types it. */
 const Query = T.Record(T.String(), T.Unknown())
-const schema = <Out extends TSchema>(out: Out) => ({
-  hide: true,
+const schema = <Out extends TSchema>(operationId: string, summary: string, out: Out) => ({
+  tags: ['ondi'],
+  operationId,
+  summary,
   querystring: Query,
   response: { 200: out },
 })
@@ -47,7 +49,12 @@ async function markIds(core: Core, v: Viewer, ids: unknown[]): Promise<number> {
 /** Ondi's three notification routes, relative to the dialect's prefix. */
 export const ondiRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core, limits }) => {
   const base = '/messaging/notifications'
-  app.get(base, { schema: schema(ListOut) }, async (req) => {
+  const list = schema(
+    'listNotifications',
+    "List the caller's notifications, by page, with Ondi's filters",
+    ListOut,
+  )
+  app.get(base, { schema: list }, async (req) => {
     const v = await inboxIn(core.directory, viewerOf(req), req.query.tenant_id)
     const { page, filter } = parseListQuery(req.query, limits.filterText)
     const [found, counts] = await Promise.all([
@@ -59,7 +66,16 @@ export const ondiRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
 
   app.put(
     `${base}/mark-read`,
-    { schema: { ...schema(MarkReadOut), body: T.Unknown() } },
+    {
+      schema: {
+        ...schema(
+          'markNotificationsRead',
+          'Mark the notifications named by `notification_ids` read, or all of them without a body',
+          MarkReadOut,
+        ),
+        body: T.Unknown(),
+      },
+    },
     async (req) => {
       const v = await inboxIn(core.directory, viewerOf(req), req.query.tenant_id)
       const ids = parseMarkReadBody(req.body)
@@ -71,7 +87,8 @@ export const ondiRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
     },
   )
 
-  app.get(`${base}/stats`, { schema: schema(StatsOut) }, async (req) => {
+  const stats = schema('getNotificationStats', "The caller's counts", StatsOut)
+  app.get(`${base}/stats`, { schema: stats }, async (req) => {
     const v = await inboxIn(core.directory, viewerOf(req), req.query.tenant_id)
     return renderStats(await core.inbox.counts(v, { unread: UNREAD, read: READ }))
   })

@@ -56,4 +56,27 @@ export const productive: Surface = {
   setup: acceptJsonApi,
   credentialHeaders: (token, tenant) => ({ 'x-auth-token': token, 'x-organization-id': tenant }),
   routes: productiveRoutes,
+  docs: {
+    title: 'Productive dialect',
+    description:
+      "Productive's JSON:API notifications served by Herald: list, show, read, dismiss and undismiss, in `application/vnd.api+json`. See docs/compat/productive.md.",
+    tags: [
+      { name: 'productive', description: "The caller's notifications, as Productive has them" },
+    ],
+    securitySchemes: {
+      authToken: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Auth-Token',
+        description: 'A user token',
+      },
+      organization: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Organization-Id',
+        description: "The user token's tenant",
+      },
+    },
+    security: [{ authToken: [], organization: [] }],
+  },
 }

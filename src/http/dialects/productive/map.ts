@@ -285,26 +285,32 @@ const Resource = T.Object({
   }),
 })
 
-export const SingleDocument = T.Object({ data: Resource, meta: T.Object({}) })
+export const SingleDocument = T.Object(
+  { data: Resource, meta: T.Object({}) },
+  { description: 'The notification, as a JSON:API document' },
+)
 
-export const ListDocument = T.Object({
-  data: T.Array(Resource),
-  // The serializer writes required keys before optional ones: `last` is optional here only so
-  // that it stays after `prev` and `next`, where jsonapi-resources puts it.
-  links: T.Object({
-    first: T.String(),
-    prev: T.Optional(T.String()),
-    next: T.Optional(T.String()),
-    last: T.Optional(T.String()),
-  }),
-  meta: T.Object({
-    current_page: T.Integer(),
-    total_pages: T.Integer(),
-    total_count: T.Integer(),
-    page_size: T.Integer(),
-    max_page_size: T.Integer(),
-  }),
-})
+export const ListDocument = T.Object(
+  {
+    data: T.Array(Resource),
+    // The serializer writes required keys before optional ones: `last` is optional here only so
+    // that it stays after `prev` and `next`, where jsonapi-resources puts it.
+    links: T.Object({
+      first: T.String(),
+      prev: T.Optional(T.String()),
+      next: T.Optional(T.String()),
+      last: T.Optional(T.String()),
+    }),
+    meta: T.Object({
+      current_page: T.Integer(),
+      total_pages: T.Integer(),
+      total_count: T.Integer(),
+      page_size: T.Integer(),
+      max_page_size: T.Integer(),
+    }),
+  },
+  { description: "A page of the caller's notifications, as a JSON:API document" },
+)
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null)
 

@@ -13,13 +13,16 @@ import {
 
 const COLLECTION = '/api/v2/notifications'
 
-const member = {
+const tags = ['productive']
+const member = (operationId: string, summary: string) => ({
   schema: {
-    hide: true,
+    tags,
+    operationId,
+    summary,
     params: T.Object({ id: T.String() }),
     response: { 200: SingleDocument },
   },
-}
+})
 
 /**
  * The caller's notifications: list, show, and the three PATCH actions. Another user's
@@ -32,7 +35,13 @@ export const productiveRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   const { inbox } = core
   const path = `${app.prefix}${COLLECTION}`
 
-  app.get(COLLECTION, { schema: { hide: true, response: { 200: ListDocument } } }, async (req) => {
+  const list = {
+    tags,
+    operationId: 'listNotifications',
+    summary: "List the caller's notifications, with JSON:API filters and pages",
+    response: { 200: ListDocument },
+  }
+  app.get(COLLECTION, { schema: list }, async (req) => {
     // The list reads the raw query string: JSON:API's filter[...] and page[...] keys are its own.
     const q = parseListQuery(req.url, limits.filterText)
     const page = await inbox.list(viewerOf(req), q)
@@ -41,12 +50,16 @@ export const productiveRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     return listDocument(page.items, page.total ?? 0, q, base)
   })
 
-  app.get(`${COLLECTION}/:id`, member, async (req) =>
+  app.get(`${COLLECTION}/:id`, member('getNotification', 'Get one notification'), async (req) =>
     singleDocument(await inbox.get(viewerOf(req), notificationId(req.params.id))),
   )
 
   for (const [action, change] of Object.entries(ACTIONS)) {
-    app.patch(`${COLLECTION}/:id/${action}`, member, async (req) => {
+    const doc = member(
+      `${action}Notification`,
+      `${action[0]?.toUpperCase()}${action.slice(1)} one notification`,
+    )
+    app.patch(`${COLLECTION}/:id/${action}`, doc, async (req) => {
       // Already in that state is fine: the route answers 200 with the resource either way.
       const id = notificationId(req.params.id)
       const { after } = await inbox.changeOne(viewerOf(req), id, change)

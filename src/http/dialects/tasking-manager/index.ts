@@ -64,4 +64,21 @@ export const taskingManager: Surface = {
     authorization: `Token ${Buffer.from(token).toString('base64')}`,
   }),
   routes: tmRoutes,
+  docs: {
+    title: 'HOT Tasking Manager dialect',
+    description:
+      "Tasking Manager's notifications API (`/api/v2/notifications/…`) served by Herald, in Tasking Manager's own shapes, statuses and error bodies. See docs/compat/tasking-manager.md.",
+    tags: [
+      { name: 'tasking-manager', description: "A user's messages, as Tasking Manager has them" },
+    ],
+    securitySchemes: {
+      token: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'Authorization',
+        description: '`Token <base64 of a Herald user token>`',
+      },
+    },
+    security: [{ token: [] }],
+  },
 }

@@ -277,20 +277,26 @@ const ITEM = {
   read: T.Boolean(),
 }
 
-export const SingleOut = T.Object({ ...ITEM, fromUserId: IntOrNull })
-export const ListOut = T.Object({
-  pagination: T.Object({
-    hasNext: T.Boolean(),
-    hasPrev: T.Boolean(),
-    nextNum: IntOrNull,
-    page: T.Integer(),
-    pages: T.Integer(),
-    prevNum: IntOrNull,
-    perPage: T.Integer(),
-    total: T.Integer(),
-  }),
-  userMessages: T.Array(T.Object(ITEM)),
-})
+export const SingleOut = T.Object(
+  { ...ITEM, fromUserId: IntOrNull },
+  { description: 'The message, as it was before this call marked it read' },
+)
+export const ListOut = T.Object(
+  {
+    pagination: T.Object({
+      hasNext: T.Boolean(),
+      hasPrev: T.Boolean(),
+      nextNum: IntOrNull,
+      page: T.Integer(),
+      pages: T.Integer(),
+      prevNum: IntOrNull,
+      perPage: T.Integer(),
+      total: T.Integer(),
+    }),
+    userMessages: T.Array(T.Object(ITEM)),
+  },
+  { description: "A page of the caller's messages" },
+)
 
 /** TM ids are integers; a Herald id that is not one (or too large for JSON) renders as null. */
 function intId(id: string | null | undefined): number | null {

@@ -24,9 +24,9 @@ const BASE = '/api/v2/notifications'
 const THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000
 
 type App = Parameters<FastifyPluginAsyncTypebox<SurfaceDeps>>[0]
-/** Every TM route is left out of the OpenAPI document. */
-const HIDE = { hide: true } as const
-type Schema<S extends FastifySchema> = S & typeof HIDE
+/** Every TM route is in the dialect's own OpenAPI document, under its tag. */
+const TAGS = { tags: ['tasking-manager'] }
+type Schema<S extends FastifySchema> = S & typeof TAGS
 
 type Native<S extends FastifySchema> = SurfaceHandler<Schema<S>>
 interface Ctx<S extends FastifySchema> {
@@ -56,7 +56,7 @@ function route<S extends FastifySchema>(
     app.route({
       method,
       url: path,
-      schema: { ...schema, ...HIDE },
+      schema: { ...schema, ...TAGS },
       handler: (req, reply) => handler({ core, limits, viewer: viewerOf(req), req, reply }),
     })
   return { method, path, register }
@@ -71,11 +71,19 @@ const anyBody = { body: T.Unknown() }
 const deleted = { Success: 'Messages deleted' }
 const markedRead = { Success: 'Messages marked as read' }
 
+// Documentation of answers TM's routes send as they are (no schema serialises them).
+const answers = (description: string) => ({ response: { 200: { description } } })
+
 export const ROUTES: TmRoute[] = [
   route(
     'GET',
     `${BASE}/`,
-    { ...query, response: { 200: ListOut } },
+    {
+      operationId: 'listMessages',
+      summary: "List the caller's messages, by page, with TM's filters and sort",
+      ...query,
+      response: { 200: ListOut },
+    },
     async ({ core, limits, viewer, req }) => {
       const { filter, sort, page, size } = listParams(req.query, limits.filterText)
       const res = await core.inbox.list(viewer, {
@@ -89,49 +97,112 @@ export const ROUTES: TmRoute[] = [
       }
     },
   ),
-  route('GET', `${BASE}/queries/own/count-unread/`, {}, async ({ core, viewer }) => {
-    const since = new Date(core.clock().getTime() - THIRTY_DAYS_MS)
-    const cp = await core.inbox.checkpoint.ensure(viewer, since)
-    const { unread } = await core.inbox.counts(viewer, {
-      unread: { ...EVERY_STATE, read: false, createdAt: { gt: cp.at } },
-    })
-    return { newMessages: unread > 0, unread }
-  }),
-  route('POST', `${BASE}/queries/own/post-unread/`, {}, async ({ core, viewer, reply }) => {
-    try {
-      await core.inbox.checkpoint.move(viewer, 'existing')
-    } catch (err) {
-      throw checkpointError(err, callerId(viewer))
-    }
-    // A bare JSON number: TM returns its stored unread_count column, which nothing ever updates
-    // after the row is created, so it is always 0.
-    return reply.type('application/json').send('0')
-  }),
-  route('DELETE', `${BASE}/delete-multiple/`, anyBody, async ({ core, viewer, req }) => {
-    const ids = messageIdsBody(req.body)
-    if (ids.length > 0) await core.inbox.removeMany(viewer, { ids, invalid: 'ignore' })
-    return deleted
-  }),
-  route('DELETE', `${BASE}/delete-all/`, query, async ({ core, viewer, req }) => {
-    await core.inbox.removeWhere(viewer, typesFilter(req.query))
-    return deleted
-  }),
-  route('POST', `${BASE}/mark-as-read-all/`, query, async ({ core, viewer, req }) => {
-    const filter = { ...typesFilter(req.query), read: false }
-    await core.inbox.changeWhere(viewer, { action: 'read' }, filter)
-    return markedRead
-  }),
-  route('POST', `${BASE}/mark-as-read-multiple/`, anyBody, async ({ core, viewer, req }) => {
-    const ids = messageIdsBody(req.body)
-    if (ids.length > 0) {
-      await core.inbox.changeMany(viewer, { action: 'read' }, { ids, invalid: 'ignore' })
-    }
-    return markedRead
-  }),
+  route(
+    'GET',
+    `${BASE}/queries/own/count-unread/`,
+    {
+      operationId: 'countUnread',
+      summary: 'Count the unread messages newer than the last look (at most 30 days back)',
+      ...answers('`{newMessages, unread}`'),
+    },
+    async ({ core, viewer }) => {
+      const since = new Date(core.clock().getTime() - THIRTY_DAYS_MS)
+      const cp = await core.inbox.checkpoint.ensure(viewer, since)
+      const { unread } = await core.inbox.counts(viewer, {
+        unread: { ...EVERY_STATE, read: false, createdAt: { gt: cp.at } },
+      })
+      return { newMessages: unread > 0, unread }
+    },
+  ),
+  route(
+    'POST',
+    `${BASE}/queries/own/post-unread/`,
+    {
+      operationId: 'postUnread',
+      summary: 'Record a look at the messages now',
+      ...answers('`0`, as TM answers'),
+    },
+    async ({ core, viewer, reply }) => {
+      try {
+        await core.inbox.checkpoint.move(viewer, 'existing')
+      } catch (err) {
+        throw checkpointError(err, callerId(viewer))
+      }
+      // A bare JSON number: TM returns its stored unread_count column, which nothing ever updates
+      // after the row is created, so it is always 0.
+      return reply.type('application/json').send('0')
+    },
+  ),
+  route(
+    'DELETE',
+    `${BASE}/delete-multiple/`,
+    {
+      operationId: 'deleteMultiple',
+      summary: 'Delete the messages named by `messageIds`',
+      ...anyBody,
+      ...answers('`{Success}`'),
+    },
+    async ({ core, viewer, req }) => {
+      const ids = messageIdsBody(req.body)
+      if (ids.length > 0) await core.inbox.removeMany(viewer, { ids, invalid: 'ignore' })
+      return deleted
+    },
+  ),
+  route(
+    'DELETE',
+    `${BASE}/delete-all/`,
+    {
+      operationId: 'deleteAll',
+      summary: 'Delete every message, or those of the `messageType`s given',
+      ...query,
+      ...answers('`{Success}`'),
+    },
+    async ({ core, viewer, req }) => {
+      await core.inbox.removeWhere(viewer, typesFilter(req.query))
+      return deleted
+    },
+  ),
+  route(
+    'POST',
+    `${BASE}/mark-as-read-all/`,
+    {
+      operationId: 'markAsReadAll',
+      summary: 'Mark every message read, or those of the `messageType`s given',
+      ...query,
+      ...answers('`{Success}`'),
+    },
+    async ({ core, viewer, req }) => {
+      const filter = { ...typesFilter(req.query), read: false }
+      await core.inbox.changeWhere(viewer, { action: 'read' }, filter)
+      return markedRead
+    },
+  ),
+  route(
+    'POST',
+    `${BASE}/mark-as-read-multiple/`,
+    {
+      operationId: 'markAsReadMultiple',
+      summary: 'Mark the messages named by `messageIds` read',
+      ...anyBody,
+      ...answers('`{Success}`'),
+    },
+    async ({ core, viewer, req }) => {
+      const ids = messageIdsBody(req.body)
+      if (ids.length > 0) {
+        await core.inbox.changeMany(viewer, { action: 'read' }, { ids, invalid: 'ignore' })
+      }
+      return markedRead
+    },
+  ),
   route(
     'GET',
     `${BASE}/:message_id/`,
-    { ...messageIdParam, response: { 200: SingleOut } },
+    {
+      operationId: 'getMessage',
+      summary: 'Get one message, and mark it read',
+      ...messageIdParam,
+      response: { 200: SingleOut },
+    },
     async ({ core, viewer, req }) => {
       const id = pathId(req.params.message_id)
       try {
@@ -143,15 +214,25 @@ export const ROUTES: TmRoute[] = [
       }
     },
   ),
-  route('DELETE', `${BASE}/:message_id/`, messageIdParam, async ({ core, viewer, req }) => {
-    const id = pathId(req.params.message_id)
-    try {
-      await core.inbox.removeOne(viewer, id)
-    } catch (err) {
-      throw messageError(err, callerId(viewer), id)
-    }
-    return { Success: 'Message deleted' }
-  }),
+  route(
+    'DELETE',
+    `${BASE}/:message_id/`,
+    {
+      operationId: 'deleteMessage',
+      summary: 'Delete one message',
+      ...messageIdParam,
+      ...answers('`{Success}`'),
+    },
+    async ({ core, viewer, req }) => {
+      const id = pathId(req.params.message_id)
+      try {
+        await core.inbox.removeOne(viewer, id)
+      } catch (err) {
+        throw messageError(err, callerId(viewer), id)
+      }
+      return { Success: 'Message deleted' }
+    },
+  ),
 ]
 
 /** Every TM route, answering as the authenticated caller. */

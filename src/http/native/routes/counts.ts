@@ -2,22 +2,28 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { filterFromBody, filterFromQuery } from '../convert.ts'
-import { FilterBody, FilterQuery } from '../schemas.ts'
+import { BODY_ERRORS, COMMON_ERRORS, errorAnswers, FilterBody, FilterQuery } from '../schemas.ts'
 
 const security = [{ userToken: [] }]
 const tags = ['inbox']
 const config = { needs: 'user' as const }
-const err = { $ref: 'Error#' }
-// 503: the store is unavailable or the server is draining (with Retry-After).
-const errors = { 400: err, 401: err, 403: err, 503: err }
+const errors = errorAnswers(...COMMON_ERRORS)
 
-const CountsOut = T.Object({
-  counts: T.Record(T.String(), T.Integer()),
-  capped: T.Record(T.String(), T.Boolean(), {
-    description: 'True where the count reached the cap',
-  }),
-  byType: T.Optional(T.Record(T.String(), T.Integer())),
-})
+const CountsOut = T.Object(
+  {
+    counts: T.Record(T.String(), T.Integer(), {
+      description:
+        'Each count by name (total, unread, unseen; or the names asked), at most the cap',
+    }),
+    capped: T.Record(T.String(), T.Boolean(), {
+      description: 'True where the count reached the cap (a badge says "99+")',
+    }),
+    byType: T.Optional(
+      T.Record(T.String(), T.Integer(), { description: 'With `byType`: the total by type' }),
+    ),
+  },
+  { title: 'Counts', description: 'Counts by name' },
+)
 
 const Cap = T.Integer({
   minimum: 1,
@@ -32,7 +38,17 @@ const capped = (counts: Record<string, number>, cap: number | null) => ({
   capped: Object.fromEntries(Object.entries(counts).map(([k, n]) => [k, cap !== null && n > cap])),
 })
 
-const CheckpointOut = T.Object({ at: T.Union([T.String(), T.Null()]) })
+const CheckpointOut = T.Object(
+  {
+    at: T.Union([T.String({ format: 'date-time' }), T.Null()], {
+      description: 'When; null if never',
+    }),
+  },
+  {
+    title: 'Checkpoint',
+    description: 'When the caller last opened the inbox: everything older counts as seen',
+  },
+)
 
 /** Badge counts and the "opened the inbox" checkpoint. */
 export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
@@ -48,6 +64,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
+        operationId: 'getCounts',
         summary: 'Badge counts: total, unread and unseen (newer than the checkpoint)',
         querystring: T.Object(
           { ...FilterQuery, cap: T.Optional(Cap), byType: T.Optional(T.Boolean()) },
@@ -77,6 +94,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
+        operationId: 'postCounts',
         summary:
           "Several named counts in one call, capped at `cap` or the server's HERALD_COUNT_CAP",
         body: T.Object(
@@ -86,12 +104,13 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
               minProperties: 1,
               maxProperties: 20,
               additionalProperties: false,
+              description: 'Up to 20 filters, by the name their count gets',
             }),
             cap: T.Optional(Cap),
           },
-          { additionalProperties: false },
+          { additionalProperties: false, title: 'CountsRequest', description: 'Named counts' },
         ),
-        response: { 200: CountsOut, ...errors },
+        response: { 200: CountsOut, ...errorAnswers(...COMMON_ERRORS, ...BODY_ERRORS) },
       },
     },
     async (req) => {
@@ -113,6 +132,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
+        operationId: 'getCheckpoint',
         summary: 'When the caller last opened the inbox',
         response: { 200: CheckpointOut, ...errors },
       },
@@ -127,6 +147,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
+        operationId: 'moveCheckpoint',
         summary: 'Mark the inbox opened now: everything so far becomes seen',
         response: { 200: CheckpointOut, ...errors },
       },

@@ -9,14 +9,23 @@ import {
   parseNotificationId,
   renderNotification,
 } from '../convert.ts'
-import { FilterBody, ListQuery, NotificationIdParam, NotificationOut } from '../schemas.ts'
+import {
+  BODY_ERRORS,
+  COMMON_ERRORS,
+  errorAnswers,
+  FilterBody,
+  ListQuery,
+  NotificationId,
+  NotificationIdParam,
+  NotificationOut,
+  NotificationPage,
+} from '../schemas.ts'
 
 const security = [{ userToken: [] }]
 const tags = ['inbox']
 const config = { needs: 'user' as const }
-const err = { $ref: 'Error#' }
-// 503: the store is unavailable or the server is draining (with Retry-After).
-const errors = { 400: err, 401: err, 403: err, 503: err }
+const errors = errorAnswers(...COMMON_ERRORS)
+const oneErrors = errorAnswers(...COMMON_ERRORS, 404)
 
 const ACTIONS = [
   'read',
@@ -48,7 +57,7 @@ const numericId = (id: number | string) =>
 
 const BulkBody = T.Object(
   {
-    action: T.Union([...ACTIONS, 'delete' as const].map((a) => T.Literal(a))),
+    action: T.Enum([...ACTIONS, 'delete'], { type: 'string' }),
     ids: T.Optional(
       T.Array(BulkId, {
         minItems: 1,
@@ -58,7 +67,45 @@ const BulkBody = T.Object(
     filter: T.Optional(FilterBody),
     until: T.Optional(T.String({ format: 'date-time', description: 'For snooze' })),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    title: 'BulkRequest',
+    description:
+      'An action (or delete) on the ids given, or on every notification the filter matches',
+  },
+)
+
+const BulkResult = T.Object(
+  {
+    changed: T.Integer({ description: 'How many notifications changed (or were deleted)' }),
+    notFound: T.Array(T.Union([T.Integer(), T.String()]), {
+      description: 'Ids that are not yours or do not exist',
+    }),
+  },
+  { title: 'BulkResult', description: 'What a bulk change did' },
+)
+
+/** The body an action takes: none at all, `{}`, or for snooze `{until}`. */
+const ChangeBody = T.Optional(
+  // The union with null is what lets a request come with no body at all.
+  T.Union([
+    T.Object(
+      {
+        until: T.Optional(
+          T.String({
+            format: 'date-time',
+            description: 'Required to snooze: when the notification comes back',
+          }),
+        ),
+      },
+      {
+        additionalProperties: false,
+        title: 'NotificationChange',
+        description: 'Only snooze reads a body',
+      },
+    ),
+    T.Null(),
+  ]),
 )
 
 function changeOf(action: Action, until: string | undefined): StateChange {
@@ -80,15 +127,12 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        operationId: 'listNotifications',
         summary: "List the caller's notifications, newest first, by cursor",
+        description:
+          'Dismissed and snoozed notifications are left out unless `dismissed`/`snoozed` say `include` or `only`. Pages of `limit` (20 by default, 100 at most); `nextCursor` fetches the next.',
         querystring: ListQuery,
-        response: {
-          200: T.Object({
-            items: T.Array(NotificationOut),
-            nextCursor: T.Union([T.String(), T.Null()]),
-          }),
-          ...errors,
-        },
+        response: { 200: NotificationPage, ...errors },
       },
     },
     async (req) => {
@@ -114,9 +158,10 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
-        summary: 'Get one notification',
+        operationId: 'getNotification',
+        summary: 'Get one notification, by numeric id or UUID',
         params: NotificationIdParam,
-        response: { 200: NotificationOut, ...errors, 404: err },
+        response: { 200: NotificationOut, ...oneErrors },
       },
     },
     async (req) => {
@@ -132,22 +177,17 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        operationId: 'changeNotification',
         summary:
           'Change one notification: read, unread, seen, unseen, dismiss, undismiss, snooze, unsnooze',
+        description:
+          'No body is needed, except to snooze: `{"until": "<date-time>"}`. Repeating an action is harmless. Answers the notification as it is now.',
         params: T.Object({
-          id: T.String({ maxLength: 64 }),
-          action: T.Union(ACTIONS.map((a) => T.Literal(a))),
+          id: NotificationId,
+          action: T.Enum(ACTIONS, { type: 'string', description: 'What to do' }),
         }),
-        body: T.Optional(
-          T.Union([
-            T.Object(
-              { until: T.Optional(T.String({ format: 'date-time' })) },
-              { additionalProperties: false },
-            ),
-            T.Null(),
-          ]),
-        ),
-        response: { 200: NotificationOut, ...errors, 404: err },
+        body: ChangeBody,
+        response: { 200: NotificationOut, ...errorAnswers(...COMMON_ERRORS, 404, ...BODY_ERRORS) },
       },
     },
     async (req) => {
@@ -165,9 +205,10 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        operationId: 'deleteNotification',
         summary: 'Delete one notification',
         params: NotificationIdParam,
-        response: { 204: T.Null(), ...errors, 404: err },
+        response: { 204: T.Null({ description: 'Deleted' }), ...oneErrors },
       },
     },
     async (req, reply) => {
@@ -183,18 +224,13 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        operationId: 'bulkNotifications',
         summary:
           'Change or delete many notifications: by ids, or every one matching a filter ({} is all)',
+        description:
+          'Give exactly one of `ids` (numeric ids or UUIDs, 1,000 at most) or `filter`; `until` is required to snooze. Filtered changes run in bounded chunks.',
         body: BulkBody,
-        response: {
-          200: T.Object({
-            changed: T.Integer(),
-            notFound: T.Array(T.Union([T.Integer(), T.String()]), {
-              description: 'Ids that are not yours or do not exist',
-            }),
-          }),
-          ...errors,
-        },
+        response: { 200: BulkResult, ...errorAnswers(...COMMON_ERRORS, ...BODY_ERRORS) },
       },
     },
     async (req) => {

@@ -2,14 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import type { SendInput } from '../../../core/send.ts'
 import { type SurfaceDeps, tenantOf } from '../../surface.ts'
-import { SendBody, SendResponse } from '../schemas.ts'
+import { BODY_ERRORS, COMMON_ERRORS, errorAnswers, SendBody, SendResponse } from '../schemas.ts'
 
 const security = [{ apiKey: [] }]
 const tags = ['producer']
 const config = { needs: 'server' as const }
-const err = { $ref: 'Error#' }
-// 503: the store is unavailable or the server is draining (with Retry-After).
-const errors = { 400: err, 401: err, 403: err, 503: err }
+const bodyErrors = errorAnswers(...COMMON_ERRORS, ...BODY_ERRORS)
 
 const date = (s: string | null | undefined) =>
   s === undefined ? undefined : s === null ? null : new Date(s)
@@ -45,12 +43,20 @@ export const sendRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'sendNotification',
         summary: 'Send a notification to users, a topic, or the whole tenant',
         headers: T.Object({
-          'idempotency-key': T.Optional(T.String({ minLength: 1, maxLength: 256 })),
+          'idempotency-key': T.Optional(
+            T.String({
+              minLength: 1,
+              maxLength: 256,
+              description:
+                'Makes retries safe: a retry with the same key answers the first send (`replayed`), the same key with another body is 409',
+            }),
+          ),
         }),
         body: SendBody,
-        response: { 201: SendResponse, ...errors, 409: err },
+        response: { 201: SendResponse, ...bodyErrors, ...errorAnswers(409) },
       },
     },
     async (req, reply) => {
@@ -68,18 +74,28 @@ export const sendRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'createApiKey',
         summary: "Create another server API key for the caller's tenant (shown once)",
         // The union with null is what lets a request come with no body at all.
         body: T.Optional(
           T.Union([
             T.Object(
-              { name: T.Optional(T.String({ maxLength: 256 })) },
-              { additionalProperties: false },
+              { name: T.Optional(T.String({ maxLength: 256, description: 'A label for people' })) },
+              { additionalProperties: false, title: 'ApiKeyRequest', description: 'Optional' },
             ),
             T.Null(),
           ]),
         ),
-        response: { 201: T.Object({ id: T.String(), key: T.String() }), ...errors },
+        response: {
+          201: T.Object(
+            {
+              id: T.String(),
+              key: T.String({ description: 'The key itself (hk_…): shown this once only' }),
+            },
+            { title: 'ApiKey', description: 'A new server API key' },
+          ),
+          ...bodyErrors,
+        },
       },
     },
     async (req, reply) =>

@@ -8,9 +8,10 @@ import { HeraldError } from '../../../core/errors.ts'
 import type { InboxEvent } from '../../../core/events.ts'
 import type { Inbox, Viewer } from '../../../core/inbox.ts'
 import type { Notification } from '../../../core/notification.ts'
-import { ALWAYS } from '../../security-headers.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { renderNotification } from '../convert.ts'
+import { COMMON_ERRORS, errorAnswers } from '../schemas.ts'
+import { StreamEvent } from '../stream-events.ts'
 import { endStream, streamSlots } from '../stream-slots.ts'
 
 /** A comment line this often keeps proxies from closing an idle stream; it also catches up. */
@@ -19,6 +20,20 @@ const HEARTBEAT_MS = 20_000
 const DRAIN_RETRY_MS = 1_000
 const BADGE_CAP = 99
 const PAGE = 100
+
+const STREAM_DESCRIPTION = [
+  "Server-Sent Events for the caller's inbox (`text/event-stream`), each a `StreamEvent`:",
+  '',
+  '| event | data | id |',
+  '|---|---|---|',
+  '| `notification.created` | a `Notification` | its event number |',
+  '| `counts` | `{unread, unseen}`, counted up to 100 | on the first only |',
+  '| `notifications.changed`, `notifications.deleted` | `{ids}` (null: refetch) | |',
+  '| `reset` | `{reason}`: refetch the list | the number to resume from |',
+  '| `closed` | `{reason}`: this stream ends | |',
+  '',
+  'EventSource cannot send headers: give the token as `access_token`. On reconnect it sends `Last-Event-ID`, and every notification created since is sent again, in order, exactly once. A comment line every 20 s keeps proxies from closing the stream. A stream refused for lack of room is 503 with `Retry-After`.',
+].join('\n')
 
 const frame = (event: string, data: unknown, id?: number) =>
   `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
@@ -189,17 +204,39 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     {
       config: { needs: 'user' },
       schema: {
-        tags: ['inbox'],
+        tags: ['stream'],
+        operationId: 'streamEvents',
         summary:
           'Live inbox events (Server-Sent Events); reconnect with Last-Event-ID to replay what was missed',
+        description: STREAM_DESCRIPTION,
         security: [{ userToken: [] }],
-        headers: T.Object({ 'last-event-id': T.Optional(T.String({ maxLength: 512 })) }),
+        headers: T.Object({
+          'last-event-id': T.Optional(
+            T.String({
+              maxLength: 512,
+              description: 'The last event number received: what came since is replayed',
+            }),
+          ),
+        }),
         querystring: T.Object(
           {
-            access_token: T.Optional(T.String({ maxLength: 4096, description: 'For EventSource' })),
+            access_token: T.Optional(
+              T.String({
+                maxLength: 4096,
+                description:
+                  'The user token, for EventSource, which cannot send an Authorization header',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
+        response: {
+          200: {
+            description: 'The event stream, open until the client or the server ends it',
+            content: { 'text/event-stream': { schema: StreamEvent } },
+          },
+          ...errorAnswers(...COMMON_ERRORS),
+        },
       },
     },
     async (req, reply) => {
@@ -215,9 +252,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       const res = reply.raw
       // Gone while the stream was being prepared: its 'close' has passed, nothing would free it.
       if (res.destroyed || req.raw.destroyed) return slot.cancel()
+      // Hijacked: no onSend hook sees this answer, so it carries what the hooks before the
+      // handler set on the reply (CORS); helmet's are on the raw response already.
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined) res.setHeader(name, value)
+      }
       res.writeHead(200, {
-        // Hijacked: the app's onSend hook never sees this answer, so it carries them itself.
-        ...ALWAYS,
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store, no-transform',
         connection: 'keep-alive',

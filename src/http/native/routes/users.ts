@@ -2,17 +2,29 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import { type SurfaceDeps, tenantOf } from '../../surface.ts'
 import { renderUser } from '../convert.ts'
-import { Id, UserBody, UserOut } from '../schemas.ts'
+import { BODY_ERRORS, COMMON_ERRORS, errorAnswers, Id, UserBody, UserOut } from '../schemas.ts'
 
 const security = [{ apiKey: [] }]
 const tags = ['producer']
 const config = { needs: 'server' as const }
-const err = { $ref: 'Error#' }
-// 503: the store is unavailable or the server is draining (with Retry-After).
-const errors = { 400: err, 401: err, 403: err, 503: err }
+const errors = errorAnswers(...COMMON_ERRORS)
+const bodyErrors = errorAnswers(...COMMON_ERRORS, ...BODY_ERRORS)
+const oneErrors = errorAnswers(...COMMON_ERRORS, 404)
 const UserParams = T.Object({ userId: Id })
 const TopicParams = T.Object({ topic: Id })
-const Subscribers = T.Object({ topic: T.String(), subscribers: T.Array(T.String()) })
+const Subscribers = T.Object(
+  { topic: T.String(), subscribers: T.Array(T.String(), { description: 'User ids' }) },
+  { title: 'Subscribers', description: "A topic's subscribers" },
+)
+const UserPage = T.Object(
+  {
+    items: T.Array(UserOut),
+    next: T.Union([T.String(), T.Null()], {
+      description: 'Pass it as `after` for the next page; null on the last page',
+    }),
+  },
+  { title: 'UserPage', description: 'Users in id order' },
+)
 
 /** Producer routes for the tenant's directory: users and topic subscriptions. */
 export const userRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
@@ -25,10 +37,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'putUser',
         summary: 'Create a user, or update the fields given',
         params: UserParams,
         body: UserBody,
-        response: { 200: UserOut, ...errors },
+        response: { 200: UserOut, ...bodyErrors },
       },
     },
     async (req) =>
@@ -44,9 +57,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'getUser',
         summary: 'Get a user',
         params: UserParams,
-        response: { 200: UserOut, ...errors, 404: err },
+        response: { 200: UserOut, ...oneErrors },
       },
     },
     async (req) => renderUser(await directory.getUser(tenantOf(req), req.params.userId)),
@@ -59,9 +73,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'deleteUser',
         summary: 'Delete a user and their notifications',
         params: UserParams,
-        response: { 204: T.Null(), ...errors, 404: err },
+        response: { 204: T.Null({ description: 'Deleted' }), ...oneErrors },
       },
     },
     async (req, reply) => {
@@ -77,6 +92,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'listUsers',
         summary: 'List users by id',
         querystring: T.Object(
           {
@@ -85,10 +101,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
           },
           { additionalProperties: false },
         ),
-        response: {
-          200: T.Object({ items: T.Array(UserOut), next: T.Union([T.String(), T.Null()]) }),
-          ...errors,
-        },
+        response: { 200: UserPage, ...errors },
       },
     },
     async (req) => {
@@ -108,16 +121,23 @@ export const userRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'putSubscribers',
         summary: 'Add and remove topic subscribers',
         params: TopicParams,
         body: T.Object(
           {
-            add: T.Optional(T.Array(Id, { maxItems: 10_000 })),
-            remove: T.Optional(T.Array(Id, { maxItems: 10_000 })),
+            add: T.Optional(T.Array(Id, { maxItems: 10_000, description: 'User ids to add' })),
+            remove: T.Optional(
+              T.Array(Id, { maxItems: 10_000, description: 'User ids to remove' }),
+            ),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            title: 'SubscriberChange',
+            description: 'Users to add to and remove from the topic',
+          },
         ),
-        response: { 200: Subscribers, ...errors },
+        response: { 200: Subscribers, ...bodyErrors },
       },
     },
     async (req) => {
@@ -134,6 +154,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'getSubscribers',
         summary: "A topic's subscribers",
         params: TopicParams,
         response: { 200: Subscribers, ...errors },
