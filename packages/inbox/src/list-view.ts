@@ -107,7 +107,8 @@ function actions(n: Notification, p: BodyProps, tabbable: number): TemplateResul
   const button = (action: RowAction, label: string, icon: unknown, cls = '') =>
     html`<button class="icon-button ${cls}" tabindex=${tabbable} aria-label=${label} title=${label}
       data-action=${action} @click=${() => p.onAction(n, action)}>${icon}</button>`
-  return html`<div class="actions">
+  // Named by its notification, so "Archive" is announced with what it archives.
+  return html`<div class="actions" role="group" aria-label=${n.title}>
     ${button('read', n.read ? s.markUnread : s.markRead, n.read ? dotIcon : checkIcon)}
     ${n.dismissed ? nothing : button('snooze', s.snooze, clockIcon)}
     ${button('dismiss', n.dismissed ? s.undismiss : s.dismiss, n.dismissed ? restoreIcon : archiveIcon)}
