@@ -253,7 +253,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       // Gone while the stream was being prepared: its 'close' has passed, nothing would free it.
       if (res.destroyed || req.raw.destroyed) return slot.cancel()
       // Hijacked: no onSend hook sees this answer, so it carries what the hooks before the
-      // handler set on the reply (CORS); helmet's are on the raw response already.
+      // handler set on the reply (the security headers, CORS).
       for (const [name, value] of Object.entries(reply.getHeaders())) {
         if (value !== undefined) res.setHeader(name, value)
       }
