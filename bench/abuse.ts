@@ -19,6 +19,7 @@ import pg from 'pg'
 import { mintToken } from '../src/auth/tokens.ts'
 import type { ProbeSpec } from './abuse-probe.ts'
 import type { StreamsReport, StreamsSpec } from './abuse-streams.ts'
+import { quantile } from './load.ts'
 import { HEAVY_USER, type SeedSize, seed, TENANT, userId } from './seed.ts'
 import { type BenchServer, type EngineName, PG_URL, startServer } from './server.ts'
 
@@ -70,10 +71,6 @@ export interface AbuseResult {
 }
 
 const now = () => performance.timeOrigin + performance.now()
-const pct = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
-}
 
 /** Runs a bench child process with a JSON spec, talking to it by lines. */
 function child(script: string, spec: unknown) {
@@ -480,9 +477,9 @@ export async function runAbuse(
         name: sc.name,
         runs: w.times.length,
         statuses: tally(w.statuses),
-        medianMs: pct(w.times, 0.5),
+        medianMs: quantile(w.times, 0.5),
         maxMs: Math.max(...w.times),
-        otherP99Ms: pct(
+        otherP99Ms: quantile(
           other.map(([, ms]) => ms),
           0.99,
         ),
@@ -494,7 +491,7 @@ export async function runAbuse(
     const memory = await streamsMemory(engine)
     return {
       engine,
-      quiet: { p50Ms: pct(q, 0.5), p99Ms: pct(q, 0.99), count: q.length },
+      quiet: { p50Ms: quantile(q, 0.5), p99Ms: quantile(q, 0.99), count: q.length },
       rows,
       memory,
     }

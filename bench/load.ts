@@ -83,6 +83,12 @@ function once(agent: Agent, base: URL, r: LoadRequest): Promise<number> {
   })
 }
 
+/** The q-quantile (0 ≤ q ≤ 1) of some timings, by the nearest rank below; 0 for none. */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0
+}
+
 /** Sequential requests timed with the high-resolution clock: latency without queueing. */
 async function probe(spec: LoadSpec, seconds: number): Promise<LoadResult> {
   const base = new URL(spec.url)
@@ -100,10 +106,14 @@ async function probe(spec: LoadSpec, seconds: number): Promise<LoadResult> {
     if (status < 200 || status >= 300) bad++
   }
   agent.destroy()
-  times.sort((a, b) => a - b)
-  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0
   const elapsed = spec.amount === undefined ? seconds : (performance.now() - start) / 1000
-  return { requests: times.length, rps: times.length / elapsed, p50: at(0.5), p99: at(0.99), bad }
+  return {
+    requests: times.length,
+    rps: times.length / elapsed,
+    p50: quantile(times, 0.5),
+    p99: quantile(times, 0.99),
+    bad,
+  }
 }
 
 /** One measured load: a warm-up run whose figures are dropped, then the measured run. */

@@ -5,6 +5,7 @@
 import { sql } from 'kysely'
 import { loadConfig } from '../src/config.ts'
 import { buildHerald } from '../src/server.ts'
+import { quantile } from './load.ts'
 
 const herald = await buildHerald({
   config: loadConfig({ DATABASE_URL: 'memory://', HERALD_JWT_SECRET: 'x'.repeat(32) }),
@@ -22,13 +23,9 @@ async function probe(path: string, ms: number): Promise<number[]> {
   return out
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0
-}
 const row = (label: string, xs: number[]) =>
   console.log(
-    `${label.padEnd(34)} n=${String(xs.length).padStart(5)}  p50=${pct(xs, 50).toFixed(2)}ms  p99=${pct(xs, 99).toFixed(2)}ms  max=${Math.max(...xs).toFixed(1)}ms`,
+    `${label.padEnd(34)} n=${String(xs.length).padStart(5)}  p50=${quantile(xs, 0.5).toFixed(2)}ms  p99=${quantile(xs, 0.99).toFixed(2)}ms  max=${Math.max(...xs).toFixed(1)}ms`,
   )
 
 row('/healthz, idle', await probe('/healthz', 2000))
