@@ -59,6 +59,8 @@ export interface Config {
     replayMax: number
     bufferBytes: number
     stallMs: number
+    /** Store reads (catch-ups, counts, openings) all of an instance's streams run at once. */
+    reads: number
   }
   limits: Limits
   /** Which web origins may call the user routes from a browser (see CorsOrigins). */
@@ -275,6 +277,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       replayMax: int(env, 'HERALD_STREAM_REPLAY_MAX', 1000, 1, 100_000),
       bufferBytes: int(env, 'HERALD_STREAM_BUFFER_BYTES', 256 * 1024, 1024),
       stallMs: int(env, 'HERALD_STREAM_STALL_MS', 10_000, 10, 600_000),
+      reads: int(env, 'HERALD_STREAM_READS', 8, 1, 1000),
     },
     limits: {
       filterText: int(env, 'HERALD_MAX_FILTER_TEXT', 256, 1, 4096),

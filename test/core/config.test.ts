@@ -208,6 +208,7 @@ describe('loadConfig', () => {
       replayMax: 1000,
       bufferBytes: 256 * 1024,
       stallMs: 10_000,
+      reads: 8,
     })
     const set = loadConfig({
       ...base,
@@ -216,6 +217,7 @@ describe('loadConfig', () => {
       HERALD_STREAM_REPLAY_MAX: '10',
       HERALD_STREAM_BUFFER_BYTES: '65536',
       HERALD_STREAM_STALL_MS: '500',
+      HERALD_STREAM_READS: '2',
     })
     assert.deepEqual(set.stream, {
       maxPerUser: 2,
@@ -223,6 +225,7 @@ describe('loadConfig', () => {
       replayMax: 10,
       bufferBytes: 65536,
       stallMs: 500,
+      reads: 2,
     })
     for (const [name, value] of [
       ['HERALD_STREAM_MAX_PER_USER', '0'],
@@ -230,6 +233,7 @@ describe('loadConfig', () => {
       ['HERALD_STREAM_REPLAY_MAX', '0'],
       ['HERALD_STREAM_BUFFER_BYTES', '100'],
       ['HERALD_STREAM_STALL_MS', '5'],
+      ['HERALD_STREAM_READS', '0'],
     ] as const) {
       assert.throws(() => loadConfig({ ...base, [name]: value }), new RegExp(name))
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import http from 'node:http'
 import { test } from 'node:test'
+import { gate } from '../../src/http/native/routes/stream.ts'
 import { describeEngines, send } from '../support/harness.ts'
 import { streamClient } from '../support/sse.ts'
 
@@ -119,20 +120,21 @@ function pausedStream(base: string, token: string) {
 
 /** Reads what is left of a stream: the notifications it carried, and whether it ended. */
 function readRest(res: http.IncomingMessage, expected: number) {
-  return new Promise<{ created: number; ended: boolean }>((resolve) => {
+  return new Promise<{ created: number; ended: boolean; titles: string[] }>((resolve) => {
     let text = ''
     const count = () => text.split('event: notification.created').length - 1
+    const titles = () => [...text.matchAll(/"title":"([^"]*)"/g)].map((m) => m[1] as string)
     res.setEncoding('utf8')
     res.on('data', (chunk: string) => {
       text += chunk
       // Everything arrived and the stream is still open: it was never dropped.
       if (count() >= expected) {
         // Resolved first: destroying it emits its end at once.
-        resolve({ created: count(), ended: false })
+        resolve({ created: count(), ended: false, titles: titles() })
         res.destroy()
       }
     })
-    const ended = () => resolve({ created: count(), ended: true })
+    const ended = () => resolve({ created: count(), ended: true, titles: titles() })
     res.on('end', ended)
     res.on('error', ended)
     res.on('aborted', ended)
@@ -196,8 +198,64 @@ describeEngines(
           .on('error', reject),
       )
       const rest = await readRest(res, missed)
-      assert.deepEqual(rest, { created: missed, ended: false })
+      // The catch-up stops at a full buffer and reads the rest again: each once, in order.
+      assert.deepEqual(rest, {
+        created: missed,
+        ended: false,
+        titles: Array.from({ length: missed }, (_, i) => `m${i}`),
+      })
     })
   },
   { env: { HERALD_STREAM_BUFFER_BYTES: '65536', HERALD_STREAM_STALL_MS: '300' } },
+)
+
+test('the stream read gate runs at most n tasks at once, the rest in order', async () => {
+  const run = gate(2)
+  let running = 0
+  let most = 0
+  const order: number[] = []
+  const task = (i: number) =>
+    run(async () => {
+      running++
+      most = Math.max(most, running)
+      await new Promise((r) => setTimeout(r, 5))
+      order.push(i)
+      running--
+      if (i === 3) throw new Error('a failed task frees its turn')
+      return i
+    })
+  const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => task(i)))
+  assert.equal(most, 2)
+  assert.deepEqual(order, [0, 1, 2, 3, 4, 5, 6, 7])
+  assert.equal(results.filter((r) => r.status === 'fulfilled').length, 7)
+})
+
+describeEngines(
+  'stream bounds: store reads through the gate',
+  (get) => {
+    const client = streamClient(() => get().app)
+
+    test('a send to 30 streams reaches each once with one read at a time', async () => {
+      const h = get()
+      const t = h.tenant()
+      const key = await h.apiKey(t)
+      const users = Array.from({ length: 30 }, (_, i) => `g${i}`)
+      const streams = await Promise.all(
+        users.map(async (user) => client.open(await h.token({ tenant: t, user }))),
+      )
+      for (const s of streams) assert.equal((await s.next()).event, 'counts')
+      await send(h, key, { to: { users }, type: 'comment', title: 'to all' })
+      await send(h, key, { to: { users }, type: 'comment', title: 'again' })
+      for (const s of streams) {
+        const seen: string[] = []
+        while (seen.length < 2) {
+          const e = await s.next()
+          if (e.event === 'notification.created') seen.push(String(e.data.title))
+        }
+        assert.deepEqual(seen, ['to all', 'again'])
+        s.close()
+      }
+    })
+  },
+  { env: { HERALD_STREAM_READS: '1' } },
 )

@@ -19,7 +19,9 @@ const HEARTBEAT_MS = 20_000
 // What a stream ended by a shutdown asks EventSource to wait before reconnecting (elsewhere).
 const DRAIN_RETRY_MS = 1_000
 const BADGE_CAP = 99
-const PAGE = 100
+// Rows a catch-up reads at a time: a replay pages through them; a burst of large notifications to a
+// slow reader costs at most this many rows per stream reading at once (HERALD_STREAM_READS).
+const PAGE = 10
 
 const STREAM_DESCRIPTION = [
   "Server-Sent Events for the caller's inbox (`text/event-stream`), each a `StreamEvent`:",
@@ -45,9 +47,9 @@ const eventNumber = (raw: string | undefined): number | 'unknown' | null => {
 }
 
 /**
- * Where a (re)connecting stream starts: its mark (the last event number the client has), what it
- * missed since, or whether the client must refetch instead (an id we never issued, or more
- * missed than a replay carries).
+ * Where a (re)connecting stream starts: its mark (the last event number the client has), or
+ * whether the client must refetch instead (an id we never issued, or more missed than a replay
+ * carries). What was missed is then read a page at a time, like any catch-up.
  */
 async function startingPoint(
   inbox: Inbox,
@@ -57,18 +59,35 @@ async function startingPoint(
 ) {
   const latest = await inbox.latestSeq(v)
   const last = eventNumber(lastEventId)
-  const none: Notification[] = []
-  if (last === null) return { mark: latest, reset: null, missed: none }
-  if (last === 'unknown' || last > latest) {
-    return { mark: latest, reset: 'unknown-event-id', missed: none }
-  }
-  // Counted on the index first: a stream resuming from the start of a large inbox must not read
-  // (and join) a thousand rows only to find it has to reset.
+  if (last === null) return { mark: latest, reset: null }
+  if (last === 'unknown' || last > latest) return { mark: latest, reset: 'unknown-event-id' }
+  // Counted on the index: a stream resuming from the start of a large inbox must not read (and
+  // join) a thousand rows only to find it has to reset.
   if ((await inbox.countSince(v, last, replayMax + 1)) > replayMax) {
-    return { mark: latest, reset: 'too-many-missed', missed: none }
+    return { mark: latest, reset: 'too-many-missed' }
   }
-  const missed = await inbox.since(v, last, replayMax)
-  return { mark: last, reset: null, missed }
+  return { mark: last, reset: null }
+}
+
+/**
+ * At most `n` tasks at once, the others waiting their turn in order: the store reads of every
+ * stream of the instance. A send to every user wakes every stream; without it each would hold a
+ * pool connection, or wait for one holding its query and then its rows, all at the same moment.
+ */
+export function gate(n: number) {
+  let running = 0
+  const waiting: Array<() => void> = []
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve))
+    else running++
+    try {
+      return await task()
+    } finally {
+      const next = waiting.shift()
+      if (next) next()
+      else running--
+    }
+  }
 }
 
 /** Whether the consumer read what waits for it within `ms` (false also when the stream went). */
@@ -82,15 +101,25 @@ async function drained(res: ServerResponse, ms: number): Promise<boolean> {
 }
 
 /**
- * Writes to one stream, in order; false once it is gone. Once more than `maxBytes` wait for the
- * consumer, the next write waits for it to read (a replay or a burst of events simply goes at
- * the reader's pace); a consumer that has not read within `stallMs` is dropped, never buffered
- * further: one slow or malicious reader must not hold the server's memory.
+ * One stream's output. Once more than `bufferBytes` wait for the consumer, `ready` waits for it
+ * to read (a replay or a burst of events goes at the reader's pace); a consumer that has not read
+ * within `stallMs` is dropped, never buffered further: one slow or malicious reader must not hold
+ * the server's memory. A catch-up checks `room` before each row and stops at a full buffer,
+ * reading the rest again once the reader has caught up, so no rows are held while it waits.
  */
-function sseWriter(req: FastifyRequest, res: ServerResponse, o: Config['stream']) {
-  return async (s: string): Promise<boolean> => {
-    if (res.writableEnded || res.destroyed) return false
-    if (res.writableLength > o.bufferBytes && !(await drained(res, o.stallMs))) {
+function sseOutput(req: FastifyRequest, res: ServerResponse, o: Config['stream']) {
+  const gone = () => res.writableEnded || res.destroyed
+  const room = () => res.writableLength <= o.bufferBytes
+  /** Writes now; false once the stream is gone. */
+  const put = (s: string) => {
+    if (gone()) return false
+    res.write(s)
+    return true
+  }
+  /** Waits until the consumer has room; false once the stream is gone or dropped. */
+  const ready = async (): Promise<boolean> => {
+    if (gone()) return false
+    if (!room() && !(await drained(res, o.stallMs))) {
       if (!res.destroyed) {
         req.log.info(
           { buffered: res.writableLength },
@@ -100,10 +129,9 @@ function sseWriter(req: FastifyRequest, res: ServerResponse, o: Config['stream']
       }
       return false
     }
-    if (res.writableEnded || res.destroyed) return false
-    res.write(s)
-    return true
+    return !gone()
   }
+  return { room, put, ready, write: async (s: string) => (await ready()) && put(s) }
 }
 
 /**
@@ -121,19 +149,20 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   // Open streams never finish on their own: a shutdown ends them, with a reconnect hint, so the
   // drain can complete and clients move to another instance.
   const slots = streamSlots(limits)
+  const reading = gate(limits.reads)
   app.addHook('preClose', (done) => {
     for (const res of slots.all()) endStream(res, DRAIN_RETRY_MS)
     done()
   })
 
   const counts = (v: Viewer) =>
-    inbox.counts(v, { unread: { read: false }, unseen: { seen: false } }, BADGE_CAP)
+    reading(() => inbox.counts(v, { unread: { read: false }, unseen: { seen: false } }, BADGE_CAP))
   const created = (n: Notification) =>
     frame('notification.created', renderNotification(n, core.clock()), n.seq ?? undefined)
 
   /** Where a stream starts, and its first counts. */
   const opening = async (v: Viewer, lastEventId: string | undefined) => ({
-    ...(await startingPoint(inbox, v, lastEventId, limits.replayMax)),
+    ...(await reading(() => startingPoint(inbox, v, lastEventId, limits.replayMax))),
     initial: await counts(v),
   })
 
@@ -142,7 +171,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     req: FastifyRequest,
     v: Viewer,
     start: number,
-    write: (s: string) => Promise<boolean>,
+    out: ReturnType<typeof sseOutput>,
   ) {
     let mark = start
     let queue: Promise<void> = Promise.resolve()
@@ -152,32 +181,41 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         if (!(err instanceof HeraldError)) req.log.warn({ err }, 'stream event failed')
       })
     }
-    const drain = async () => {
+    /**
+     * Sends what is past the mark, a page at a time; how many it sent, or null once gone. A page
+     * cut short by a full buffer sizes the next one, so a slow reader of large notifications is
+     * read a row or two at a time instead of a page being read again for each row it takes.
+     */
+    const drain = async (): Promise<number | null> => {
+      let sent = 0
+      let page = PAGE
       for (;;) {
-        const batch = await inbox.since(v, mark, PAGE)
-        for (const n of batch) {
-          // A dropped stream reads no further pages.
-          if (!(await write(created(n)))) return 0
+        if (!(await out.ready())) return null
+        const limit = page
+        const batch = await reading(() => inbox.since(v, mark, limit))
+        let i = 0
+        // At a full buffer the rest of the page is let go and read again after the wait.
+        for (; i < batch.length && out.room(); i++) {
+          const n = batch[i] as Notification
+          if (!out.put(created(n))) return null
           mark = Math.max(mark, n.seq ?? mark)
         }
-        if (batch.length < PAGE) return batch.length
+        sent += i
+        if (i === batch.length && batch.length < limit) return sent
+        page = i < batch.length ? Math.max(1, i) : Math.min(PAGE, page * 2)
       }
     }
     return {
-      /** Writes frames first in the queue: the opening and what a reconnect missed. */
-      open(first: string[], missed: Notification[]) {
+      /** Writes the opening frames first in the queue. */
+      open(first: string[]) {
         enqueue(async () => {
-          for (const s of first) if (!(await write(s))) return
-          for (const n of missed) {
-            if (!(await write(created(n)))) return
-            mark = Math.max(mark, n.seq ?? mark)
-          }
+          for (const s of first) if (!(await out.write(s))) return
         })
       },
       /** A comment that keeps proxies from closing an idle stream (and finds a stalled reader). */
       keepAlive() {
         enqueue(async () => {
-          await write(': keep-alive\n\n')
+          await out.write(': keep-alive\n\n')
         })
       },
       /** Reads what is new; a wake-up while one is queued but not started adds nothing. */
@@ -187,13 +225,14 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         enqueue(async () => {
           caughtUpQueued = false
           const sent = await drain()
-          if (withCounts || sent > 0) await write(frame('counts', await counts(v)))
+          if (sent !== null && (withCounts || sent > 0))
+            await out.write(frame('counts', await counts(v)))
         })
       },
       hint(e: InboxEvent) {
         enqueue(async () => {
-          if (await write(frame(e.type, { ids: e.ids ?? null })))
-            await write(frame('counts', await counts(v)))
+          if (await out.write(frame(e.type, { ids: e.ids ?? null })))
+            await out.write(frame('counts', await counts(v)))
         })
       },
     }
@@ -242,7 +281,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     async (req, reply) => {
       const v = viewerOf(req)
       const slot = slots.reserve()
-      const { mark, reset, missed, initial } = await opening(v, req.headers['last-event-id']).catch(
+      const { mark, reset, initial } = await opening(v, req.headers['last-event-id']).catch(
         (err: unknown) => {
           slot.cancel()
           throw err
@@ -263,16 +302,14 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       })
-      const stream = streamer(req, v, mark, sseWriter(req, res, limits))
-      stream.open(
-        [
-          'retry: 3000\n\n',
-          // The reset tells the client to refetch its list; its id resumes from now on reconnect.
-          ...(reset ? [frame('reset', { reason: reset }, mark)] : []),
-          frame('counts', initial, mark),
-        ],
-        missed,
-      )
+      const stream = streamer(req, v, mark, sseOutput(req, res, limits))
+      stream.open([
+        'retry: 3000\n\n',
+        // The reset tells the client to refetch its list; its id resumes from now on reconnect.
+        ...(reset ? [frame('reset', { reason: reset }, mark)] : []),
+        frame('counts', initial, mark),
+      ])
+      // What a reconnect missed, then anything sent while the stream was opening.
       stream.catchUp(false)
       const listener = (e: InboxEvent) =>
         e.type === 'notification.created' || e.userId === '*'
