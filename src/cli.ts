@@ -239,7 +239,11 @@ async function main(argv: string[]) {
       return null
     case 'migrate': {
       const lock = claimStore(config, 'migrate')
-      const storage = await openStorage({ url: config.databaseUrl, fsync: config.pgliteFsync })
+      const storage = await openStorage({
+        url: config.databaseUrl,
+        fsync: config.pgliteFsync,
+        sharedBuffersMb: config.pgliteSharedBuffersMb,
+      })
       const applied = await migrate(storage.db)
       await storage.close()
       lock?.release()

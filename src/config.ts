@@ -39,6 +39,8 @@ export interface Config {
   metricsToken: string | null
   /** PGlite only: whether commits reach the disk (fsync) before they are acknowledged. */
   pgliteFsync: boolean
+  /** Embedded store: PostgreSQL's shared buffers, in MB (its memory beyond that is small). */
+  pgliteSharedBuffersMb: number
   /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
   cleanup: { idempotencyTtlMs: number; intervalMs: number; chunk: number }
   /** Whether admins read and change other users' inboxes where a dialect's contract allows it. */
@@ -264,6 +266,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
     metricsToken: metricsToken(env.HERALD_METRICS_TOKEN),
     pgliteFsync: bool(env, 'HERALD_PGLITE_FSYNC', true),
+    pgliteSharedBuffersMb: int(env, 'HERALD_PGLITE_SHARED_BUFFERS_MB', 64, 1, 8192),
     cleanup: {
       idempotencyTtlMs: int(env, 'HERALD_IDEMPOTENCY_TTL_MS', 86_400_000, 1000),
       intervalMs: int(env, 'HERALD_CLEANUP_INTERVAL_MS', 60_000, 10),

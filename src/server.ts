@@ -50,6 +50,7 @@ export async function buildHerald({
     poolSize: config.database.poolSize,
     statementTimeoutMs: config.database.statementTimeoutMs,
     fsync: config.pgliteFsync,
+    sharedBuffersMb: config.pgliteSharedBuffersMb,
   })
   let log = (msg: string, err: unknown) => console.warn(msg, err)
   let events: (EventBus & { close?: () => Promise<void> }) | null = null

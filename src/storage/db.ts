@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { Kysely, Migrator, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { privateDir } from './file-modes.ts'
 import { migrationProvider } from './migrations/index.ts'
-import { createPgliteWorker } from './pglite-dialect.ts'
+import { createPgliteWorker, initPglite } from './pglite-dialect.ts'
 import type { Database } from './schema.ts'
 
 export type Engine = 'pglite' | 'postgres'
@@ -24,6 +26,8 @@ export interface StorageOptions {
   snapshot?: string
   /** PGlite only: flush every commit to the disk before acknowledging it (see pglite-durable.ts). */
   fsync?: boolean
+  /** PGlite only: PostgreSQL's shared buffers in MB (default 64). */
+  sharedBuffersMb?: number
 }
 
 export interface Storage {
@@ -45,7 +49,23 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   if (!isPostgresUrl(opts.url)) {
     // The store's files are as private as its data: created so, checked on every start.
     if (!opts.url.startsWith('memory://')) privateDir(opts.url)
-    const worker = createPgliteWorker(opts.url, opts.snapshot, opts.fsync)
+    const options = {
+      dataDir: opts.url,
+      snapshot: opts.snapshot,
+      fsync: opts.fsync ?? false,
+      sharedBuffersMb: opts.sharedBuffersMb ?? 64,
+    }
+    // Creating a database (initdb) grows PGlite's WebAssembly memory to about 800 MB, which it
+    // never gives back; the store is made by a worker of its own, which then ends, and the store
+    // is opened anew at about a third of that.
+    if (
+      !opts.snapshot &&
+      !opts.url.startsWith('memory://') &&
+      !existsSync(join(opts.url, 'PG_VERSION'))
+    ) {
+      await initPglite(options)
+    }
+    const worker = createPgliteWorker(options)
     const db = new Kysely<Database>({ dialect: worker.dialect })
     return { db, engine: 'pglite', dump: worker.dump, close: () => db.destroy() }
   }

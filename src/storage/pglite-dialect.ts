@@ -24,6 +24,21 @@ interface Reply {
 /** The answer to every query in flight when the worker exited. */
 const GONE: Reply = { id: -1, ok: true, rows: [] }
 
+/** What a PGlite worker opens, and how (see pglite-durable.ts). */
+export interface PgliteOptions {
+  /** A data directory or `memory://`. */
+  dataDir: string
+  /** A dump of a store to start from. */
+  snapshot?: string | undefined
+  fsync: boolean
+  sharedBuffersMb: number
+}
+
+/** Creates the store in `dataDir` with a worker of its own, which ends once it has. */
+export async function initPglite(options: PgliteOptions): Promise<void> {
+  await new WorkerClient(options).close()
+}
+
 /** Talks to the PGlite worker thread; one query in flight at a time, as PGlite has one session. */
 class WorkerClient {
   readonly #worker: Worker
@@ -31,12 +46,12 @@ class WorkerClient {
   #next = 1
   readonly ready: Promise<void>
 
-  constructor(dataDir: string, snapshot?: string, fsync = false) {
+  constructor(options: PgliteOptions) {
     // Workers do not inherit the TypeScript loader, so the worker registers it before loading.
     const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'))
     const entry = JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)
     const boot = `import(${loader}).then((m) => { m.register(); return import(${entry}) })`
-    this.#worker = new Worker(boot, { eval: true, workerData: { dataDir, snapshot, fsync } })
+    this.#worker = new Worker(boot, { eval: true, workerData: options })
     this.ready = new Promise((resolve, reject) => {
       this.#pending.set(0, () => resolve())
       this.#worker.once('error', reject)
@@ -172,8 +187,8 @@ class WorkerDriver implements Driver {
  * file made by `dump()`, with commits flushed to the disk when `fsync`: a Kysely dialect and the
  * worker's dump.
  */
-export function createPgliteWorker(dataDir: string, snapshot?: string, fsync = false) {
-  const client = new WorkerClient(dataDir, snapshot, fsync)
+export function createPgliteWorker(options: PgliteOptions) {
+  const client = new WorkerClient(options)
   const dialect: Dialect = {
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new WorkerDriver(client),

@@ -32,11 +32,20 @@ class DurableNodeFS extends NodeFS {
  * PGlite's options for a data directory: with `fsync`, every commit is flushed to the disk
  * before it is acknowledged (`wal_sync_method=fsync`, as `fdatasync` does nothing here).
  */
-export function pgliteOptions(dataDir: string, fsync: boolean): PGliteOptions {
-  if (!fsync || dataDir.startsWith('memory://')) return { dataDir }
+export function pgliteOptions(
+  dataDir: string,
+  fsync: boolean,
+  sharedBuffersMb: number,
+): PGliteOptions {
+  // PostgreSQL's default is 128 MB, all of it in the process once touched.
+  const buffers = ['-c', `shared_buffers=${Math.trunc(sharedBuffersMb)}MB`]
+  if (!fsync || dataDir.startsWith('memory://')) {
+    return { dataDir, startParams: [...PGlite.defaultStartParams, ...buffers] }
+  }
   const startParams = [
     ...PGlite.defaultStartParams.filter((p) => p !== '-F'),
     ...['-c', 'fsync=on', '-c', 'wal_sync_method=fsync'],
+    ...buffers,
   ]
   return { fs: new DurableNodeFS(dataDir), startParams }
 }

@@ -17,7 +17,11 @@ if (!port) throw new Error('pglite-worker must run in a worker thread')
 
 // A snapshot (a dump of an already-migrated store) skips initdb, the slowest part of a start.
 const snapshot = workerData.snapshot as string | undefined
-const options = pgliteOptions(String(workerData.dataDir), workerData.fsync === true)
+const options = pgliteOptions(
+  String(workerData.dataDir),
+  workerData.fsync === true,
+  Number(workerData.sharedBuffersMb),
+)
 const db = snapshot
   ? new PGlite({ ...options, loadDataDir: new Blob([await readFile(snapshot)]) })
   : new PGlite(options)
