@@ -120,6 +120,18 @@ describeEngines(
       assert.equal(await use(h, admin), 200, 'the other key is untouched')
     })
 
+    test('when the bus may have lost messages, every remembered key is verified again', async () => {
+      const h = get()
+      const key = await h.apiKey(h.tenant())
+      assert.equal(await use(h, key), 200)
+      assert.ok(h.auth.known(key))
+      const bus = h.core.events as { gap?: () => void }
+      assert.ok(bus.gap, 'the suite runs on the in-process bus')
+      bus.gap()
+      assert.equal(h.auth.known(key), null)
+      assert.equal(await use(h, key), 200)
+    })
+
     test('a key may revoke itself; its next request is refused', async () => {
       const h = get()
       const key = await h.apiKey(h.tenant())
