@@ -1,7 +1,11 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import type { ApiKeyInfo } from './auth/api-keys.ts'
 import { mintToken } from './auth/tokens.ts'
+import { KEYS_USAGE, keysCommand, type ListedKey, type TenantKeys } from './cli-keys.ts'
+import { need, UsageError } from './cli-usage.ts'
 import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
+import { isHeraldError } from './core/errors.ts'
 import { DIALECTS } from './http/dialects/index.ts'
 import { buildHerald } from './server.ts'
 import { migrate, openStorage } from './storage/db.ts'
@@ -20,18 +24,11 @@ const USAGE = `usage: herald <command> [options]
   migrate                                 apply database migrations
   token --tenant T --user U [--admin] [--scopes a,b] [--ttl SECONDS] [--dialect NAME]
                                           print a user token (or a dialect's credential headers)
-  keys create --tenant T [--name N]       print a new server API key (shown once)
+${KEYS_USAGE}
   send --tenant T (--to U1,U2 | --topic X | --all) --type K --title TEXT [--body TEXT] [--link URL]
                                           send a notification
 
 Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
-
-class UsageError extends Error {}
-
-const need = (v: string | undefined, flag: string): string => {
-  if (!v) throw new UsageError(`missing --${flag}`)
-  return v
-}
 
 /** Takes the embedded store's lock for this process (none for PostgreSQL), released on exit. */
 function claimStore(config: Config, command: string) {
@@ -55,8 +52,18 @@ async function runningServer(config: Config): Promise<string | null> {
   return holder?.url ?? null
 }
 
-/** Calls the running server as the tenant's operator. */
-async function viaServer(config: Config, url: string, tenant: string, path: string, body: unknown) {
+/** The running server refused a request: its answer is the message. */
+class ServerError extends Error {}
+
+/** Calls the running server as the tenant's operator (POST unless told). */
+async function viaServer(
+  config: Config,
+  url: string,
+  tenant: string,
+  path: string,
+  body?: unknown,
+  method = 'POST',
+) {
   if (!config.tokens.secret) throw new ConfigError('talking to the server needs HERALD_JWT_SECRET')
   const token = await mintToken(config.tokens.secret, {
     tenant,
@@ -65,12 +72,20 @@ async function viaServer(config: Config, url: string, tenant: string, path: stri
     ttl: 300,
   })
   const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
   })
-  const json = (await res.json()) as unknown
-  if (!res.ok) throw new Error(`server answered ${res.status}: ${JSON.stringify(json)}`)
+  const json = res.status === 204 ? null : ((await res.json()) as unknown)
+  if (!res.ok) {
+    const error = (json as { error?: { message?: string } } | null)?.error
+    throw new ServerError(
+      `server answered ${res.status}: ${error?.message ?? JSON.stringify(json)}`,
+    )
+  }
   return json
 }
 
@@ -170,23 +185,77 @@ const HEADER_NAMES: Record<string, string> = {
   'x-organization-id': 'X-Organization-Id',
 }
 
+const listed = (k: ApiKeyInfo): ListedKey => ({
+  id: k.id,
+  name: k.name,
+  createdAt: k.createdAt.toISOString(),
+  lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+  expiresAt: k.expiresAt?.toISOString() ?? null,
+})
+
+/** The tenant's keys through the running server's native routes, as its operator. */
+function keysViaServer(config: Config, url: string, tenant: string): TenantKeys {
+  const call = (path: string, body?: unknown, method?: string) =>
+    viaServer(config, url, tenant, `/v1/api-keys${path}`, body, method)
+  const one = (id: string) => `/${encodeURIComponent(id)}`
+  return {
+    create: async (name) => (await call('', { name: name ?? undefined })) as TenantKeyCreated,
+    async list() {
+      const all: ListedKey[] = []
+      let cursor: string | null = null
+      do {
+        const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
+        const page = (await call(`?limit=100${query}`, undefined, 'GET')) as {
+          items: ListedKey[]
+          next: string | null
+        }
+        all.push(...page.items)
+        cursor = page.next
+      } while (cursor)
+      return all
+    },
+    revoke: async (id) => {
+      await call(one(id), undefined, 'DELETE')
+    },
+    rotate: async (id, { overlapS, name }) =>
+      (await call(`${one(id)}/rotate`, {
+        overlapSeconds: overlapS,
+        name: name ?? undefined,
+      })) as Awaited<ReturnType<TenantKeys['rotate']>>,
+  }
+}
+type TenantKeyCreated = Awaited<ReturnType<TenantKeys['create']>>
+
+/** The tenant's keys in the store itself, opened by this process for each step. */
+function keysInStore(config: Config, tenant: string): TenantKeys {
+  const inStore = <R>(fn: (h: Awaited<ReturnType<typeof buildHerald>>) => Promise<R>) =>
+    withStore(config, 'keys', fn)
+  return {
+    create: (name) => inStore((h) => h.auth.createApiKey(tenant, name)),
+    list: () =>
+      inStore(async (h) => {
+        const all: ApiKeyInfo[] = []
+        for (;;) {
+          const last = all.at(-1)
+          const page = await h.auth.listApiKeys(tenant, last ?? null, 100)
+          all.push(...page)
+          if (page.length < 100) return all.map(listed)
+        }
+      }),
+    revoke: (id) => inStore((h) => h.auth.revokeApiKey(tenant, id)),
+    rotate: (id, opts) =>
+      inStore(async (h) => {
+        const out = await h.auth.rotateApiKey(tenant, id, opts)
+        return { key: out.key, previous: { id, expiresAt: out.previous.expiresAt.toISOString() } }
+      }),
+  }
+}
+
 async function keys(config: Config, args: string[]) {
-  const [sub, ...rest] = args
-  if (sub !== 'create') throw new UsageError('keys: the only subcommand is "create"')
-  const { values } = parseArgs({
-    args: rest,
-    options: { tenant: { type: 'string' }, name: { type: 'string' } },
+  await keysCommand(args, async (tenant) => {
+    const server = await runningServer(config)
+    return server ? keysViaServer(config, server, tenant) : keysInStore(config, tenant)
   })
-  const tenant = need(values.tenant, 'tenant')
-  const server = await runningServer(config)
-  const created = server
-    ? ((await viaServer(config, server, tenant, '/v1/api-keys', { name: values.name })) as {
-        key: string
-      })
-    : await withStore(config, 'keys create', (h) =>
-        h.auth.createApiKey(tenant, values.name ?? null),
-      )
-  console.log(created.key)
 }
 
 async function send(config: Config, args: string[]) {
@@ -278,6 +347,8 @@ main(process.argv.slice(2)).then(
     }
     const known =
       err instanceof ConfigError ||
+      err instanceof ServerError ||
+      isHeraldError(err) ||
       err instanceof StoreLockedError ||
       err instanceof UnsafeFileModeError
     console.error(`herald: ${known ? err.message : (err as Error).stack}`)

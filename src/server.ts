@@ -69,7 +69,12 @@ export async function buildHerald({
       : createLocalBus()
     core = createCore({ store, events, clock, adminReach: config.adminReach })
     const keys = createApiKeyStore(storage.db)
-    auth = createAuthenticator({ keys, tokens: createTokenVerifier(config.tokens) })
+    auth = createAuthenticator({
+      keys,
+      tokens: createTokenVerifier(config.tokens),
+      events,
+      clock,
+    })
     app = await createApp({ core, auth, config, logger, extend })
     const appLog = app.log
     log = (msg, err) => appLog.warn({ err }, msg)

@@ -1,31 +1,62 @@
 import { HeraldError } from '../core/errors.ts'
+import type { EventBus } from '../core/events.ts'
 import type { Principal } from '../core/notification.ts'
-import { type ApiKeyStore, createApiKey, looksLikeApiKey, verifyApiKey } from './api-keys.ts'
+import {
+  type ApiKeyStore,
+  createApiKey,
+  DEFAULT_OVERLAP_S,
+  type KeyPosition,
+  looksLikeApiKey,
+  rotateApiKey,
+  verifyApiKey,
+} from './api-keys.ts'
 import { REMEMBER_MS, rememberedPrincipals } from './remembered.ts'
 import type { TokenVerifier } from './tokens.ts'
 
 /**
  * The one authentication step of every surface: a raw credential (a signed user token or a server
- * API key, however the surface's header wrapped it) becomes one principal.
+ * API key, however the surface's header wrapped it) becomes one principal. It also manages the
+ * tenant's server API keys, since revoking one must reach what every instance remembered.
  *
  * @example
- * const auth = createAuthenticator({ keys: createApiKeyStore(db), tokens })
+ * const auth = createAuthenticator({ keys: createApiKeyStore(db), tokens, events })
  * const principal = await auth.verify(rawCredential)
  */
 export function createAuthenticator({
   keys,
   tokens,
+  events,
+  clock = () => new Date(),
 }: {
   keys: ApiKeyStore
   tokens: TokenVerifier
+  /** Carries key invalidations to every instance (and this one). */
+  events: EventBus
+  clock?: () => Date
 }) {
   // Verified API keys, for a minute: a producer sending in a loop costs no lookup per request.
-  const verifiedKeys = rememberedPrincipals()
+  const verifiedKeys = rememberedPrincipals(() => clock().getTime())
+  // Bumped by every invalidation: a verification that was under way meanwhile read the key
+  // before it changed, so its answer is used once but not remembered.
+  let generation = 0
+  events.onInvalidate(({ tenantId, keyId }) => {
+    generation++
+    verifiedKeys.forget((p) => p.tenantId === tenantId && p.keyId === keyId)
+  })
+  // Invalidations may have been lost with the bus: forget every key, each is verified again once.
+  events.onGap(() => {
+    generation++
+    verifiedKeys.clear()
+  })
+
   async function apiKey(value: string): Promise<Principal> {
     const hit = verifiedKeys.get(value)
     if (hit) return hit
-    const principal = await verifyApiKey(keys, value)
-    verifiedKeys.set(value, principal, Date.now() + REMEMBER_MS)
+    const seen = generation
+    const now = clock()
+    const { principal, expiresAt } = await verifyApiKey(keys, value, now)
+    const until = Math.min(now.getTime() + REMEMBER_MS, expiresAt?.getTime() ?? Infinity)
+    if (seen === generation) verifiedKeys.set(value, principal, until)
     return principal
   }
 
@@ -41,7 +72,31 @@ export function createAuthenticator({
     },
     /** A new server API key for the tenant, shown once. */
     createApiKey: (tenantId: string, name: string | null = null) =>
-      createApiKey(keys, tenantId, name),
+      createApiKey(keys, tenantId, name, clock()),
+    /** The tenant's working keys, oldest first (a page after the key `after`). */
+    listApiKeys: (tenantId: string, after: KeyPosition | null, limit: number) =>
+      keys.list(tenantId, after, limit, clock()),
+    /** Deletes one of the tenant's keys; every instance stops taking it. NOT_FOUND otherwise. */
+    async revokeApiKey(tenantId: string, id: string): Promise<void> {
+      if (!(await keys.remove(tenantId, id, clock()))) {
+        throw new HeraldError('NOT_FOUND', 'API key not found')
+      }
+      events.invalidate({ tenantId, keyId: id })
+    },
+    /**
+     * A new key in place of one of the tenant's; the old one works `overlapS` seconds more
+     * (default a day; 0 stops it now). Every instance learns the old key's new expiry.
+     */
+    async rotateApiKey(
+      tenantId: string,
+      id: string,
+      opts: { overlapS?: number; name?: string | null } = {},
+    ) {
+      const overlapS = opts.overlapS ?? DEFAULT_OVERLAP_S
+      const out = await rotateApiKey(keys, tenantId, id, { ...opts, overlapS, now: clock() })
+      events.invalidate({ tenantId, keyId: id })
+      return out
+    },
   }
 }
 

@@ -14,12 +14,24 @@ export interface InboxEvent {
   at: string
 }
 
+/**
+ * A server API key that must stop being answered from memory, on every instance: revoked, or
+ * rotated (its expiry changed). Instances that remembered it verify it afresh on its next use.
+ */
+export interface KeyInvalidation {
+  tenantId: string
+  keyId: string
+}
+
 export interface EventBus {
   publish(event: InboxEvent): void
   subscribe(tenantId: string, userId: string, fn: (e: InboxEvent) => void): () => void
+  /** Tells every instance (this one at once) to forget what it remembered of a key. */
+  invalidate(e: KeyInvalidation): void
+  onInvalidate(fn: (e: KeyInvalidation) => void): () => void
   /**
    * Called when events may have been lost (the bus reconnected after an outage): every listener
-   * should catch up from the store.
+   * should catch up from the store, and what was remembered of keys should be forgotten.
    */
   onGap(fn: () => void): () => void
 }
@@ -31,6 +43,7 @@ export function createLocalBus() {
   emitter.setMaxListeners(0)
   const channel = (t: string, u: string) => `${t}\u0000${u}`
   const GAP = '\u0000gap'
+  const INVALIDATE = '\u0000invalidate'
   return {
     publish(e: InboxEvent) {
       emitter.emit(channel(e.tenantId, e.userId), e)
@@ -39,6 +52,15 @@ export function createLocalBus() {
       emitter.on(channel(t, u), fn)
       return () => {
         emitter.off(channel(t, u), fn)
+      }
+    },
+    invalidate(e: KeyInvalidation) {
+      emitter.emit(INVALIDATE, e)
+    },
+    onInvalidate(fn: (e: KeyInvalidation) => void) {
+      emitter.on(INVALIDATE, fn)
+      return () => {
+        emitter.off(INVALIDATE, fn)
       }
     },
     onGap(fn: () => void) {

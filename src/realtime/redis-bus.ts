@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
-import { createLocalBus, type EventBus, type InboxEvent } from '../core/events.ts'
+import {
+  createLocalBus,
+  type EventBus,
+  type InboxEvent,
+  type KeyInvalidation,
+} from '../core/events.ts'
 
 export interface RedisBusOptions {
   /** Prepended to the channel name, so deployments can share one Redis. */
@@ -9,11 +14,16 @@ export interface RedisBusOptions {
   warn: (msg: string, err: unknown) => void
 }
 
+/** What goes over the channel: an inbox event, or a key to forget. */
+type Message = { from: string } & ({ event: InboxEvent } | { invalidate: KeyInvalidation })
+
 /**
  * Crosses instances. An event is delivered to this instance's listeners at once and published to
  * Redis for the others; each instance skips its own echo. Events stay hints: Redis may be down at
  * start or at any time, and when the subscription comes back every local listener is told to
- * catch up from the store, so nothing a stream should show is lost with the messages.
+ * catch up from the store, so nothing a stream should show is lost with the messages. Key
+ * invalidations share the channel; one lost in an outage is covered by the same gap signal, on
+ * which every instance forgets every key it remembered.
  */
 export function createRedisBus(
   url: string,
@@ -39,20 +49,28 @@ export function createRedisBus(
   })
   sub.on('message', (_channel, raw: string) => {
     try {
-      const { from, event } = JSON.parse(raw) as { from: string; event: InboxEvent }
-      if (from !== self) local.publish(event)
+      const message = JSON.parse(raw) as Message
+      if (message.from === self) return
+      if ('invalidate' in message) local.invalidate(message.invalidate)
+      else local.publish(message.event)
     } catch {
       // a malformed message from another writer is dropped
     }
   })
   sub.subscribe(channel).catch(trouble)
   pub.connect().catch(trouble)
+  const send = (message: Message) => pub.publish(channel, JSON.stringify(message)).catch(trouble)
   return {
     publish(event) {
       local.publish(event)
-      pub.publish(channel, JSON.stringify({ from: self, event })).catch(trouble)
+      send({ from: self, event })
     },
     subscribe: local.subscribe,
+    invalidate(invalidate) {
+      local.invalidate(invalidate)
+      send({ from: self, invalidate })
+    },
+    onInvalidate: local.onInvalidate,
     onGap: local.onGap,
     async close() {
       sub.disconnect()

@@ -33,6 +33,10 @@ export interface ApiKeysTable {
   hash: string
   name: string | null
   created_at: Timestamp
+  /** Set on a verification at most once a minute (migration 0005). */
+  last_used_at: NullableTimestamp
+  /** A key rotated out works until then; null until it is rotated. */
+  expires_at: NullableTimestamp
 }
 
 export interface CheckpointsTable {

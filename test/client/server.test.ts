@@ -79,4 +79,30 @@ describeEngines('@herald/client: the server client', (get) => {
       (err: unknown) => err instanceof HeraldApiError && err.status === 400,
     )
   })
+
+  test('apiKeys: list without secrets, rotate with no overlap, revoke', async () => {
+    const { server } = await world.tenant()
+    const made = await server.apiKeys.create({ name: 'worker' })
+    const listed = await server.apiKeys.list()
+    const entry = listed.items.find((k) => k.id === made.id)
+    assert.equal(entry?.name, 'worker')
+    assert.ok(!JSON.stringify(listed).includes(made.key.split('.')[1] ?? '?'))
+    const rotated = await server.apiKeys.rotate(made.id, { overlapSeconds: 0 })
+    assert.equal(rotated.previous.id, made.id)
+    const old = createHeraldServerClient({ baseUrl: world.url(), apiKey: made.key })
+    await assert.rejects(
+      old.users.list(),
+      (err: unknown) => err instanceof HeraldApiError && err.status === 401,
+    )
+    assert.equal(await server.apiKeys.revoke(rotated.id), undefined)
+    const fresh = createHeraldServerClient({ baseUrl: world.url(), apiKey: rotated.key })
+    await assert.rejects(
+      fresh.users.list(),
+      (err: unknown) => err instanceof HeraldApiError && err.status === 401,
+    )
+    await assert.rejects(
+      server.apiKeys.revoke(rotated.id),
+      (err: unknown) => err instanceof HeraldApiError && err.code === 'NOT_FOUND',
+    )
+  })
 })

@@ -195,6 +195,9 @@ const SURFACES: SurfaceFuzz[] = [
       { method: 'DELETE', path: '/users/:id' },
       { method: 'PUT', path: '/topics/:id/subscribers', body: { add: ['a'], remove: ['b'] } },
       { method: 'POST', path: '/api-keys' },
+      { method: 'GET', path: '/api-keys' },
+      { method: 'DELETE', path: '/api-keys/:id' },
+      { method: 'POST', path: '/api-keys/:id/rotate', body: { overlapSeconds: 60, name: 'n' } },
     ],
   },
   {

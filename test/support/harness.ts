@@ -82,6 +82,8 @@ export async function startHerald(
   join?: TestHerald,
   /** Log through Fastify's logger into this stream (tests that read the log lines). */
   logger?: LogDestination,
+  /** The time as the service sees it (tests that move it on instead of waiting). */
+  clock?: () => Date,
 ): Promise<TestHerald> {
   const schema = join?.schema ?? `t_${randomBytes(6).toString('hex')}`
   const config = loadConfig({
@@ -94,9 +96,14 @@ export async function startHerald(
   const h =
     engine === 'postgres'
       ? await despiteDroppedSchemas(schema, () =>
-          underSchemaLock('shared', () => buildHerald({ config, schema, logger })),
+          underSchemaLock('shared', () => buildHerald({ config, schema, logger, clock })),
         )
-      : await buildHerald({ config, logger, snapshot: process.env.HERALD_TEST_PGLITE_SNAPSHOT })
+      : await buildHerald({
+          config,
+          logger,
+          clock,
+          snapshot: process.env.HERALD_TEST_PGLITE_SNAPSHOT,
+        })
   const close = async () => {
     await h.close()
     if (engine === 'postgres' && !join) {
@@ -141,6 +148,8 @@ export interface EngineSuiteOptions {
   env?: Record<string, string>
   /** Where the suite's Herald writes its log lines (none when absent). */
   logger?: LogDestination
+  /** The suite's Herald's clock (the real one when absent). */
+  clock?: () => Date
 }
 
 /**
@@ -164,7 +173,7 @@ export function describeEngines(
       if (engine === 'postgres' && !goOnWithPostgres()) return
       let h: TestHerald | null = null
       before(async () => {
-        h = await startHerald(engine, options.env, undefined, options.logger)
+        h = await startHerald(engine, options.env, undefined, options.logger, options.clock)
       })
       after(async () => {
         await h?.close()

@@ -2,7 +2,11 @@ import { createTransport, segment } from './http.ts'
 import type {
   ApiKey,
   ApiKeyBody,
+  ApiKeyList,
+  ApiKeyListQuery,
   HeraldUser,
+  RotateApiKeyBody,
+  RotatedApiKey,
   SendBody,
   SendResponse,
   SubscribersBody,
@@ -32,7 +36,15 @@ export interface HeraldServerClient {
     setSubscribers(topic: string, body: SubscribersBody): Promise<TopicSubscribers>
     getSubscribers(topic: string): Promise<TopicSubscribers>
   }
-  apiKeys: { create(body?: ApiKeyBody): Promise<ApiKey> }
+  apiKeys: {
+    create(body?: ApiKeyBody): Promise<ApiKey>
+    /** The tenant's working keys, oldest first: ids, names, times; never a secret. */
+    list(query?: ApiKeyListQuery): Promise<ApiKeyList>
+    /** Every instance refuses the key within a second; a key may revoke itself. */
+    revoke(id: string): Promise<void>
+    /** A new key; the old one keeps working `overlapSeconds` (a day by default, 0: none). */
+    rotate(id: string, body?: RotateApiKeyBody): Promise<RotatedApiKey>
+  }
 }
 
 /**
@@ -62,6 +74,12 @@ export function createHeraldServerClient(opts: HeraldServerClientOptions): Heral
       setSubscribers: (t, body) => http.call('PUT', topic(t), { body }),
       getSubscribers: (t) => http.call('GET', topic(t)),
     },
-    apiKeys: { create: (body) => http.call('POST', '/v1/api-keys', { body: body ?? {} }) },
+    apiKeys: {
+      create: (body) => http.call('POST', '/v1/api-keys', { body: body ?? {} }),
+      list: (query) => http.call('GET', '/v1/api-keys', { query }),
+      revoke: (id) => http.call('DELETE', `/v1/api-keys/${segment(id)}`),
+      rotate: (id, body) =>
+        http.call('POST', `/v1/api-keys/${segment(id)}/rotate`, { body: body ?? {} }),
+    },
   }
 }

@@ -52,3 +52,9 @@ export type SubscribersBody = Body<Subscribers['put']>
 export type TopicSubscribers = Ok<Subscribers['get']>
 export type ApiKeyBody = Body<paths['/v1/api-keys']['post']>
 export type ApiKey = Ok<paths['/v1/api-keys']['post']>
+/** A page of the tenant's working keys (never their secrets); `next` is null on the last one. */
+export type ApiKeyList = Ok<paths['/v1/api-keys']['get']>
+export type ApiKeyListQuery = Query<paths['/v1/api-keys']['get']>
+export type RotateApiKeyBody = Body<paths['/v1/api-keys/{keyId}/rotate']['post']>
+/** The new key (shown once) and when the old one stops working. */
+export type RotatedApiKey = Ok<paths['/v1/api-keys/{keyId}/rotate']['post']>

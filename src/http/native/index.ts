@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import { type ErrorCode, HeraldError } from '../../core/errors.ts'
 import { redactUrl } from '../log.ts'
 import { Answer, type Surface } from '../surface.ts'
+import { apiKeyRoutes } from './routes/api-keys.ts'
 import { countRoutes } from './routes/counts.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { sendRoutes } from './routes/send.ts'
@@ -105,6 +106,7 @@ export const native: Surface = {
   },
   async routes(app, deps) {
     await app.register(sendRoutes, deps)
+    await app.register(apiKeyRoutes, deps)
     await app.register(userRoutes, deps)
     await app.register(notificationRoutes, deps)
     await app.register(countRoutes, deps)

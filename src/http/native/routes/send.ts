@@ -34,8 +34,8 @@ export function toSendInput(b: SendBody): SendInput {
   }
 }
 
-/** Producer routes: send, and make more server API keys. Authenticated by a server API key. */
-export const sendRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core, auth }) => {
+/** The producer's send route. Authenticated by a server API key. */
+export const sendRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
   app.post(
     '/notifications',
     {
@@ -65,40 +65,5 @@ export const sendRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       if (out.replayed) reply.header('idempotent-replayed', 'true')
       return reply.code(201).send(out)
     },
-  )
-
-  app.post(
-    '/api-keys',
-    {
-      config,
-      schema: {
-        tags,
-        security,
-        operationId: 'createApiKey',
-        summary: "Create another server API key for the caller's tenant (shown once)",
-        // The union with null is what lets a request come with no body at all.
-        body: T.Optional(
-          T.Union([
-            T.Object(
-              { name: T.Optional(T.String({ maxLength: 256, description: 'A label for people' })) },
-              { additionalProperties: false, title: 'ApiKeyRequest', description: 'Optional' },
-            ),
-            T.Null(),
-          ]),
-        ),
-        response: {
-          201: T.Object(
-            {
-              id: T.String(),
-              key: T.String({ description: 'The key itself (hk_…): shown this once only' }),
-            },
-            { title: 'ApiKey', description: 'A new server API key' },
-          ),
-          ...bodyErrors,
-        },
-      },
-    },
-    async (req, reply) =>
-      reply.code(201).send(await auth.createApiKey(tenantOf(req), req.body?.name ?? null)),
   )
 }
