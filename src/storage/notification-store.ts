@@ -10,7 +10,7 @@ import {
 import type { InboxFilter, Page, Sort } from '../core/filters.ts'
 import type { Notification } from '../core/notification.ts'
 import type { ListResult, Scope, StateChange } from '../core/store.ts'
-import { and, conditions, notExpired, orderBy } from './filter-sql.ts'
+import { and, conditions, needsMessage, notExpired, orderBy } from './filter-sql.ts'
 import { selectNotifications, source, toNotification } from './notification-row.ts'
 import type { Database } from './schema.ts'
 
@@ -71,7 +71,13 @@ function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, cap: number
     .select((eb) => eb.fn.countAll<number>().as('c'))
 }
 
-/** Several counts in one round trip, each optionally capped at `cap + 1` rows read. */
+/**
+ * Several counts, each optionally capped at `cap + 1` rows read: those on the notification's own
+ * columns in one round trip; each that reads the message's content (actor, project, data…) in a
+ * statement of its own, as it may have to join the whole inbox. On the embedded store, which runs
+ * one statement at a time, other users' statements then run between them: twenty such filters in
+ * one statement held it for over a second.
+ */
 export async function count(
   db: Kysely<Database>,
   scope: Scope,
@@ -79,10 +85,19 @@ export async function count(
   cap: number | null,
 ): Promise<number[]> {
   if (filters.length === 0) return []
-  const row = await db
-    .selectNoFrom(filters.map((f, i) => counted(db, scope, f, cap).as(`c${i}` as const)))
-    .executeTakeFirstOrThrow()
-  return filters.map((_, i) => row[`c${i}`] ?? 0)
+  const together = filters.map((f, i) => ({ f, i })).filter(({ f }) => !needsMessage(f))
+  const alone = filters.map((f, i) => ({ f, i })).filter(({ f }) => needsMessage(f))
+  const statements = [together, ...alone.map((one) => [one])].filter((g) => g.length > 0)
+  const out = new Array<number>(filters.length).fill(0)
+  await Promise.all(
+    statements.map(async (group) => {
+      const row = await db
+        .selectNoFrom(group.map(({ f, i }) => counted(db, scope, f, cap).as(`c${i}` as const)))
+        .executeTakeFirstOrThrow()
+      for (const { i } of group) out[i] = row[`c${i}`] ?? 0
+    }),
+  )
+  return out
 }
 
 export async function countByType(

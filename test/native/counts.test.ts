@@ -75,6 +75,34 @@ describeEngines('native inbox: counts and checkpoint', (get) => {
     }
   })
 
+  test('POST counts: filters on the content and on the state, mixed, each answer in its place', async () => {
+    const h = get()
+    const { key, tokens } = await world(h, { users: ['m'] })
+    const to = { users: ['m'] }
+    await send(h, key, { to, type: 'comment', title: 'a1', actor: { id: 'a', username: 'Alice' } })
+    await send(h, key, { to, type: 'comment', title: 'a2', actor: { id: 'a', username: 'Alice' } })
+    await send(h, key, { to, type: 'task', title: 'b1', actor: { id: 'b', username: 'Bob' } })
+    const res = await as(h, tokens.m).post('/v1/me/counts', {
+      filters: {
+        tasks: { types: ['task'] },
+        alice: { actorUsername: 'ali' },
+        all: {},
+        bob: { actorId: 'b' },
+        nobody: { actorUsername: 'zed' },
+        comments: { types: ['comment'] },
+      },
+    })
+    assert.equal(res.statusCode, 200, res.body)
+    assert.deepEqual(res.json().counts, {
+      tasks: 1,
+      alice: 2,
+      all: 3,
+      bob: 1,
+      nobody: 0,
+      comments: 2,
+    })
+  })
+
   test('checkpoint: null until put; afterwards older ones are seen, newer unseen', async () => {
     const h = get()
     const { r, key } = await seed(h)
