@@ -24,7 +24,8 @@ const IDS_MAX = 1000
 /** Ondi has no dismissed or snoozed state: it sees, counts and marks every notification. */
 export const UNREAD: InboxFilter = { ...EVERY_STATE, read: false }
 export const READ: InboxFilter = { ...EVERY_STATE, read: true }
-export const NEWEST_FIRST: Sort = { field: 'createdAt', direction: 'desc' }
+/** Newest first; notifications of one `created_at` by their public id (the UUID), descending. */
+export const NEWEST_FIRST: Sort = { field: 'createdAt', direction: 'desc', tieBreak: 'uuid' }
 export const MARK_READ: StateChange = { action: 'read' }
 
 /** `Authorization: Bearer <token>`; anything else is no credential (401). */
