@@ -789,7 +789,10 @@ export interface operations {
     getCheckpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -858,7 +861,10 @@ export interface operations {
     moveCheckpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -950,7 +956,10 @@ export interface operations {
                 cap?: number;
                 byType?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1019,7 +1028,10 @@ export interface operations {
     postCounts: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1134,7 +1146,10 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1203,7 +1218,10 @@ export interface operations {
     bulkNotifications: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1295,7 +1313,10 @@ export interface operations {
     getNotification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path: {
                 /** @description The numeric id (`Notification.id`) or the UUID (`Notification.uuid`) */
                 id: number | string;
@@ -1376,7 +1397,10 @@ export interface operations {
     deleteNotification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path: {
                 /** @description The numeric id (`Notification.id`) or the UUID (`Notification.uuid`) */
                 id: number | string;
@@ -1455,7 +1479,10 @@ export interface operations {
     changeNotification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path: {
                 /** @description The numeric id (`Notification.id`) or the UUID (`Notification.uuid`) */
                 id: number | string;
@@ -1562,8 +1589,12 @@ export interface operations {
             query?: {
                 /** @description The user token, for EventSource, which cannot send an Authorization header */
                 access_token?: string;
+                /** @description The tenant to follow, one of the user token's `tenants`, for EventSource, which cannot send X-Herald-Tenant */
+                tenant?: string;
             };
             header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
                 /** @description The last event number received: what came since is replayed */
                 "last-event-id"?: string;
             };
