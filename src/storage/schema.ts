@@ -105,6 +105,13 @@ export interface IdempotencyTable {
   created_at: Timestamp
 }
 
+/** When a user was deleted: what Kendo's actor reads (see migration 0011). */
+export interface DeletedUsersTable {
+  tenant_id: string
+  user_id: string
+  deleted_at: Timestamp
+}
+
 export interface Database {
   tenants: TenantsTable
   users: UsersTable
@@ -114,4 +121,5 @@ export interface Database {
   messages: MessagesTable
   notifications: NotificationsTable
   idempotency_keys: IdempotencyTable
+  deleted_users: DeletedUsersTable
 }
