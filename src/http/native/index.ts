@@ -46,7 +46,7 @@ function credential(req: FastifyRequest): string | null {
 }
 
 /** The header a native client names the tenant it acts in with (a user in several tenants). */
-export const TENANT_HEADER = 'x-herald-tenant'
+const TENANT_HEADER = 'x-herald-tenant'
 
 /**
  * The tenant a request names: `X-Herald-Tenant`, or on the stream (EventSource sends no headers)
