@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { ApiKeyInfo } from './auth/api-keys.ts'
-import { mintToken } from './auth/tokens.ts'
+import { mintToken, TOKEN_TENANTS_MAX } from './auth/tokens.ts'
 import { KEYS_USAGE, keysCommand, type ListedKey, type TenantKeys } from './cli-keys.ts'
 import { need, UsageError } from './cli-usage.ts'
 import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
@@ -22,7 +22,7 @@ const USAGE = `usage: herald <command> [options]
 
   serve                                   run the service (PGlite in ./data unless DATABASE_URL)
   migrate                                 apply database migrations
-  token --tenant T --user U [--admin] [--scopes a,b] [--ttl SECONDS] [--dialect NAME]
+  token --tenant T --user U [--tenants T2,T3] [--admin] [--scopes a,b] [--ttl SECONDS] [--dialect NAME]
                                           print a user token (or a dialect's credential headers)
 ${KEYS_USAGE}
   send --tenant T (--to U1,U2 | --topic X | --all) --type K --title TEXT [--body TEXT] [--link URL]
@@ -144,6 +144,7 @@ async function token(config: Config, args: string[]) {
     args,
     options: {
       tenant: { type: 'string' },
+      tenants: { type: 'string' },
       user: { type: 'string' },
       admin: { type: 'boolean' },
       scopes: { type: 'string' },
@@ -156,8 +157,14 @@ async function token(config: Config, args: string[]) {
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0))
     throw new UsageError('--ttl must be a positive integer')
   const tenant = need(values.tenant, 'tenant')
+  // Further tenants the user belongs to: the token acts in --tenant unless a request names one.
+  const tenants = values.tenants?.split(',').filter(Boolean)
+  if (tenants && tenants.length > TOKEN_TENANTS_MAX) {
+    throw new UsageError(`--tenants names at most ${TOKEN_TENANTS_MAX} tenants`)
+  }
   const jwt = await mintToken(config.tokens.secret, {
     tenant,
+    tenants,
     user: need(values.user, 'user'),
     admin: values.admin,
     scopes: values.scopes?.split(',').filter(Boolean),

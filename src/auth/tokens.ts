@@ -31,12 +31,39 @@ const list = (v: unknown): string[] =>
       ? v.split(' ').filter(Boolean)
       : []
 
+/** How many tenants one token's `tenants` claim may name, and how long each id may be. */
+export const TOKEN_TENANTS_MAX = 50
+const TENANT_ID_MAX = 200
+
+/**
+ * The tenants a token may act in, its own first: `tenant`, then the `tenants` claim's (a user who
+ * belongs to several). Absent or naming only its own: undefined. Anything but a list of up to
+ * TOKEN_TENANTS_MAX non-empty ids refuses the token, rather than guess which tenants were meant.
+ */
+function tenantsOf(p: JWTPayload, own: string): readonly string[] | undefined {
+  const claim = p.tenants
+  if (claim === undefined) return undefined
+  const valid =
+    Array.isArray(claim) &&
+    claim.length <= TOKEN_TENANTS_MAX &&
+    claim.every((t) => typeof t === 'string' && t !== '' && t.length <= TENANT_ID_MAX)
+  if (!valid) {
+    throw new HeraldError(
+      'UNAUTHENTICATED',
+      `the tenants claim must be a list of at most ${TOKEN_TENANTS_MAX} tenant ids`,
+    )
+  }
+  const all = [...new Set([own, ...(claim as string[])])]
+  return all.length > 1 ? all : undefined
+}
+
 /** The claim that makes a token Herald's own operator credential (what the CLI mints). */
 const OPERATOR_CLAIM = 'herald_operator'
 
 /**
- * Claims → principal: `sub`, `tenant`, `roles` (or `admin: true`), `scope`/`scopes`. `own` says the
- * token was signed with Herald's secret, the only kind that may carry the operator claim.
+ * Claims → principal: `sub`, `tenant` (and `tenants`, for a user in several), `roles` (or
+ * `admin: true`), `scope`/`scopes`. `own` says the token was signed with Herald's secret, the only
+ * kind that may carry the operator claim; an operator acts in its own tenant only.
  */
 function principalOf(p: JWTPayload, own: boolean): Principal {
   const tenant = p.tenant
@@ -51,8 +78,10 @@ function principalOf(p: JWTPayload, own: boolean): Principal {
     if (!own) throw new HeraldError('UNAUTHENTICATED', 'operator tokens must be signed by Herald')
     return { tenantId: tenant, userId: null, roles: ['operator'], scopes: [], kind: 'server' }
   }
+  const tenants = tenantsOf(p, tenant)
   return {
     tenantId: tenant,
+    ...(tenants ? { tenants } : {}),
     userId: p.sub,
     roles,
     scopes: [...list(p.scope), ...list(p.scopes)],
@@ -134,6 +163,8 @@ export type TokenVerifier = ReturnType<typeof createTokenVerifier>
 
 export interface MintOptions {
   tenant: string
+  /** Further tenants the user belongs to (the `tenants` claim); the token acts in its own by default. */
+  tenants?: string[]
   user: string
   admin?: boolean
   /** Acts as the tenant's server (producer routes) instead of as a user. */
@@ -150,6 +181,7 @@ export function mintToken(secret: string, o: MintOptions): Promise<string> {
     roles: o.admin ? ['admin'] : [],
     ...(o.operator ? { [OPERATOR_CLAIM]: true } : {}),
     ...(o.scopes ? { scopes: o.scopes } : {}),
+    ...(o.tenants && o.tenants.length > 0 ? { tenants: o.tenants } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(o.user)

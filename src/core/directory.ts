@@ -31,6 +31,14 @@ export function createDirectory({ store, adminReach = true }: DirectoryDeps) {
     }
   }
 
+  /**
+   * Which of these users were deleted, and when (the latest time): a surface whose actors vanish
+   * with their user (Kendo) hides the actor of what they did before it. Ids never deleted, or
+   * never registered at all, are absent. Called with one page's actors.
+   */
+  const deletedUsers = (tenantId: string, ids: string[]): Promise<Map<string, Date>> =>
+    store.deletedUsers(tenantId, [...new Set(ids)])
+
   async function subscribe(tenantId: string, topic: string, add: string[], remove: string[]) {
     await store.ensureTenant(tenantId)
     await store.setSubscriptions(tenantId, topic, add, remove)
@@ -62,6 +70,7 @@ export function createDirectory({ store, adminReach = true }: DirectoryDeps) {
     upsertUser,
     getUser,
     deleteUser,
+    deletedUsers,
     listUsers: store.listUsers,
     findUserByUsername: store.findUserByUsername,
     subscribe,

@@ -79,6 +79,12 @@ export interface Sort {
    * that is not all digits sorts as a null. Absent: by the id's text.
    */
   numeric?: boolean
+  /**
+   * What orders rows with the same sort value: Herald's numeric id (the default), or the public
+   * UUID (Ondi's contract: ties by `id`, its UUID, descending). Both go the sort's direction. A
+   * UUID tie-break works with numbered pages only: cursors carry the numeric id.
+   */
+  tieBreak?: 'id' | 'uuid'
 }
 
 export const DEFAULT_SORT: Sort = { field: 'createdAt', direction: 'desc' }

@@ -114,6 +114,10 @@ export function createInbox({ store, events, clock }: InboxDeps) {
       const res = await store.list(s, filter, sort, o.page)
       return { items: res.items, nextCursor: null, total: res.total ?? 0 }
     }
+    // A cursor holds (createdAt, numeric id): it cannot resume an order whose ties go by UUID.
+    if (sort.tieBreak === 'uuid') {
+      throw new HeraldError('INTERNAL', 'a UUID tie-break pages by number only')
+    }
     if (sort.field !== 'createdAt' && o.cursor !== undefined) {
       throw new HeraldError('VALIDATION', 'cursor: cursors page only in createdAt order', {
         field: 'cursor',

@@ -74,7 +74,14 @@ export interface User {
 
 /** Who is calling: every credential form of every surface ends up as one of these. */
 export interface Principal {
+  /** The tenant it acts in: the credential's own, or the one a request chose among `tenants`. */
   tenantId: string
+  /**
+   * For a user token that names several tenants (its `tenants` claim): every tenant it may act in,
+   * its own first. Absent: only `tenantId`. A request chooses one where its surface lets it (Ondi's
+   * `tenant_id`, Productive's organization, the native `X-Herald-Tenant`); elsewhere it acts in its own.
+   */
+  tenants?: readonly string[]
   /** The user, for user credentials; null for a server API key. */
   userId: string | null
   roles: string[]

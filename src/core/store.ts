@@ -9,8 +9,13 @@ export interface Store {
   upsertUser(user: UserInput): Promise<User>
   getUser(tenantId: string, userId: string): Promise<User | null>
   findUserByUsername(tenantId: string, username: string): Promise<User | null>
-  /** Deletes the user, their notifications, checkpoint and subscriptions. */
+  /**
+   * Deletes the user, their notifications, checkpoint and subscriptions, and records when (the
+   * messages they acted in keep their snapshot).
+   */
   deleteUser(tenantId: string, userId: string): Promise<boolean>
+  /** When each of these users was last deleted, for those that ever were (absent otherwise). */
+  deletedUsers(tenantId: string, userIds: string[]): Promise<Map<string, Date>>
   listUsers(tenantId: string, after: string | null, limit: number): Promise<User[]>
 
   setSubscriptions(tenantId: string, topic: string, add: string[], remove: string[]): Promise<void>

@@ -96,7 +96,9 @@ export async function registerCors(
       return {
         origin: origins === '*' ? '*' : origin,
         methods,
-        allowedHeaders: [...new Set([...credentials, ...REQUEST_HEADERS])],
+        allowedHeaders: [
+          ...new Set([...credentials, ...REQUEST_HEADERS, ...(surface?.requestHeaders ?? [])]),
+        ],
         exposedHeaders: EXPOSED_HEADERS,
         maxAge: PREFLIGHT_MAX_AGE_S,
       }

@@ -14,6 +14,13 @@ export interface Mount {
 
 const KIND = { user: 'a user token', server: 'a server API key' } as const
 
+/** The principal acting in the tenant the request chose among its token's (see chooseTenant). */
+function actingIn(surface: Surface, req: FastifyRequest, p: Principal): Principal {
+  if (!p.tenants || !surface.chooseTenant) return p
+  const chosen = surface.chooseTenant(req, p.tenants)
+  return chosen === undefined || chosen === p.tenantId ? p : { ...p, tenantId: chosen }
+}
+
 /**
  * Who is calling, in one step for every surface: the surface reads the raw credential, the
  * authenticator verifies it, and both limits apply. A credential verified recently costs no
@@ -56,6 +63,7 @@ async function identify(
   } catch (err) {
     throw await failed(err)
   }
+  principal = actingIn(surface, req, principal)
   await limiter.admit(principal)
   return principal
 }

@@ -108,6 +108,15 @@ export interface Surface {
    * they run before authentication and throw the surface's not-found Answer.
    */
   checkRoute?(req: FastifyRequest): void
+  /**
+   * For a user token that names several tenants: which of them this request acts in, as the
+   * surface's clients name a tenant (Ondi's `tenant_id`, Productive's organization), or undefined
+   * for the token's own. A tenant the token lacks is undefined too, and the surface's own checks
+   * refuse it in its shape. Chosen before rate limiting: a user's budget is per tenant.
+   */
+  chooseTenant?(req: FastifyRequest, tenants: readonly string[]): string | undefined
+  /** Headers its browser clients may send besides the credential's (CORS allows them). */
+  requestHeaders?: readonly string[]
   /** Checks of its own once the caller is known (an organization header, a token scope). */
   admit?(req: FastifyRequest, principal: Principal, deps: SurfaceDeps): void | Promise<void>
   /** Any core error, Fastify's own included once classified, in the surface's shape. */

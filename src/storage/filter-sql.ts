@@ -138,11 +138,18 @@ function sortKey(sort: Sort): Cond {
   return SORT_SQL[sort.field]
 }
 
-/** ORDER BY for a sort, always ending with the id in the same direction so the order is total. */
+/**
+ * ORDER BY for a sort, always ending with the id in the same direction so the order is total. A
+ * UUID tie-break comes before it (UUIDs are unique in a tenant, so the id then never decides): on
+ * the inbox index `(tenant, recipient, created_at DESC, id DESC)` PostgreSQL reads rows in
+ * `created_at` order and sorts only each run of equal times (an incremental sort), so no index
+ * of its own is needed.
+ */
 export function orderBy(sort: Sort): Cond {
   const dir = sort.direction === 'asc' ? sql`ASC` : sql`DESC`
   const nulls =
     sort.nulls === 'first' ? sql` NULLS FIRST` : sort.nulls === 'last' ? sql` NULLS LAST` : sql``
   if (sort.field === 'id') return sql`n.id ${dir}`
-  return sql`${sortKey(sort)} ${dir}${nulls}, n.id ${dir}`
+  const tie = sort.tieBreak === 'uuid' ? sql`n.uuid ${dir}, ` : sql``
+  return sql`${sortKey(sort)} ${dir}${nulls}, ${tie}n.id ${dir}`
 }

@@ -109,6 +109,13 @@ export interface IdempotencyTable {
   created_at: Timestamp
 }
 
+/** When a user was deleted: what Kendo's actor reads (see migration 0011). */
+export interface DeletedUsersTable {
+  tenant_id: string
+  user_id: string
+  deleted_at: Timestamp
+}
+
 export interface Database {
   tenants: TenantsTable
   users: UsersTable
@@ -118,4 +125,5 @@ export interface Database {
   messages: MessagesTable
   notifications: NotificationsTable
   idempotency_keys: IdempotencyTable
+  deleted_users: DeletedUsersTable
 }

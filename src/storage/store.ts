@@ -73,6 +73,7 @@ export function createSqlStore(db: Kysely<Database>): Store {
     getUser: on(users.getUser),
     findUserByUsername: on(users.findUserByUsername),
     deleteUser: on(users.deleteUser),
+    deletedUsers: on(users.deletedUsers),
     listUsers: on(users.listUsers),
     setSubscriptions: on(users.setSubscriptions),
     listSubscribers: guard(async (tenantId, topic) => {

@@ -99,8 +99,36 @@ export async function deleteUser(db: Kysely<Database>, tenantId: string, id: str
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .executeTakeFirst()
-    return Number(res.numDeletedRows) > 0
+    const deleted = Number(res.numDeletedRows) > 0
+    // Remembered so a surface whose actors vanish with their user (Kendo) can tell; the messages
+    // keep their snapshot for the others. A second deletion moves the time on.
+    if (deleted) {
+      await tx
+        .insertInto('deleted_users')
+        .values({ tenant_id: tenantId, user_id: id, deleted_at: sql`now()` })
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'user_id']).doUpdateSet({ deleted_at: sql`now()` }),
+        )
+        .execute()
+    }
+    return deleted
   })
+}
+
+/** When each of these users was last deleted, for those that were; by key, one statement. */
+export async function deletedUsers(
+  db: Kysely<Database>,
+  tenantId: string,
+  ids: string[],
+): Promise<Map<string, Date>> {
+  if (ids.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('deleted_users')
+    .select(['user_id', 'deleted_at'])
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', sql<string>`ANY(${ids}::text[])`)
+    .execute()
+  return new Map(rows.map((r) => [r.user_id, r.deleted_at]))
 }
 
 export async function getCheckpoint(db: Kysely<Database>, tenantId: string, userId: string) {

@@ -71,4 +71,34 @@ describeEngines('core sort rank, numeric ids and username LIKE', (get) => {
     assert.deepEqual(await like('bob\\'), [])
     assert.deepEqual(await like('b\u0000%'), [], 'a NUL matches nothing rather than failing')
   })
+
+  test('tieBreak uuid orders equal times by UUID in the sort direction; cursors refuse it', async () => {
+    const h = get()
+    const t = h.tenant()
+    const key = await h.apiKey(t)
+    for (let i = 0; i < 6; i++) {
+      const r = await send(h, key, {
+        to: { users: ['u'] },
+        type: 'x',
+        title: `t${i}`,
+        createdAt: '2026-01-01T00:00:00Z',
+      })
+      assert.equal(r.status, 201, JSON.stringify(r.json))
+    }
+    const v = { tenantId: t, userId: 'u' }
+    const page = { kind: 'numbered', page: 1, size: 10 } as const
+    for (const direction of ['asc', 'desc'] as const) {
+      const { items } = await h.core.inbox.list(v, {
+        sort: { field: 'createdAt', direction, tieBreak: 'uuid' },
+        page,
+      })
+      const uuids = items.map((n) => n.uuid)
+      const sorted = [...uuids].sort()
+      assert.deepEqual(uuids, direction === 'asc' ? sorted : sorted.reverse())
+    }
+    await assert.rejects(
+      h.core.inbox.list(v, { sort: { field: 'createdAt', direction: 'desc', tieBreak: 'uuid' } }),
+      /UUID tie-break pages by number only/,
+    )
+  })
 })

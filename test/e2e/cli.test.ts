@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { BIN, herald, run, type Served, serve } from '../support/cli.ts'
+import { BIN, herald, heraldFails, run, type Served, serve } from '../support/cli.ts'
 
 describe('end to end: the real server and CLI, no configuration', () => {
   let dir = ''
@@ -76,6 +76,36 @@ describe('end to end: the real server and CLI, no configuration', () => {
       counts: Record<string, number>
     }
     assert.deepEqual(counts.counts, { total: 2, unread: 1, unseen: 1 })
+  })
+
+  test('token --tenants mints one token for a user in several tenants', async () => {
+    const token = (
+      await herald(dir, 'token', '--tenant', 'demo', '--tenants', 'north,south', '--user', 'ann')
+    ).stdout.trim()
+    await herald(dir, 'send', '--tenant', 'south', '--to', 'ann', '--type', 'x', '--title', 'S')
+    const titles = async (tenant: string) => {
+      const res = await fetch(`${url}/v1/me/notifications`, {
+        headers: { authorization: `Bearer ${token}`, 'x-herald-tenant': tenant },
+      })
+      if (res.status !== 200) return res.status
+      return ((await res.json()) as { items: Array<{ title: string }> }).items.map((n) => n.title)
+    }
+    assert.deepEqual(await titles('south'), ['S'])
+    assert.deepEqual(await titles('north'), [])
+    assert.equal(await titles('west'), 403)
+    const many = Array.from({ length: 51 }, (_, i) => `t${i}`).join(',')
+    const refused = await heraldFails(
+      dir,
+      {},
+      'token',
+      '--tenant',
+      'demo',
+      '--tenants',
+      many,
+      '--user',
+      'ann',
+    )
+    assert.match(refused.stderr, /--tenants names at most 50 tenants/)
   })
 
   test('the server is healthy and serves its docs', async () => {

@@ -24,6 +24,12 @@ export interface HeraldClientOptions {
   baseUrl: string
   /** The user's token (a JWT your backend signs), or a function called for every request. */
   token: Credential
+  /**
+   * For a user in several tenants (a token with a `tenants` claim): the tenant this client acts
+   * in, sent as `X-Herald-Tenant` with every request, the live subscription's included. Absent:
+   * the token's own `tenant`.
+   */
+  tenant?: string
   /** Defaults to globalThis.fetch. */
   fetch?: typeof fetch
 }
@@ -69,7 +75,12 @@ export interface HeraldClient {
  * herald.subscribe({ notification: (n) => show(n), counts: (c) => badge(c.unread) })
  */
 export function createHeraldClient(opts: HeraldClientOptions): HeraldClient {
-  const http = createTransport(opts.baseUrl, opts.token, opts.fetch)
+  const http = createTransport(
+    opts.baseUrl,
+    opts.token,
+    opts.fetch,
+    opts.tenant ? { 'x-herald-tenant': opts.tenant } : {},
+  )
   const path = (id: NotificationId) => `/v1/me/notifications/${segment(id)}`
   const act =
     (action: string): Change =>

@@ -34,12 +34,18 @@ export function createTransport(
   baseUrl: string,
   credential: Credential,
   fetchImpl?: typeof fetch,
+  /** Sent with every request (the tenant a user in several acts in). */
+  always: Record<string, string> = {},
 ): Transport {
   const base = baseUrl.replace(/\/+$/, '')
   const f = fetchImpl ?? globalThis.fetch
   const send = async (method: string, path: string, init: CallInit = {}) => {
     const token = typeof credential === 'function' ? await credential() : credential
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...init.headers }
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${token}`,
+      ...always,
+      ...init.headers,
+    }
     const hasBody = init.body !== undefined
     if (hasBody) headers['content-type'] = 'application/json'
     // Called on globalThis: a browser's own fetch refuses any other `this`.

@@ -1137,7 +1137,10 @@ export interface operations {
     getCheckpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1206,7 +1209,10 @@ export interface operations {
     moveCheckpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1298,7 +1304,10 @@ export interface operations {
                 cap?: number;
                 byType?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1367,7 +1376,10 @@ export interface operations {
     postCounts: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1482,7 +1494,10 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1551,7 +1566,10 @@ export interface operations {
     bulkNotifications: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1643,7 +1661,10 @@ export interface operations {
     getNotification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path: {
                 /** @description The numeric id (`Notification.id`) or the UUID (`Notification.uuid`) */
                 id: number | string;
@@ -1724,7 +1745,10 @@ export interface operations {
     deleteNotification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path: {
                 /** @description The numeric id (`Notification.id`) or the UUID (`Notification.uuid`) */
                 id: number | string;
@@ -1803,7 +1827,10 @@ export interface operations {
     changeNotification: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
+            };
             path: {
                 /** @description The numeric id (`Notification.id`) or the UUID (`Notification.uuid`) */
                 id: number | string;
@@ -1910,8 +1937,12 @@ export interface operations {
             query?: {
                 /** @description The user token, for EventSource, which cannot send an Authorization header */
                 access_token?: string;
+                /** @description The tenant to follow, one of the user token's `tenants`, for EventSource, which cannot send X-Herald-Tenant */
+                tenant?: string;
             };
             header?: {
+                /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
+                "x-herald-tenant"?: string;
                 /** @description The last event number received: what came since is replayed */
                 "last-event-id"?: string;
             };

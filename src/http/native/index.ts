@@ -46,6 +46,25 @@ function credential(req: FastifyRequest): string | null {
   return BEARER.exec(header ?? '')?.[1] ?? null
 }
 
+/** The header a native client names the tenant it acts in with (a user in several tenants). */
+const TENANT_HEADER = 'x-herald-tenant'
+
+/**
+ * The tenant a request names: `X-Herald-Tenant`, or on the stream (EventSource sends no headers)
+ * `?tenant=`; undefined when it names none. A repeated header arrives joined with commas and
+ * names no tenant anyone has, so it is refused like any tenant the credential lacks.
+ */
+function namedTenant(req: FastifyRequest): string | undefined {
+  const header = req.headers[TENANT_HEADER]
+  if (typeof header === 'string' && header !== '') return header
+  if (req.routeOptions.url?.endsWith('/me/stream')) {
+    const query = req.query as Record<string, unknown> | undefined
+    const tenant = query?.tenant
+    if (typeof tenant === 'string' && tenant !== '') return tenant
+  }
+  return undefined
+}
+
 const answer = (status: number, req: FastifyRequest, error: Record<string, unknown>) =>
   new Answer(status, { error: { ...error, requestId: req.id } })
 
@@ -54,6 +73,20 @@ export const native: Surface = {
   name: 'native',
   accepts: ['user', 'server'],
   credential,
+  chooseTenant: (req, tenants) => {
+    const named = namedTenant(req)
+    return named === undefined ? undefined : tenants.find((t) => t === named)
+  },
+  // Only a tenant the credential may act in: its own, or one its token's `tenants` claim lists.
+  admit(req, p) {
+    const named = namedTenant(req)
+    if (named !== undefined && named !== p.tenantId) {
+      throw new HeraldError('FORBIDDEN', 'this credential may not act in the tenant named', {
+        field: 'X-Herald-Tenant',
+      })
+    }
+  },
+  requestHeaders: ['X-Herald-Tenant'],
   renderError(e, req) {
     // Another user's notification is answered exactly like a missing one: never a leak.
     const code = e.code === 'NOT_OWNER' ? 'NOT_FOUND' : e.code
@@ -99,7 +132,8 @@ export const native: Surface = {
         type: 'http',
         scheme: 'bearer',
         bearerFormat: 'JWT',
-        description: 'A user token (a JWT: sub, tenant, exp), minted by your backend',
+        description:
+          'A user token (a JWT: sub, tenant, exp), minted by your backend. A user in several tenants may carry them in a `tenants` claim and name the one a request acts in with the `X-Herald-Tenant` header (on the stream, `?tenant=`); without it, the token acts in its `tenant`.',
       },
       apiKey: { type: 'http', scheme: 'bearer', description: 'A server API key (hk_…)' },
     },

@@ -366,3 +366,15 @@ export const UserOut = T.Object(
   },
   { title: 'User', description: "A user of the tenant, as the tenant's backend set it" },
 )
+
+/** A user in several tenants names the one a request acts in (see the userToken scheme). */
+export const tenantHeader = {
+  'x-herald-tenant': T.Optional(
+    T.String({
+      maxLength: 200,
+      description:
+        "The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403",
+    }),
+  ),
+}
+export const TenantHeaders = T.Object(tenantHeader)

@@ -3,6 +3,7 @@ import { unseenIndex } from './0002-unseen-index.ts'
 import { eventOrder } from './0003-event-order.ts'
 import { cleanupIndexes } from './0004-cleanup-indexes.ts'
 import { apiKeyLifecycle } from './0005-api-key-lifecycle.ts'
+import { deletedUsers } from './0011-deleted-users.ts'
 
 /**
  * One migration set for both engines. Every key and index holding per-user data leads with the
@@ -131,6 +132,7 @@ export const migrationProvider: MigrationProvider = {
       '0003_event_order': eventOrder,
       '0004_cleanup_indexes': cleanupIndexes,
       '0005_api_key_lifecycle': apiKeyLifecycle,
+      '0011_deleted_users': deletedUsers,
     }
   },
 }

@@ -168,9 +168,14 @@ function notifiableOf(n: Notification) {
   return { type: t.type ?? 'issue', id: kendoId(t.id), key: t.key, title: t.title }
 }
 
-/** One notification as Kendo's list renders it. */
-export function renderNotification(n: Notification) {
-  const a = n.actor
+/**
+ * One notification as Kendo's list renders it. `deleted` holds when actors were deleted as users:
+ * Kendo's actor is null once its user is gone, so one deleted after the notification was made
+ * renders null (a user created again under the id acts anew from then on).
+ */
+export function renderNotification(n: Notification, deleted: ReadonlyMap<string, Date>) {
+  const gone = n.actor ? deleted.get(n.actor.id) : undefined
+  const a = gone !== undefined && gone >= n.createdAt ? null : n.actor
   return {
     id: n.id,
     type: TYPE_BY_KEY.get(n.type) ?? null,

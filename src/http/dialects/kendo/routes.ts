@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Static } from 'typebox'
 import { Type as T } from 'typebox'
+import type { Core } from '../../../core/herald.ts'
 import type { BulkResult, IdTarget, Inbox, ListPage, Viewer } from '../../../core/inbox.ts'
 import { principalOf, type SurfaceDeps, viewerOf, withOptionalSlash } from '../../surface.ts'
 import { unauthorized, validationFailed } from './errors.ts'
@@ -73,24 +74,37 @@ async function allOrNothing(
   if (!integers || !r.applied) throw validationFailed(idErrors(values, r.invalid))
 }
 
+/** A page of the list, with when those of its actors that were deleted as users were deleted. */
+interface ActedPage {
+  page: ListPage
+  deleted: Map<string, Date>
+}
+
+/** One page and its deleted actors: one lookup by key per page, not one per notification. */
+async function pageAt(core: Core, v: Viewer, cursor?: string): Promise<ActedPage> {
+  const page = await core.inbox.list(v, cursor ? { ...LIST_OPTIONS, cursor } : LIST_OPTIONS)
+  const actors = page.items.flatMap((n) => (n.actor ? [n.actor.id] : []))
+  return { page, deleted: await core.directory.deletedUsers(v.tenantId, actors) }
+}
+
 /**
  * Kendo's whole list as one JSON array, written a keyset page at a time: the pipe waits for the
  * client between pages, so memory stays at one page and other requests run in between. A failure
  * after the first page can only cut the answer short (the status is already sent).
  */
-async function* wholeList(inbox: Inbox, v: Viewer, first: ListPage) {
-  let page = first
+async function* wholeList(core: Core, v: Viewer, first: ActedPage) {
+  let { page, deleted } = first
   let sep = '['
   for (;;) {
     let chunk = ''
     for (const n of page.items) {
-      chunk +=
-        sep + JSON.stringify(renderNotification(n) satisfies Static<typeof KendoNotification>)
+      const item = renderNotification(n, deleted) satisfies Static<typeof KendoNotification>
+      chunk += sep + JSON.stringify(item)
       sep = ','
     }
     if (chunk) yield chunk
     if (!page.nextCursor) break
-    page = await inbox.list(v, { ...LIST_OPTIONS, cursor: page.nextCursor })
+    ;({ page, deleted } = await pageAt(core, v, page.nextCursor))
   }
   yield sep === '[' ? '[]' : ']'
 }
@@ -114,9 +128,9 @@ export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     app.get(url, { schema }, async (req, reply) => {
       const v = viewerOf(req)
       // The first page before the answer starts: an outage is still a proper error response.
-      const first = await inbox.list(v, LIST_OPTIONS)
+      const first = await pageAt(core, v)
       reply.type('application/json; charset=utf-8')
-      return reply.send(Readable.from(wholeList(inbox, v, first), { objectMode: false }))
+      return reply.send(Readable.from(wholeList(core, v, first), { objectMode: false }))
     })
   }
 

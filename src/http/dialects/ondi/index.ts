@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Surface } from '../../surface.ts'
 import { notFound, renderError } from './errors.ts'
-import { credential } from './map.ts'
+import { chooseTenant, credential } from './map.ts'
 import { ondiRoutes } from './routes.ts'
 
 /**
@@ -27,6 +27,7 @@ export const ondi: Surface = {
   name: 'ondi',
   accepts: ['user'],
   credential,
+  chooseTenant,
   renderError,
   notFound,
   setup: parseJsonOnly,
@@ -35,7 +36,7 @@ export const ondi: Surface = {
   docs: {
     title: 'Ondi dialect',
     description:
-      "Ondi's messaging notifications API served by Herald, with Ondi's `{success, message, …}` envelope on every answer. `tenant_id` in the query names the tenant. See docs/compat/ondi.md.",
+      "Ondi's messaging notifications API served by Herald, with Ondi's `{success, message, …}` envelope on every answer. `tenant_id` in the query names the tenant: the token's own, or one of the tenants its `tenants` claim lists. See docs/compat/ondi.md.",
     tags: [{ name: 'ondi', description: "The caller's notifications, as Ondi has them" }],
     securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A user token' } },
     security: [{ bearer: [] }],

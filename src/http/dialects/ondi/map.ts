@@ -24,7 +24,8 @@ const IDS_MAX = 1000
 /** Ondi has no dismissed or snoozed state: it sees, counts and marks every notification. */
 export const UNREAD: InboxFilter = { ...EVERY_STATE, read: false }
 export const READ: InboxFilter = { ...EVERY_STATE, read: true }
-export const NEWEST_FIRST: Sort = { field: 'createdAt', direction: 'desc' }
+/** Newest first; notifications of one `created_at` by their public id (the UUID), descending. */
+export const NEWEST_FIRST: Sort = { field: 'createdAt', direction: 'desc', tieBreak: 'uuid' }
 export const MARK_READ: StateChange = { action: 'read' }
 
 /** `Authorization: Bearer <token>`; anything else is no credential (401). */
@@ -32,9 +33,20 @@ export const credential: Surface['credential'] = (req) =>
   /^Bearer +(\S+) *$/i.exec(req.headers.authorization ?? '')?.[1] ?? null
 
 /**
+ * Of a token's tenants, the one `tenant_id` names (compared as UUIDs: case does not matter), for a
+ * user in several tenants; the token's own otherwise, and `inboxIn` answers any other tenant.
+ */
+export const chooseTenant: NonNullable<Surface['chooseTenant']> = (req, tenants) => {
+  const named: unknown = (req.query as Record<string, unknown> | undefined)?.tenant_id
+  if (!isUuid(named)) return undefined
+  return tenants.find((t) => t.toLowerCase() === named.toLowerCase())
+}
+
+/**
  * The inbox a request is about: the caller's, in the tenant `tenant_id` names (the token's own
- * when absent or empty). Herald tokens always carry a tenant, so Ondi's "Tenant ID is required"
- * cannot arise: a token without one already failed as 401. Called first in every route, so these
+ * when absent or empty; for a token of several tenants, the one chosen among them, see
+ * chooseTenant). Herald tokens always carry a tenant, so Ondi's "Tenant ID is required" cannot
+ * arise: a token without one already failed as 401. Called first in every route, so these
  * refusals come after the body's parse errors (413, 415, bad JSON) and before every other check.
  */
 export async function inboxIn(

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { HeraldError } from '../../../core/errors.ts'
 import type { Surface } from '../../surface.ts'
 import { JSONAPI_TYPE, notFound, renderError } from './errors.ts'
-import { admit, credential } from './map.ts'
+import { admit, chooseTenant, credential } from './map.ts'
 import { productiveRoutes } from './routes.ts'
 
 const JSONAPI_MEDIA = 'application/vnd.api+json'
@@ -50,6 +50,7 @@ export const productive: Surface = {
   name: 'productive',
   accepts: ['user'],
   credential,
+  chooseTenant,
   admit,
   renderError,
   notFound,

@@ -24,7 +24,16 @@ const single = (v: string | string[] | undefined): string | undefined =>
 export const credential = (req: FastifyRequest): string | null =>
   single(req.headers['x-auth-token']) || null
 
-/** `X-Organization-Id` must name the token's tenant: missing or another organization is 403. */
+/** Of a token's tenants (a person in several organizations), the one `X-Organization-Id` names. */
+export const chooseTenant = (req: FastifyRequest, tenants: readonly string[]) => {
+  const org = single(req.headers['x-organization-id'])
+  return org ? tenants.find((t) => t === org) : undefined
+}
+
+/**
+ * `X-Organization-Id` must name the tenant the token acts in (its own, or one its `tenants` claim
+ * lists, chosen by chooseTenant): missing or another organization is 403.
+ */
 export function admit(req: FastifyRequest, principal: Principal): void {
   const org = single(req.headers['x-organization-id'])
   if (!org) throw forbidden('Send your organization in X-Organization-Id.')

@@ -2,7 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { filterFromBody, filterFromQuery } from '../convert.ts'
-import { BODY_ERRORS, COMMON_ERRORS, errorAnswers, FilterBody, FilterQuery } from '../schemas.ts'
+import {
+  BODY_ERRORS,
+  COMMON_ERRORS,
+  errorAnswers,
+  FilterBody,
+  FilterQuery,
+  TenantHeaders,
+} from '../schemas.ts'
 
 const security = [{ userToken: [] }]
 const tags = ['inbox']
@@ -64,6 +71,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'getCounts',
         summary: 'Badge counts: total, unread and unseen (newer than the checkpoint)',
         querystring: T.Object(
@@ -94,6 +102,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'postCounts',
         summary:
           "Several named counts in one call, capped at `cap` or the server's HERALD_COUNT_CAP",
@@ -132,6 +141,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'getCheckpoint',
         summary: 'When the caller last opened the inbox',
         response: { 200: CheckpointOut, ...errors },
@@ -147,6 +157,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'moveCheckpoint',
         summary: 'Mark the inbox opened now: everything so far becomes seen',
         response: { 200: CheckpointOut, ...errors },

@@ -19,6 +19,7 @@ import {
   NotificationIdParam,
   NotificationOut,
   NotificationPage,
+  TenantHeaders,
 } from '../schemas.ts'
 
 const security = [{ userToken: [] }]
@@ -127,6 +128,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'listNotifications',
         summary: "List the caller's notifications, newest first, by cursor",
         description:
@@ -158,6 +160,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'getNotification',
         summary: 'Get one notification, by numeric id or UUID',
         params: NotificationIdParam,
@@ -177,6 +180,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'changeNotification',
         summary:
           'Change one notification: read, unread, seen, unseen, dismiss, undismiss, snooze, unsnooze',
@@ -205,6 +209,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'deleteNotification',
         summary: 'Delete one notification',
         params: NotificationIdParam,
@@ -224,6 +229,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
+        headers: TenantHeaders,
         operationId: 'bulkNotifications',
         summary:
           'Change or delete many notifications: by ids, or every one matching a filter ({} is all)',

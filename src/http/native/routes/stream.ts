@@ -10,7 +10,7 @@ import type { Inbox, Viewer } from '../../../core/inbox.ts'
 import type { Notification } from '../../../core/notification.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { renderNotification } from '../convert.ts'
-import { COMMON_ERRORS, errorAnswers } from '../schemas.ts'
+import { COMMON_ERRORS, errorAnswers, tenantHeader } from '../schemas.ts'
 import { StreamEvent } from '../stream-events.ts'
 import { endStream, streamSlots } from '../stream-slots.ts'
 
@@ -250,6 +250,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         description: STREAM_DESCRIPTION,
         security: [{ userToken: [] }],
         headers: T.Object({
+          ...tenantHeader,
           'last-event-id': T.Optional(
             T.String({
               maxLength: 512,
@@ -264,6 +265,13 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
                 maxLength: 4096,
                 description:
                   'The user token, for EventSource, which cannot send an Authorization header',
+              }),
+            ),
+            tenant: T.Optional(
+              T.String({
+                maxLength: 200,
+                description:
+                  "The tenant to follow, one of the user token's `tenants`, for EventSource, which cannot send X-Herald-Tenant",
               }),
             ),
           },
