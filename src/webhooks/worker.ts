@@ -65,6 +65,7 @@ export function createWebhookWorker(o: {
   const onError = o.onError ?? (() => {})
   const active = new Set<Promise<void>>()
   const agents = createAgents()
+  const settled = new Set<(d: ClaimedDelivery, outcome: AttemptOutcome) => void>()
   let stopped = true
   let claiming: Promise<void> | null = null
   let again = false
@@ -74,7 +75,9 @@ export function createWebhookWorker(o: {
 
   async function deliver(d: ClaimedDelivery) {
     const r = await attempt(d, s, agents, clock().getTime())
-    await o.store.finish(d, outcomeOf(d, r, clock(), s))
+    const outcome = outcomeOf(d, r, clock(), s)
+    await o.store.finish(d, outcome)
+    for (const fn of settled) fn(d, outcome)
   }
 
   function run(d: ClaimedDelivery) {
@@ -141,6 +144,13 @@ export function createWebhookWorker(o: {
       await Promise.all([...active])
       agents.http.destroy()
       agents.https.destroy()
+    },
+    /** Told after each attempt is recorded (tests await deliveries with it); returns an unsubscribe. */
+    onSettled(fn: (d: ClaimedDelivery, outcome: AttemptOutcome) => void) {
+      settled.add(fn)
+      return () => {
+        settled.delete(fn)
+      }
     },
     /** Attempts in flight now (tests, metrics). */
     inFlight: () => active.size,
