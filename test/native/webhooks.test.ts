@@ -127,7 +127,8 @@ describeEngines(
       assert.equal(shown.id, n.id)
       assert.ok(shown.readAt)
       const dismissed = got.find((r) => r.json.type === 'notification.dismissed')
-      assert.ok((dismissed?.json.data.notification as { archivedAt: string | null }).archivedAt)
+      assert.ok(dismissed)
+      assert.ok((dismissed.json.data.notification as { archivedAt: string | null }).archivedAt)
       assert.equal(rx.received.filter((r) => r.path === path).length, 4, 'no created event')
     })
 
@@ -173,9 +174,10 @@ describeEngines(
       const got = await rx.waitFor((x) => x.path === path)
       assert.equal(got.length, 1)
       const data = got[0]?.json.data
-      assert.equal(data?.count, 120)
-      assert.equal((data?.ids as number[]).length, 100)
-      assert.equal(data?.idsTruncated, true)
+      assert.ok(data)
+      assert.equal(data.count, 120)
+      assert.equal((data.ids as number[]).length, 100)
+      assert.equal(data.idsTruncated, true)
     })
 
     test('a failing receiver (500, then 200) is retried; the delivery shows attempts and last status', async () => {
@@ -256,10 +258,7 @@ describeEngines(
       await rx.waitFor((r) => r.path === `/${b}`)
       const atA = rx.received.filter((r) => r.path === `/${a}`)
       assert.equal(atA.length, 1)
-      assert.deepEqual(
-        (atA[0]?.json.data.notifications as Array<{ recipientId: string }>).length,
-        1,
-      )
+      assert.equal(atA[0]?.json.data.title, 'for a')
       // Disabled: the send writes no delivery for it.
       const off = await call(h, keyA, 'PATCH', `/v1/webhooks/${hookA.id}`, { enabled: false })
       assert.equal(off.statusCode, 200)
