@@ -65,6 +65,20 @@ export interface Config {
     reads: number
   }
   limits: Limits
+  /** Outbound webhooks: endpoints, and the worker that delivers them (see README, Webhooks). */
+  webhooks: {
+    /** Endpoints may be this host or private networks: tests and trusted networks only. */
+    allowPrivate: boolean
+    maxEndpoints: number
+    maxAttempts: number
+    retryBaseMs: number
+    timeoutMs: number
+    concurrency: number
+    pollMs: number
+    retentionMs: number
+    /** Events waiting for the outbox write at most, per instance. */
+    queueMax: number
+  }
   /** Which web origins may call the user routes from a browser (see CorsOrigins). */
   corsOrigins: CorsOrigins
 }
@@ -288,5 +302,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       countCap: int(env, 'HERALD_COUNT_CAP', 1000, 1, 10_000_000),
     },
     corsOrigins: corsOrigins(env.HERALD_CORS_ORIGINS, production),
+    webhooks: {
+      allowPrivate: bool(env, 'HERALD_WEBHOOK_ALLOW_PRIVATE', false),
+      maxEndpoints: int(env, 'HERALD_WEBHOOK_MAX_ENDPOINTS', 20, 1, 1000),
+      maxAttempts: int(env, 'HERALD_WEBHOOK_MAX_ATTEMPTS', 8, 1, 20),
+      retryBaseMs: int(env, 'HERALD_WEBHOOK_RETRY_BASE_MS', 30_000, 1, 3_600_000),
+      timeoutMs: int(env, 'HERALD_WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+      concurrency: int(env, 'HERALD_WEBHOOK_CONCURRENCY', 16, 1, 1000),
+      pollMs: int(env, 'HERALD_WEBHOOK_POLL_MS', 1000, 10, 600_000),
+      retentionMs: int(env, 'HERALD_WEBHOOK_RETENTION_MS', 7 * 86_400_000, 60_000),
+      queueMax: int(env, 'HERALD_WEBHOOK_QUEUE_MAX', 10_000, 100, 10_000_000),
+    },
   })
 }

@@ -10,6 +10,9 @@ import { createApiKeyStore } from './storage/api-key-store.ts'
 import { createCleanupJob } from './storage/cleanup-job.ts'
 import { migrate, openStorage } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
+import { createWebhookOutboxStore, createWebhookStore } from './storage/webhook-store.ts'
+import { createOutbox } from './webhooks/outbox.ts'
+import { createWebhookWorker } from './webhooks/worker.ts'
 
 /** Even a drain that used the whole deadline leaves the store this long to close cleanly. */
 const STORE_CLOSE_MIN_MS = 1_000
@@ -23,7 +26,10 @@ export interface HeraldOptions {
   logger?: AppDeps['logger']
   clock?: () => Date
   extend?: AppDeps['extend']
-  /** Run the background clean-up (the server does; CLI commands and tests do not). */
+  /**
+   * Run the background work: the clean-up and the webhook worker (the server does; CLI commands
+   * and tests do not; a test starts `webhooks.worker` itself).
+   */
   background?: boolean
 }
 
@@ -57,6 +63,19 @@ export async function buildHerald({
   let app: Awaited<ReturnType<typeof createApp>>
   let core: ReturnType<typeof createCore>
   let auth: ReturnType<typeof createAuthenticator>
+  const outboxStore = createWebhookOutboxStore(storage.db)
+  const worker = createWebhookWorker({
+    store: outboxStore,
+    settings: config.webhooks,
+    clock,
+    onError: (err) => log('webhook delivery failed to run', err),
+  })
+  const outbox = createOutbox({
+    store: outboxStore,
+    maxQueued: config.webhooks.queueMax,
+    onWritten: () => worker.wake(),
+    warn: (msg, err) => log(msg, err),
+  })
   try {
     await migrate(storage.db, storage.schema)
     const store = createSqlStore(storage.db)
@@ -67,7 +86,13 @@ export async function buildHerald({
           warn: (msg, err) => log(msg, err),
         })
       : createLocalBus()
-    core = createCore({ store, events, clock, adminReach: config.adminReach })
+    core = createCore({
+      store,
+      events,
+      clock,
+      adminReach: config.adminReach,
+      webhooks: { store: createWebhookStore(storage.db), sink: outbox, settings: config.webhooks },
+    })
     const keys = createApiKeyStore(storage.db)
     auth = createAuthenticator({
       keys,
@@ -94,13 +119,18 @@ export async function buildHerald({
     },
     onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
   })
-  if (background) cleanup.start()
+  if (background) {
+    cleanup.start()
+    worker.start()
+  }
   return {
     app,
     core,
     auth,
     storage,
     cleanup,
+    /** The outbox core reports webhook events to, and the worker that delivers them. */
+    webhooks: { outbox, worker },
     /**
      * Stops the clean-up job, drains the app (in-flight requests finish; what is open at the
      * shutdown deadline is cut), then closes the store, which gets what is left of the deadline:
@@ -111,6 +141,12 @@ export async function buildHerald({
       await cleanup.stop()
       await app.close()
       await bus.close?.()
+      // Events of the requests that just finished reach the outbox; attempts in flight end (each
+      // by its timeout) and are recorded, before the store closes.
+      await withDeadline(outbox.flush(), STORE_CLOSE_MIN_MS, 'writing webhook events').catch(
+        (err: unknown) => app.log.warn({ err }, 'webhook events were not all written'),
+      )
+      await worker.stop()
       const left = Math.max(STORE_CLOSE_MIN_MS, config.shutdownTimeoutMs - (Date.now() - started))
       await withDeadline(storage.close(), left, 'closing the store').catch((err: unknown) =>
         app.log.warn({ err }, 'the store did not close in time'),

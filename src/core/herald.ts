@@ -3,6 +3,12 @@ import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
 import { createSender } from './send.ts'
 import type { Store } from './store.ts'
+import {
+  createWebhooks,
+  type WebhookSettings,
+  type WebhookSink,
+  type WebhookStore,
+} from './webhooks.ts'
 
 export interface CoreDeps {
   store: Store
@@ -10,6 +16,8 @@ export interface CoreDeps {
   clock?: () => Date
   /** Admins' reach into other users' inboxes where a surface offers it (default on). */
   adminReach?: boolean
+  /** Outbound webhooks: their endpoints' store, the outbox sink, and their limits. */
+  webhooks?: { store: WebhookStore; sink: WebhookSink; settings: WebhookSettings }
 }
 
 /**
@@ -22,7 +30,7 @@ export interface CoreDeps {
  */
 export function createCore(deps: CoreDeps) {
   const clock = deps.clock ?? (() => new Date())
-  const full = { ...deps, clock }
+  const full = { ...deps, clock, webhooks: deps.webhooks?.sink }
   return {
     events: deps.events,
     clock,
@@ -31,6 +39,10 @@ export function createCore(deps: CoreDeps) {
     inbox: createInbox(full),
     sender: createSender(full),
     directory: createDirectory(full),
+    /** Endpoint management; null when the core was built without webhooks (CLI commands). */
+    webhooks: deps.webhooks
+      ? createWebhooks({ store: deps.webhooks.store, clock, settings: deps.webhooks.settings })
+      : null,
   }
 }
 

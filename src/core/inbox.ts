@@ -11,6 +11,8 @@ import {
 } from './filters.ts'
 import type { Notification } from './notification.ts'
 import type { Checkpoint, Scope, StateChange, Store } from './store.ts'
+import { webhookReporter } from './webhook-events.ts'
+import type { WebhookSink } from './webhooks.ts'
 
 /** The user whose inbox an operation reads or changes. */
 export interface Viewer {
@@ -85,10 +87,14 @@ export interface InboxDeps {
   store: Store
   events: EventBus
   clock: () => Date
+  /** Where changes are reported for outbound webhooks (none: no webhooks). */
+  webhooks?: WebhookSink
 }
 
 /** Every read and state change of one user's inbox, used by every API surface. */
-export function createInbox({ store, events, clock }: InboxDeps) {
+export function createInbox({ store, events, clock, webhooks }: InboxDeps) {
+  // Every surface changes inboxes through here, so every change is reported once, from here.
+  const hooks = webhookReporter(webhooks, clock)
   const scope = (v: Viewer): Scope => ({ tenantId: v.tenantId, userId: v.userId, now: clock() })
 
   const emit = (v: Viewer, type: InboxEvent['type'], ids?: number[]) =>
@@ -188,16 +194,28 @@ export function createInbox({ store, events, clock }: InboxDeps) {
     return { ...report, applied: true, changed }
   }
 
+  /** The target's ids that are the caller's (what a bulk event names). */
+  const ownIds = (t: IdTarget, r: BulkResult) => {
+    const refused = new Set(r.invalid)
+    return t.ids.filter((id) => !refused.has(id))
+  }
+
   async function changeMany(v: Viewer, change: StateChange, t: IdTarget): Promise<BulkResult> {
     const r = await onIds(v, t, (f) => store.update(scope(v), change, f))
-    if (r.changed > 0) emit(v, 'notifications.changed')
+    if (r.changed > 0) {
+      emit(v, 'notifications.changed')
+      hooks.bulk(v.tenantId, v.userId, change.action, ownIds(t, r), r.changed)
+    }
     return r
   }
 
   /** Changes every match; undismiss and unsnooze also reach hidden ones unless the filter says. */
   async function changeWhere(v: Viewer, change: StateChange, filter: InboxFilter) {
     const changed = await store.update(scope(v), change, reach(change, filter))
-    if (changed > 0) emit(v, 'notifications.changed')
+    if (changed > 0) {
+      emit(v, 'notifications.changed')
+      hooks.bulk(v.tenantId, v.userId, change.action, null, changed)
+    }
     return changed
   }
 
@@ -219,26 +237,37 @@ export function createInbox({ store, events, clock }: InboxDeps) {
         action: change.action,
       })
     }
-    if (changed > 0) emit(v, 'notifications.changed', [before.id])
-    return { before, after: await get(v, before.id) }
+    const after = await get(v, before.id)
+    if (changed > 0) {
+      emit(v, 'notifications.changed', [before.id])
+      hooks.one(v.tenantId, change.action, after)
+    }
+    return { before, after }
   }
 
   async function removeOne(v: Viewer, id: NotificationId): Promise<Notification> {
     const n = await get(v, id)
-    await store.remove(scope(v), idFilter([n.id]))
+    const removed = await store.remove(scope(v), idFilter([n.id]))
     emit(v, 'notifications.deleted', [n.id])
+    if (removed > 0) hooks.one(v.tenantId, 'delete', n)
     return n
   }
 
   async function removeMany(v: Viewer, t: IdTarget): Promise<BulkResult> {
     const r = await onIds(v, t, (f) => store.remove(scope(v), f))
-    if (r.changed > 0) emit(v, 'notifications.deleted')
+    if (r.changed > 0) {
+      emit(v, 'notifications.deleted')
+      hooks.bulk(v.tenantId, v.userId, 'delete', ownIds(t, r), r.changed)
+    }
     return r
   }
 
   async function removeWhere(v: Viewer, filter: InboxFilter): Promise<number> {
     const changed = await store.remove(scope(v), filter)
-    if (changed > 0) emit(v, 'notifications.deleted')
+    if (changed > 0) {
+      emit(v, 'notifications.deleted')
+      hooks.bulk(v.tenantId, v.userId, 'delete', null, changed)
+    }
     return changed
   }
 

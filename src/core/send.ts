@@ -3,6 +3,8 @@ import { HeraldError, invalid } from './errors.ts'
 import type { EventBus } from './events.ts'
 import type { Actor, Content, Ref } from './notification.ts'
 import type { Audience, SendResult, Store } from './store.ts'
+import { webhookReporter } from './webhook-events.ts'
+import type { WebhookSink } from './webhooks.ts'
 
 /** Explicit recipients one send may name; larger audiences are topics or the whole tenant. */
 export const MAX_RECIPIENTS = 50_000
@@ -104,11 +106,14 @@ export function createSender({
   store,
   events,
   clock,
+  webhooks,
 }: {
   store: Store
   events: EventBus
   clock: () => Date
+  webhooks?: WebhookSink
 }) {
+  const hooks = webhookReporter(webhooks, clock)
   // Tenants are never deleted, so one that exists once exists for good: skip the round trip.
   const knownTenants = new Set<string>()
   async function ensureTenant(tenantId: string) {
@@ -192,6 +197,14 @@ export function createSender({
         at: now.toISOString(),
       })
     }
+    hooks.sent(
+      tenantId,
+      result.messageId,
+      content,
+      createdAt,
+      result.recipients,
+      result.notifications,
+    )
     return { ...result, replayed: false }
   }
 

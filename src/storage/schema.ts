@@ -116,6 +116,37 @@ export interface DeletedUsersTable {
   deleted_at: Timestamp
 }
 
+export interface WebhookEndpointsTable {
+  tenant_id: string
+  id: string
+  url: string
+  description: string | null
+  events: string[]
+  enabled: ColumnType<boolean, boolean | undefined, boolean>
+  secret: string
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface WebhookDeliveriesTable {
+  tenant_id: string
+  id: Generated<number>
+  /** The `webhook-id` header: the same on every attempt of the delivery. */
+  message_id: Generated<string>
+  endpoint_id: string
+  event_type: string
+  /** The exact body sent (and signed), kept as text so its bytes never change between attempts. */
+  payload: string
+  status: ColumnType<'pending' | 'delivered' | 'failed', 'pending' | undefined, string>
+  attempts: Generated<number>
+  last_status: number | null
+  last_error: string | null
+  last_attempt_at: NullableTimestamp
+  next_attempt_at: NullableTimestamp
+  delivered_at: NullableTimestamp
+  created_at: Timestamp
+}
+
 export interface Database {
   tenants: TenantsTable
   users: UsersTable
@@ -126,4 +157,6 @@ export interface Database {
   notifications: NotificationsTable
   idempotency_keys: IdempotencyTable
   deleted_users: DeletedUsersTable
+  webhook_endpoints: WebhookEndpointsTable
+  webhook_deliveries: WebhookDeliveriesTable
 }

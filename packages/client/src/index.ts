@@ -27,3 +27,4 @@ export type {
   Subscription,
 } from './subscribe.ts'
 export type * from './types.ts'
+export { verifyWebhook, type WebhookHeaders } from './webhook-verify.ts'

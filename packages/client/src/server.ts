@@ -14,6 +14,13 @@ import type {
   UserBody,
   UserList,
   UserListQuery,
+  WebhookCreate,
+  WebhookDeliveryPage,
+  WebhookDeliveryQuery,
+  WebhookEndpoint,
+  WebhookEndpointCreated,
+  WebhookEndpointList,
+  WebhookUpdate,
 } from './types.ts'
 
 export interface HeraldServerClientOptions {
@@ -45,6 +52,17 @@ export interface HeraldServerClient {
     /** A new key; the old one keeps working `overlapSeconds` (a day by default, 0: none). */
     rotate(id: string, body?: RotateApiKeyBody): Promise<RotatedApiKey>
   }
+  /** Outbound webhooks: verify what they deliver with `verifyWebhook` and the endpoint's secret. */
+  webhooks: {
+    /** The answer carries the signing secret: store it, no later answer shows it. */
+    create(body: WebhookCreate): Promise<WebhookEndpointCreated>
+    list(): Promise<WebhookEndpointList>
+    get(id: string): Promise<WebhookEndpoint>
+    update(id: string, body: WebhookUpdate): Promise<WebhookEndpoint>
+    delete(id: string): Promise<void>
+    /** Newest first; pass a page's `next` as `before` for the one after. */
+    deliveries(id: string, query?: WebhookDeliveryQuery): Promise<WebhookDeliveryPage>
+  }
 }
 
 /**
@@ -58,6 +76,7 @@ export function createHeraldServerClient(opts: HeraldServerClientOptions): Heral
   const http = createTransport(opts.baseUrl, opts.apiKey, opts.fetch)
   const user = (id: string) => `/v1/users/${segment(id)}`
   const topic = (t: string) => `/v1/topics/${segment(t)}/subscribers`
+  const hook = (id: string) => `/v1/webhooks/${segment(id)}`
   return {
     send: (body, o) =>
       http.call('POST', '/v1/notifications', {
@@ -80,6 +99,14 @@ export function createHeraldServerClient(opts: HeraldServerClientOptions): Heral
       revoke: (id) => http.call('DELETE', `/v1/api-keys/${segment(id)}`),
       rotate: (id, body) =>
         http.call('POST', `/v1/api-keys/${segment(id)}/rotate`, { body: body ?? {} }),
+    },
+    webhooks: {
+      create: (body) => http.call('POST', '/v1/webhooks', { body }),
+      list: () => http.call('GET', '/v1/webhooks'),
+      get: (id) => http.call('GET', hook(id)),
+      update: (id, body) => http.call('PATCH', hook(id), { body }),
+      delete: (id) => http.call('DELETE', hook(id)),
+      deliveries: (id, query) => http.call('GET', `${hook(id)}/deliveries`, { query }),
     },
   }
 }

@@ -58,3 +58,17 @@ export type ApiKeyListQuery = Query<paths['/v1/api-keys']['get']>
 export type RotateApiKeyBody = Body<paths['/v1/api-keys/{keyId}/rotate']['post']>
 /** The new key (shown once) and when the old one stops working. */
 export type RotatedApiKey = Ok<paths['/v1/api-keys/{keyId}/rotate']['post']>
+
+type Hooks = paths['/v1/webhooks']
+type Hook = paths['/v1/webhooks/{webhookId}']
+type Deliveries = paths['/v1/webhooks/{webhookId}/deliveries']['get']
+/** `url`, `events`, and optionally `description` and `enabled`. */
+export type WebhookCreate = Body<Hooks['post']>
+/** A new endpoint with its signing `secret` (whsec_…), which no later answer repeats. */
+export type WebhookEndpointCreated = Ok<Hooks['post']>
+export type WebhookEndpoint = Ok<Hook['get']>
+export type WebhookEndpointList = Ok<Hooks['get']>
+export type WebhookUpdate = Body<Hook['patch']>
+export type WebhookDeliveryQuery = Query<Deliveries>
+export type WebhookDeliveryPage = Ok<Deliveries>
+export type WebhookDelivery = WebhookDeliveryPage['items'][number]

@@ -8,6 +8,7 @@ import { notificationRoutes } from './routes/notifications.ts'
 import { sendRoutes } from './routes/send.ts'
 import { streamRoutes } from './routes/stream.ts'
 import { userRoutes } from './routes/users.ts'
+import { webhookRoutes } from './routes/webhooks.ts'
 import { ErrorBody } from './schemas.ts'
 
 /** Native status for each core error code. */
@@ -122,6 +123,11 @@ export const native: Surface = {
           'Live inbox events as Server-Sent Events, replayed after a reconnect. A user token; reachable from browsers (CORS).',
       },
       {
+        name: 'webhooks',
+        description:
+          "Outbound webhooks: the tenant's endpoints, each with its signing secret, and their deliveries. A server API key; never reachable from a browser.",
+      },
+      {
         name: 'producer',
         description:
           "The tenant's backend: send notifications, manage users, topic subscribers and API keys. A server API key; never reachable from a browser.",
@@ -145,5 +151,6 @@ export const native: Surface = {
     await app.register(notificationRoutes, deps)
     await app.register(countRoutes, deps)
     await app.register(streamRoutes, deps)
+    await app.register(webhookRoutes, deps)
   },
 }

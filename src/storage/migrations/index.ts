@@ -3,6 +3,7 @@ import { unseenIndex } from './0002-unseen-index.ts'
 import { eventOrder } from './0003-event-order.ts'
 import { cleanupIndexes } from './0004-cleanup-indexes.ts'
 import { apiKeyLifecycle } from './0005-api-key-lifecycle.ts'
+import { webhooks } from './0010-webhooks.ts'
 import { deletedUsers } from './0011-deleted-users.ts'
 
 /**
@@ -133,6 +134,7 @@ export const migrationProvider: MigrationProvider = {
       '0004_cleanup_indexes': cleanupIndexes,
       '0005_api_key_lifecycle': apiKeyLifecycle,
       '0011_deleted_users': deletedUsers,
+      '0010_webhooks': webhooks,
     }
   },
 }
