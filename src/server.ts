@@ -4,6 +4,7 @@ import type { Config } from './config.ts'
 import { withDeadline } from './core/deadline.ts'
 import { createLocalBus, type EventBus } from './core/events.ts'
 import { createCore } from './core/herald.ts'
+import { createScheduler } from './core/scheduler.ts'
 import { type AppDeps, createApp } from './http/app.ts'
 import { createRedisBus } from './realtime/redis-bus.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
@@ -23,7 +24,10 @@ export interface HeraldOptions {
   logger?: AppDeps['logger']
   clock?: () => Date
   extend?: AppDeps['extend']
-  /** Run the background clean-up (the server does; CLI commands and tests do not). */
+  /**
+   * Run the background jobs: the clean-up, and the scheduler unless HERALD_SCHEDULER=off (the
+   * server does; CLI commands and tests do not: tests start `scheduler` themselves).
+   */
   background?: boolean
 }
 
@@ -66,7 +70,13 @@ export async function buildHerald({
           warn: (msg, err) => log(msg, err),
         })
       : createLocalBus()
-    core = createCore({ store, events, clock, adminReach: config.adminReach })
+    core = createCore({
+      store,
+      events,
+      clock,
+      adminReach: config.adminReach,
+      scheduleHorizonMs: config.scheduler.horizonMs,
+    })
     const keys = createApiKeyStore(storage.db)
     auth = createAuthenticator({ keys, tokens: createTokenVerifier(config.tokens) })
     app = await createApp({ core, auth, config, logger, extend })
@@ -88,21 +98,30 @@ export async function buildHerald({
     },
     onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
   })
+  const scheduler = createScheduler({
+    schedules: core.schedules,
+    intervalMs: config.scheduler.intervalMs,
+    batch: config.scheduler.batch,
+    onRun: (r) => app.log.info({ scheduled: r }, 'delivered scheduled sends'),
+    onError: (err) => app.log.warn({ err }, 'scheduled delivery failed; retrying later'),
+  })
   if (background) cleanup.start()
+  if (background && config.scheduler.enabled) scheduler.start()
   return {
     app,
     core,
     auth,
     storage,
     cleanup,
+    scheduler,
     /**
-     * Stops the clean-up job, drains the app (in-flight requests finish; what is open at the
+     * Stops the clean-up job and the scheduler (each waits for its run under way), drains the app (in-flight requests finish; what is open at the
      * shutdown deadline is cut), then closes the store, which gets what is left of the deadline:
      * a frozen database must not hold the process forever.
      */
     async close() {
       const started = Date.now()
-      await cleanup.stop()
+      await Promise.all([cleanup.stop(), scheduler.stop()])
       await app.close()
       await bus.close?.()
       const left = Math.max(STORE_CLOSE_MIN_MS, config.shutdownTimeoutMs - (Date.now() - started))

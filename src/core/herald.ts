@@ -1,6 +1,7 @@
 import { createDirectory } from './directory.ts'
 import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
+import { createSchedules } from './schedule.ts'
 import { createSender } from './send.ts'
 import type { Store } from './store.ts'
 
@@ -10,6 +11,8 @@ export interface CoreDeps {
   clock?: () => Date
   /** Admins' reach into other users' inboxes where a surface offers it (default on). */
   adminReach?: boolean
+  /** How far ahead a send may be scheduled (default 365 days). */
+  scheduleHorizonMs?: number
 }
 
 /**
@@ -30,6 +33,7 @@ export function createCore(deps: CoreDeps) {
     ready: () => deps.store.ping(),
     inbox: createInbox(full),
     sender: createSender(full),
+    schedules: createSchedules({ ...full, horizonMs: deps.scheduleHorizonMs ?? 365 * 86_400_000 }),
     directory: createDirectory(full),
   }
 }
