@@ -177,7 +177,10 @@ describeEngines(
       const now = await post(h, key, { to: { users: ['a'] }, ...message }, 'k-1')
       assert.equal(now.statusCode, 409, 'an immediate send cannot take a scheduled key')
       // A key an immediate send used cannot schedule another request either.
-      assert.equal((await post(h, key, { to: { users: ['a'] }, ...message }, 'k-2')).statusCode, 201)
+      assert.equal(
+        (await post(h, key, { to: { users: ['a'] }, ...message }, 'k-2')).statusCode,
+        201,
+      )
       assert.equal((await post(h, key, body, 'k-2')).statusCode, 409)
 
       await untilStatus(h, key, first.json().id, 'delivered')
