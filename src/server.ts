@@ -94,7 +94,8 @@ export async function buildHerald({
     settings: config.cleanup,
     clock,
     onRun: (r) => {
-      if (r.idempotencyKeys || r.messages) app.log.info({ cleanup: r }, 'cleaned up')
+      if (r.idempotencyKeys || r.messages || r.scheduledSends)
+        app.log.info({ cleanup: r }, 'cleaned up')
     },
     onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
   })
