@@ -199,11 +199,15 @@ export function createSchedules(deps: {
    * Delivers up to `limit` due sends, one transaction each. A send that fails for a reason a
    * retry cannot fix (its idempotency key taken by another request, say) is marked failed with
    * the reason; when the store is unavailable the run stops and the rows wait for the next one.
+   * `stop` is asked between deliveries: a stopping server finishes the one under way only.
    */
-  async function deliverDue(limit: number): Promise<{ delivered: number; failed: number }> {
+  async function deliverDue(
+    limit: number,
+    stop: () => boolean = () => false,
+  ): Promise<{ delivered: number; failed: number }> {
     let delivered = 0
     let failed = 0
-    while (delivered + failed < limit) {
+    while (delivered + failed < limit && !stop()) {
       const claimed: { row?: ScheduledRow } = {}
       const published: InboxEvent[] = []
       // Events wait for the commit: a rolled-back delivery must wake no one.

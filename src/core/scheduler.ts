@@ -31,8 +31,9 @@ export function createScheduler(o: SchedulerOptions) {
   let running: Promise<unknown> | null = null
   let stopped = true
 
-  async function runOnce(): Promise<SchedulerRun> {
-    const run = await o.schedules.deliverDue(o.batch)
+  /** One tick's work; `stop` is asked between deliveries (a tick asks whether it was stopped). */
+  async function runOnce(stop: () => boolean = () => false): Promise<SchedulerRun> {
+    const run = await o.schedules.deliverDue(o.batch, stop)
     if (run.delivered || run.failed) o.onRun?.(run)
     return run
   }
@@ -44,7 +45,7 @@ export function createScheduler(o: SchedulerOptions) {
   }
   function tick() {
     timer = null
-    running = runOnce().then(
+    running = runOnce(() => stopped).then(
       (run) => schedule(run.delivered + run.failed >= o.batch ? 0 : o.intervalMs),
       (err: unknown) => {
         o.onError?.(err)

@@ -133,6 +133,20 @@ async function exactlyOnce(instances: TestHerald[]) {
   return runs.map((r) => r.delivered)
 }
 
+/** A stopping scheduler finishes the delivery under way and leaves the rest waiting. */
+async function stopsBetweenDeliveries(h: TestHerald) {
+  const tenant = h.tenant()
+  const key = await h.apiKey(tenant)
+  for (let i = 0; i < 5; i++)
+    await schedule(h, key, { to: { users: [`s${i}`] }, sendAt: later(3_600_000) })
+  await makeDue(h, tenant)
+  let asked = 0
+  const run = await h.core.schedules.deliverDue(10, () => ++asked > 2)
+  assert.deepEqual(run, { delivered: 2, failed: 0 })
+  assert.equal((await perRecipient(h, tenant)).size, 2)
+  assert.deepEqual(await h.core.schedules.deliverDue(10), { delivered: 3, failed: 0 })
+}
+
 describe('scheduled sends survive a restart [pglite]', () => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-schedule-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
@@ -148,10 +162,11 @@ describe('scheduled sends survive a restart [pglite]', () => {
 })
 
 describe('scheduled sends: exactly once [pglite]', () => {
-  test('two concurrent deliverers on one store deliver each send once', async () => {
+  test('two concurrent deliverers on one store deliver each send once; a stop comes between deliveries', async () => {
     const h = await startHerald('pglite', ENV)
     try {
       await exactlyOnce([h])
+      await stopsBetweenDeliveries(h)
     } finally {
       await h.close()
     }
@@ -170,12 +185,13 @@ describe('scheduled sends on PostgreSQL [postgres]', () => {
     }
   })
 
-  test('two instances racing for the same due sends deliver each exactly once', async () => {
+  test('two instances racing for the same due sends deliver each exactly once; a stop comes between deliveries', async () => {
     const a = await startHerald('postgres', ENV)
     const b = await startHerald('postgres', ENV, a)
     try {
       const split = await exactlyOnce([a, b])
       console.log(`# deliveries per run (instance a, a, b, b): ${split.join(', ')}`)
+      await stopsBetweenDeliveries(a)
     } finally {
       await b.close()
       await a.close()
