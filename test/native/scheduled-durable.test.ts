@@ -70,7 +70,6 @@ async function survivesRestart(open: () => Promise<Herald>) {
   const first = await open()
   const tenant = 'restart'
   const key = (await first.auth.createApiKey(tenant)).key
-  first.scheduler.start()
   const due = await schedule(first, key, { to: { users: ['alice'] }, sendAt: later(400) })
   const far = await schedule(first, key, { to: { users: ['bob'] }, sendAt: later(86_400_000) })
   await first.close()

@@ -53,6 +53,11 @@ async function untilStatus(h: TestHerald, key: string, id: string, status: strin
   throw new Error(`scheduled send ${id} never became ${status}`)
 }
 
+/** Brings the tenant's waiting sends due now, however long the steps before took. */
+const dueNow = (h: TestHerald, tenant: string) =>
+  sql`UPDATE scheduled_sends SET send_at = now() WHERE tenant_id = ${tenant}
+    AND status = 'scheduled'`.execute(h.storage.db)
+
 const message = { type: 'reminder', title: 'Stand-up in 5 minutes' }
 
 describeEngines(
@@ -63,7 +68,8 @@ describeEngines(
       h.scheduler.start()
       const t = h.tenant()
       const key = await h.apiKey(t)
-      const sendAt = later(700)
+      // Long enough for the checks before it on a busy machine.
+      const sendAt = later(2500)
       const event = nextEvent(h, t, 'alice')
       const res = await post(h, key, { to: { users: ['alice', 'bob'] }, ...message, sendAt })
       assert.equal(res.statusCode, 202, res.body)
@@ -163,7 +169,7 @@ describeEngines(
       h.scheduler.start()
       const t = h.tenant()
       const key = await h.apiKey(t)
-      const body = { to: { users: ['a'] }, ...message, sendAt: later(600) }
+      const body = { to: { users: ['a'] }, ...message, sendAt: later(DAY) }
       const first = await post(h, key, body, 'k-1')
       assert.equal(first.statusCode, 202)
       const again = await post(h, key, body, 'k-1')
@@ -183,6 +189,7 @@ describeEngines(
       )
       assert.equal((await post(h, key, body, 'k-2')).statusCode, 409)
 
+      await dueNow(h, t)
       await untilStatus(h, key, first.json().id, 'delivered')
       const retry = await post(h, key, body, 'k-1')
       assert.equal(retry.statusCode, 202, 'a retry after delivery answers the schedule again')
@@ -304,11 +311,12 @@ describeEngines(
       const t = h.tenant()
       const key = await h.apiKey(t)
       const s = (
-        await post(h, key, { to: { users: ['a'] }, ...message, sendAt: later(300) }, 'taken')
+        await post(h, key, { to: { users: ['a'] }, ...message, sendAt: later(DAY) }, 'taken')
       ).json()
       // Another request took the key meanwhile (as a race between two first requests could).
       await sql`INSERT INTO idempotency_keys (tenant_id, key, request_hash, response)
         VALUES (${t}, 'taken', 'another', '{}')`.execute(h.storage.db)
+      await dueNow(h, t)
       const failed = await untilStatus(h, key, s.id, 'failed')
       assert.equal(failed.error.code, 'CONFLICT')
       assert.equal(failed.result, null)
