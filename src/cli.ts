@@ -7,6 +7,7 @@ import { need, UsageError } from './cli-usage.ts'
 import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
 import { isHeraldError } from './core/errors.ts'
 import { DIALECTS } from './http/dialects/index.ts'
+import { renderScheduled } from './http/native/routes/scheduled.ts'
 import { buildHerald } from './server.ts'
 import { migrate, openStorage } from './storage/db.ts'
 import { UnsafeFileModeError } from './storage/file-modes.ts'
@@ -26,9 +27,11 @@ const USAGE = `usage: herald <command> [options]
                                           print a user token (or a dialect's credential headers)
 ${KEYS_USAGE}
   send --tenant T (--to U1,U2 | --topic X | --all) --type K --title TEXT [--body TEXT] [--link URL]
-                                          send a notification
+       [--at TIME]                        send a notification (at TIME: RFC 3339, e.g. 2027-01-04T09:00:00Z)
 
 Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i
 
 /** Takes the embedded store's lock for this process (none for PostgreSQL), released on exit. */
 function claimStore(config: Config, command: string) {
@@ -277,6 +280,7 @@ async function send(config: Config, args: string[]) {
       title: { type: 'string' },
       body: { type: 'string' },
       link: { type: 'string' },
+      at: { type: 'string' },
     },
   })
   const tenant = need(values.tenant, 'tenant')
@@ -288,17 +292,27 @@ async function send(config: Config, args: string[]) {
         ? { tenant: true as const }
         : null
   if (!to) throw new UsageError('name the recipients: --to U1,U2, --topic X or --all')
+  if (values.at !== undefined && !RFC3339.test(values.at))
+    throw new UsageError('--at takes an RFC 3339 time with a zone, e.g. 2027-01-04T09:00:00Z')
   const body = {
     to,
     type: need(values.type, 'type'),
     title: need(values.title, 'title'),
     body: values.body,
     link: values.link,
+    sendAt: values.at,
   }
   const server = await runningServer(config)
   const result = server
     ? await viaServer(config, server, tenant, '/v1/notifications', body)
-    : await withStore(config, 'send', (h) => h.core.sender.send(tenant, body))
+    : await withStore(config, 'send', async (h) => {
+        const { sendAt, ...input } = body
+        const when = { sendAt: sendAt === undefined ? undefined : new Date(sendAt) }
+        const out = await h.core.schedules.send(tenant, input, when)
+        if ('sent' in out) return out.sent
+        console.error('herald: scheduled; a running server delivers it when it is due')
+        return renderScheduled(out.scheduled)
+      })
   console.log(JSON.stringify(result, null, 2))
 }
 

@@ -43,6 +43,11 @@ export interface Config {
   pgliteSharedBuffersMb: number
   /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
   cleanup: { idempotencyTtlMs: number; intervalMs: number; chunk: number }
+  /**
+   * Scheduled sends: whether this instance delivers them, how often it polls for due ones, how
+   * many one poll delivers at most, and how far ahead a send may be scheduled.
+   */
+  scheduler: { enabled: boolean; intervalMs: number; batch: number; horizonMs: number }
   /** Whether admins read and change other users' inboxes where a dialect's contract allows it. */
   adminReach: boolean
   /**
@@ -285,6 +290,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       idempotencyTtlMs: int(env, 'HERALD_IDEMPOTENCY_TTL_MS', 86_400_000, 1000),
       intervalMs: int(env, 'HERALD_CLEANUP_INTERVAL_MS', 60_000, 10),
       chunk: int(env, 'HERALD_CLEANUP_CHUNK', 1000, 1, 100_000),
+    },
+    scheduler: {
+      enabled: onOff(env, 'HERALD_SCHEDULER', true),
+      intervalMs: int(env, 'HERALD_SCHEDULER_INTERVAL_MS', 1000, 10, 3_600_000),
+      batch: int(env, 'HERALD_SCHEDULER_BATCH', 100, 1, 10_000),
+      // Ten years at most: a time past it is a mistake (a timestamp in ms read as s, say).
+      horizonMs: int(env, 'HERALD_SCHEDULE_HORIZON_MS', 365 * 86_400_000, 1000, 3650 * 86_400_000),
     },
     adminReach: onOff(env, 'HERALD_ADMIN_REACH', true),
     demo: !production && onOff(env, 'HERALD_DEMO', true),

@@ -4,6 +4,7 @@ import type { Config } from './config.ts'
 import { withDeadline } from './core/deadline.ts'
 import { createLocalBus, type EventBus } from './core/events.ts'
 import { createCore } from './core/herald.ts'
+import { createScheduler } from './core/scheduler.ts'
 import { type AppDeps, createApp } from './http/app.ts'
 import { createRedisBus } from './realtime/redis-bus.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
@@ -27,8 +28,9 @@ export interface HeraldOptions {
   clock?: () => Date
   extend?: AppDeps['extend']
   /**
-   * Run the background work: the clean-up and the webhook worker (the server does; CLI commands
-   * and tests do not; a test starts `webhooks.worker` itself).
+   * Run the background work: the clean-up, the webhook worker, and the scheduler unless
+   * HERALD_SCHEDULER=off (the server does; CLI commands and tests do not: tests start
+   * `webhooks.worker` and `scheduler` themselves).
    */
   background?: boolean
 }
@@ -92,6 +94,7 @@ export async function buildHerald({
       clock,
       adminReach: config.adminReach,
       webhooks: { store: createWebhookStore(storage.db), sink: outbox, settings: config.webhooks },
+      scheduleHorizonMs: config.scheduler.horizonMs,
     })
     const keys = createApiKeyStore(storage.db)
     auth = createAuthenticator({
@@ -115,14 +118,23 @@ export async function buildHerald({
     settings: config.cleanup,
     clock,
     onRun: (r) => {
-      if (r.idempotencyKeys || r.messages) app.log.info({ cleanup: r }, 'cleaned up')
+      if (r.idempotencyKeys || r.messages || r.scheduledSends)
+        app.log.info({ cleanup: r }, 'cleaned up')
     },
     onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
+  })
+  const scheduler = createScheduler({
+    schedules: core.schedules,
+    intervalMs: config.scheduler.intervalMs,
+    batch: config.scheduler.batch,
+    onRun: (r) => app.log.info({ scheduled: r }, 'delivered scheduled sends'),
+    onError: (err) => app.log.warn({ err }, 'scheduled delivery failed; retrying later'),
   })
   if (background) {
     cleanup.start()
     worker.start()
   }
+  if (background && config.scheduler.enabled) scheduler.start()
   return {
     app,
     core,
@@ -131,14 +143,15 @@ export async function buildHerald({
     cleanup,
     /** The outbox core reports webhook events to, and the worker that delivers them. */
     webhooks: { outbox, worker },
+    scheduler,
     /**
-     * Stops the clean-up job, drains the app (in-flight requests finish; what is open at the
+     * Stops the clean-up job and the scheduler (each waits for its run under way), drains the app (in-flight requests finish; what is open at the
      * shutdown deadline is cut), then closes the store, which gets what is left of the deadline:
      * a frozen database must not hold the process forever.
      */
     async close() {
       const started = Date.now()
-      await cleanup.stop()
+      await Promise.all([cleanup.stop(), scheduler.stop()])
       await app.close()
       await bus.close?.()
       // Events of the requests that just finished reach the outbox; attempts in flight end (each

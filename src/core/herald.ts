@@ -1,6 +1,7 @@
 import { createDirectory } from './directory.ts'
 import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
+import { createSchedules } from './schedule.ts'
 import { createSender } from './send.ts'
 import type { Store } from './store.ts'
 import {
@@ -18,6 +19,8 @@ export interface CoreDeps {
   adminReach?: boolean
   /** Outbound webhooks: their endpoints' store, the outbox sink, and their limits. */
   webhooks?: { store: WebhookStore; sink: WebhookSink; settings: WebhookSettings }
+  /** How far ahead a send may be scheduled (default 365 days). */
+  scheduleHorizonMs?: number
 }
 
 /**
@@ -38,6 +41,7 @@ export function createCore(deps: CoreDeps) {
     ready: () => deps.store.ping(),
     inbox: createInbox(full),
     sender: createSender(full),
+    schedules: createSchedules({ ...full, horizonMs: deps.scheduleHorizonMs ?? 365 * 86_400_000 }),
     directory: createDirectory(full),
     /** Endpoint management; null when the core was built without webhooks (CLI commands). */
     webhooks: deps.webhooks

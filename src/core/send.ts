@@ -82,6 +82,14 @@ function audienceOf(to: SendInput['to']): Audience {
   return { kind: 'users', ids }
 }
 
+/** What a send needs beyond its schema, checked before anything is stored; its audience. */
+export function checkSendInput(input: SendInput): Audience {
+  const audience = audienceOf(input.to)
+  if (input.title.trim() === '') throw invalid('title', 'must not be empty')
+  if (input.type.trim() === '') throw invalid('type', 'must not be empty')
+  return audience
+}
+
 const stateAt = (v: Date | boolean | undefined, at: Date): Date | null =>
   v === true ? at : v instanceof Date ? v : null
 
@@ -129,9 +137,7 @@ export function createSender({
     input: SendInput,
     idempotencyKey?: string,
   ): Promise<SendOutcome> {
-    const audience = audienceOf(input.to)
-    if (input.title.trim() === '') throw invalid('title', 'must not be empty')
-    if (input.type.trim() === '') throw invalid('type', 'must not be empty')
+    const audience = checkSendInput(input)
     const now = clock()
     const createdAt = input.createdAt ?? now
     const content: Content = {

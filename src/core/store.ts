@@ -54,7 +54,61 @@ export interface Store {
     mode: 'upsert' | 'insert' | 'update',
   ): Promise<Checkpoint | null>
 
+  /** Stores a send to deliver later; null when the tenant's idempotency key is already taken. */
+  schedule(row: ScheduleRecord): Promise<ScheduledRow | null>
+  findScheduled(
+    tenantId: string,
+    by: { id: string } | { key: string },
+  ): Promise<ScheduledRow | null>
+  /** The tenant's scheduled sends in `(sendAt, id)` order, after `after`, optionally of one status. */
+  listScheduled(
+    tenantId: string,
+    status: ScheduleStatus | null,
+    after: { at: Date; id: string } | null,
+    limit: number,
+  ): Promise<ScheduledRow[]>
+  /** Cancels it if it is still waiting (waits for a delivery under way); null otherwise. */
+  cancelScheduled(tenantId: string, id: string, at: Date): Promise<ScheduledRow | null>
+  /**
+   * Claims one scheduled send due at `now` that no one else holds, in a transaction; runs
+   * `deliver` with a store bound to that transaction; marks the row delivered with its result;
+   * commits. Null when nothing is due. If `deliver` throws, everything rolls back and the row
+   * stays waiting.
+   */
+  deliverDue(
+    now: Date,
+    deliver: (row: ScheduledRow, tx: Store) => Promise<SendResult>,
+  ): Promise<ScheduledRow | null>
+  /** Marks a still-waiting scheduled send failed, with why. */
+  failScheduled(tenantId: string, id: string, error: ScheduleError, at: Date): Promise<void>
+
   ping(): Promise<void>
+}
+
+export type ScheduleStatus = 'scheduled' | 'delivered' | 'cancelled' | 'failed'
+
+export interface ScheduleError {
+  code: string
+  message: string
+}
+
+export interface ScheduleRecord {
+  tenantId: string
+  sendAt: Date
+  /** The validated request as JSON (core's SendInput). */
+  request: unknown
+  requestHash: string
+  idempotencyKey: string | null
+}
+
+export interface ScheduledRow extends ScheduleRecord {
+  id: string
+  status: ScheduleStatus
+  createdAt: Date
+  /** When it was delivered, cancelled or failed. */
+  finishedAt: Date | null
+  result: SendResult | null
+  error: ScheduleError | null
 }
 
 export interface Checkpoint {

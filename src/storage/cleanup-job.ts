@@ -1,11 +1,18 @@
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.ts'
-import { type MessageCursor, purgeIdempotencyKeys, purgeOrphanMessages } from './cleanup.ts'
+import {
+  type MessageCursor,
+  purgeFinishedSchedules,
+  purgeIdempotencyKeys,
+  purgeOrphanMessages,
+} from './cleanup.ts'
 import type { Database } from './schema.ts'
 
 export interface CleanupRun {
   idempotencyKeys: number
   messages: number
+  /** Scheduled sends finished (delivered, cancelled, failed) longer ago than the key TTL. */
+  scheduledSends: number
   /** Whether a chunk was full, so more may be waiting. */
   more: boolean
 }
@@ -20,8 +27,8 @@ export interface CleanupOptions {
 }
 
 /**
- * The server's housekeeping: idempotency keys past their time to live, and messages no
- * notification points at any more. Each run deletes at most one chunk of each, and the next run
+ * The server's housekeeping: idempotency keys past their time to live, scheduled sends finished
+ * as long ago, and messages no notification points at any more. Each run deletes at most one chunk of each, and the next run
  * is scheduled only when this one has finished, so it never overlaps itself or holds the store
  * (PGlite's one session) for long. A backlog is worked off in quick succession, then it idles.
  *
@@ -40,12 +47,14 @@ export function createCleanupJob(o: CleanupOptions) {
   async function runOnce(): Promise<CleanupRun> {
     const cutoff = new Date(now().getTime() - idempotencyTtlMs)
     const idempotencyKeys = await purgeIdempotencyKeys(o.db, cutoff, chunk)
+    const scheduledSends = await purgeFinishedSchedules(o.db, cutoff, chunk)
     const walk = await purgeOrphanMessages(o.db, cursor, chunk)
     cursor = walk.next
     const run = {
       idempotencyKeys,
       messages: walk.deleted,
-      more: idempotencyKeys >= chunk || walk.next !== null,
+      scheduledSends,
+      more: idempotencyKeys >= chunk || scheduledSends >= chunk || walk.next !== null,
     }
     o.onRun?.(run)
     return run

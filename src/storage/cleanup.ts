@@ -20,6 +20,21 @@ export async function purgeIdempotencyKeys(
 }
 
 /**
+ * Deletes at most `chunk` scheduled sends that finished (delivered, cancelled, failed) before
+ * `cutoff`, oldest first: their idempotency keys then stop guarding, as an ordinary send's do.
+ */
+export async function purgeFinishedSchedules(
+  db: Kysely<Database>,
+  cutoff: Date,
+  chunk: number,
+): Promise<number> {
+  const res = await sql`DELETE FROM scheduled_sends WHERE (tenant_id, id) IN (
+      SELECT tenant_id, id FROM scheduled_sends WHERE finished_at < ${cutoff}
+      ORDER BY finished_at LIMIT ${chunk})`.execute(db)
+  return Number(res.numAffectedRows ?? 0)
+}
+
+/**
  * Walks the next `chunk` messages after `after` (in key order) and deletes those no notification
  * points at any more. The walk is keyset-bounded, not "find any orphan": finding orphans among
  * millions of live messages would scan them all in one statement. A message is only ever pointed

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { ScheduleStatus } from '../core/store.ts'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | null>
@@ -147,6 +148,21 @@ export interface WebhookDeliveriesTable {
   created_at: Timestamp
 }
 
+export interface ScheduledSendsTable {
+  tenant_id: string
+  id: Generated<string>
+  send_at: Timestamp
+  status: ColumnType<ScheduleStatus, ScheduleStatus | undefined, ScheduleStatus>
+  /** The validated request, as core's SendInput in JSON. */
+  request: ColumnType<unknown, string, string>
+  request_hash: string
+  idempotency_key: string | null
+  result: ColumnType<unknown, string | null | undefined, string | null>
+  error: ColumnType<unknown, string | null | undefined, string | null>
+  created_at: Timestamp
+  finished_at: NullableTimestamp
+}
+
 export interface Database {
   tenants: TenantsTable
   users: UsersTable
@@ -159,4 +175,5 @@ export interface Database {
   deleted_users: DeletedUsersTable
   webhook_endpoints: WebhookEndpointsTable
   webhook_deliveries: WebhookDeliveriesTable
+  scheduled_sends: ScheduledSendsTable
 }

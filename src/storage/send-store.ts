@@ -163,7 +163,10 @@ export async function send(
     const ids = [...new Set(s.audience.ids)]
     if (ids.length > 0 && ids.length <= SEND_DETAIL_LIMIT) return sendSmall(db, s, ids)
   }
-  return db.transaction().execute(async (tx) => {
+  // Inside a transaction already (a scheduled send's delivery), the send joins it.
+  const inTransaction = <R>(fn: (tx: Kysely<Database>) => Promise<R>) =>
+    db.isTransaction ? fn(db) : db.transaction().execute(fn)
+  return inTransaction(async (tx) => {
     if (idem) {
       const claimed = await tx
         .insertInto('idempotency_keys')

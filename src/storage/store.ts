@@ -3,6 +3,7 @@ import { HeraldError } from '../core/errors.ts'
 import type { Store } from '../core/store.ts'
 import { asUnavailable } from './faults.ts'
 import * as notifications from './notification-store.ts'
+import * as schedules from './schedule-store.ts'
 import type { Database } from './schema.ts'
 import { send } from './send-store.ts'
 import * as users from './user-store.ts'
@@ -108,6 +109,13 @@ export function createSqlStore(db: Kysely<Database>): Store {
     remove: on(notifications.remove),
     getCheckpoint: on(users.getCheckpoint),
     setCheckpoint: on(users.setCheckpoint),
+    schedule: on(schedules.schedule),
+    findScheduled: on(schedules.findScheduled),
+    listScheduled: on(schedules.listScheduled),
+    cancelScheduled: on(schedules.cancelScheduled),
+    // The delivery runs on a store bound to the claiming transaction.
+    deliverDue: guard((now, deliver) => schedules.deliverDue(db, now, deliver, createSqlStore)),
+    failScheduled: on(schedules.failScheduled),
     ping: guard(async () => {
       await sql`SELECT 1`.execute(db)
     }),

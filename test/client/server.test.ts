@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createHeraldServerClient, HeraldApiError } from '@herald/client'
+import { createHeraldServerClient, HeraldApiError, isScheduled } from '@herald/client'
 import { clientWorld } from '../support/client.ts'
 import { describeEngines } from '../support/harness.ts'
 
@@ -23,6 +23,41 @@ describeEngines('@herald/client: the server client', (get) => {
     // Without a key, each send is its own.
     await server.send(body)
     assert.equal((await client.counts()).total, 2)
+  })
+
+  test('scheduled sends: send with sendAt, list, get, cancel by id and by key', async () => {
+    const { server, client } = await world.tenant()
+    const body = { to: { users: ['alice'] }, type: 'reminder', title: 'Later' }
+    const sendAt = new Date(Date.now() + 86_400_000).toISOString()
+    const one = await server.send({ ...body, sendAt })
+    assert.ok(isScheduled(one))
+    assert.equal(one.status, 'scheduled')
+    const two = await server.send({ ...body, delaySeconds: 3600 }, { idempotencyKey: 'later/2' })
+    assert.ok(isScheduled(two))
+    const listed = await server.scheduled.list({ limit: 1 })
+    assert.deepEqual(
+      listed.items.map((s) => s.id),
+      [two.id],
+    )
+    assert.ok(listed.nextCursor)
+    assert.equal((await server.scheduled.get(one.id)).sendAt, sendAt)
+    assert.equal((await server.scheduled.getByKey('later/2')).id, two.id)
+    assert.equal((await server.scheduled.cancelByKey('later/2')).status, 'cancelled')
+    assert.equal((await server.scheduled.cancel(one.id)).status, 'cancelled')
+    await assert.rejects(
+      server.scheduled.cancel(one.id),
+      (err: unknown) =>
+        err instanceof HeraldApiError && err.status === 409 && err.code === 'CONFLICT',
+    )
+    await assert.rejects(
+      server.scheduled.get('00000000-0000-4000-8000-000000000000'),
+      (err: unknown) => err instanceof HeraldApiError && err.status === 404,
+    )
+    // A time already past sends at once.
+    const now = await server.send({ ...body, sendAt: new Date(Date.now() - 1000).toISOString() })
+    assert.ok(!isScheduled(now))
+    assert.equal(now.recipients, 1)
+    assert.equal((await client.notifications.list()).items.length, 1)
   })
 
   test('users: put, get, list, delete', async () => {

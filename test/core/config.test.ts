@@ -239,6 +239,39 @@ describe('loadConfig', () => {
     }
   })
 
+  test('the scheduler has defaults and is validated', () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.deepEqual(loadConfig(base).scheduler, {
+      enabled: true,
+      intervalMs: 1000,
+      batch: 100,
+      horizonMs: 365 * 86_400_000,
+    })
+    const set = loadConfig({
+      ...base,
+      HERALD_SCHEDULER: 'off',
+      HERALD_SCHEDULER_INTERVAL_MS: '250',
+      HERALD_SCHEDULER_BATCH: '10',
+      HERALD_SCHEDULE_HORIZON_MS: '86400000',
+    })
+    assert.deepEqual(set.scheduler, {
+      enabled: false,
+      intervalMs: 250,
+      batch: 10,
+      horizonMs: 86_400_000,
+    })
+    for (const [name, value] of [
+      ['HERALD_SCHEDULER', 'sometimes'],
+      ['HERALD_SCHEDULER_INTERVAL_MS', '5'],
+      ['HERALD_SCHEDULER_BATCH', '0'],
+      ['HERALD_SCHEDULER_BATCH', '100001'],
+      ['HERALD_SCHEDULE_HORIZON_MS', 'a year'],
+      ['HERALD_SCHEDULE_HORIZON_MS', String(3651 * 86_400_000)],
+    ] as const) {
+      assert.throws(() => loadConfig({ ...base, [name]: value }), new RegExp(name))
+    }
+  })
+
   test('request bounds have defaults and are validated', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     assert.deepEqual(loadConfig(base).limits, { filterText: 256, ids: 1000, countCap: 1000 })

@@ -108,6 +108,42 @@ describe('end to end: the real server and CLI, no configuration', () => {
     assert.match(refused.stderr, /--tenants names at most 50 tenants/)
   })
 
+  test('send --at stores the send; the running server delivers what is due', async () => {
+    const key = (await herald(dir, 'keys', 'create', '--tenant', 'demo')).stdout.trim()
+    const producer = { authorization: `Bearer ${key}`, 'content-type': 'application/json' }
+    // An hour ahead: a CLI start on a busy machine takes seconds.
+    const at = new Date(Date.now() + 3_600_000).toISOString()
+    const args = ['send', '--tenant', 'demo', '--to', 'carol', '--type', 't', '--title', 'Later']
+    const out = JSON.parse((await herald(dir, ...args, '--at', at)).stdout)
+    assert.equal(out.status, 'scheduled')
+    assert.equal(out.sendAt, at)
+    const stored = await fetch(`${url}/v1/scheduled/${out.id}`, { headers: producer })
+    assert.equal(((await stored.json()) as { status: string }).status, 'scheduled')
+
+    // The server started its scheduler: a send due in a second is delivered without anyone asking.
+    const soon = await fetch(`${url}/v1/notifications`, {
+      method: 'POST',
+      headers: producer,
+      body: JSON.stringify({ to: { users: ['carol'] }, type: 't', title: 'Soon', delaySeconds: 1 }),
+    })
+    assert.equal(soon.status, 202)
+    const { id } = (await soon.json()) as { id: string }
+    let status = 'scheduled'
+    for (let i = 0; i < 600 && status === 'scheduled'; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      const res = await fetch(`${url}/v1/scheduled/${id}`, { headers: producer })
+      status = ((await res.json()) as { status: string }).status
+    }
+    assert.equal(status, 'delivered')
+
+    const bad = await herald(dir, ...args, '--at', 'tomorrow').then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    )
+    assert.equal(bad?.code, 2)
+    assert.match(bad?.stderr ?? '', /--at takes an RFC 3339 time/)
+  })
+
   test('the server is healthy and serves its docs', async () => {
     assert.equal((await fetch(`${url}/readyz`)).status, 200)
     const spec = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string }

@@ -90,6 +90,15 @@ export async function adopt(baseUrl: string, userToken: string, apiKey: string, 
   const sent = await producer.POST('/v1/notifications', {
     body: { to: { users: [user] }, type: 'comment', title: 'Bob replied' },
   })
+  // A send answers what it created (201) or, with sendAt in the future, the scheduled send (202).
+  const made = sent.data && 'recipients' in sent.data ? sent.data : undefined
+  const later = await producer.POST('/v1/notifications', {
+    body: { to: { users: [user] }, type: 'reminder', title: 'Later', delaySeconds: 3600 },
+  })
+  const waiting = later.data && 'status' in later.data ? later.data : undefined
+  const cancelled = await producer.DELETE('/v1/scheduled/{id}', {
+    params: { path: { id: waiting?.id ?? '' } },
+  })
   const list = await inbox.GET('/v1/me/notifications', { params: { query: { limit: 10 } } })
   const first: Notification | undefined = list.data?.items[0]
   if (!first) throw new Error(\`no notification listed: \${list.response.status}\`)
@@ -113,7 +122,8 @@ export async function adopt(baseUrl: string, userToken: string, apiKey: string, 
   const notFound: ApiError | undefined = missing.error
   return {
     typed,
-    sent: [sent.response.status, sent.data?.recipients, sent.data?.notifications?.length ?? null],
+    sent: [sent.response.status, made?.recipients, made?.notifications?.length ?? null],
+    scheduled: [later.response.status, waiting?.status, cancelled.data?.status],
     one: [one.response.status, one.data?.id === id],
     read: [read.response.status, read.data?.read],
     snoozed: [snoozed.response.status, snoozed.data?.snoozedUntil === until],
@@ -285,6 +295,7 @@ describeEngines('OpenAPI documents', (get) => {
     assert.deepEqual(out, {
       typed: false,
       sent: [201, 1, 1],
+      scheduled: [202, 'scheduled', 'cancelled'],
       one: [200, true],
       read: [200, true],
       snoozed: [200, true],

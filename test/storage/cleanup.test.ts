@@ -16,15 +16,16 @@ const sendKeyed = (h: TestHerald, key: string, idem: string, title: string) =>
 
 /** Runs the job's chunks until it says nothing is left (bounded), checking every chunk's size. */
 async function drain(h: TestHerald) {
-  const total = { idempotencyKeys: 0, messages: 0 }
+  const total = { idempotencyKeys: 0, messages: 0, scheduledSends: 0 }
   for (let i = 0; i < 1000; i++) {
     const run = await h.cleanup.runOnce()
     assert.ok(
-      run.idempotencyKeys <= CHUNK && run.messages <= CHUNK,
+      run.idempotencyKeys <= CHUNK && run.messages <= CHUNK && run.scheduledSends <= CHUNK,
       `a bounded chunk: ${JSON.stringify(run)}`,
     )
     total.idempotencyKeys += run.idempotencyKeys
     total.messages += run.messages
+    total.scheduledSends += run.scheduledSends
     if (!run.more) return total
   }
   throw new Error('the clean-up never finished')
@@ -58,6 +59,37 @@ describeEngines(
       // A purged key is free again; a live one still guards its retries.
       assert.equal((await sendKeyed(h, key, 'old-1', 'another body')).statusCode, 201)
       assert.equal((await sendKeyed(h, key, 'live', 'another body')).statusCode, 409)
+    })
+
+    test('scheduled sends finished past the time to live are purged, and free their keys; waiting ones stay', async () => {
+      const h = get()
+      const tenant = h.tenant()
+      const key = await h.apiKey(tenant)
+      const schedule = (idem: string, title: string) =>
+        h.app.inject({
+          method: 'POST',
+          url: '/v1/notifications',
+          headers: { authorization: `Bearer ${key}`, 'idempotency-key': idem },
+          payload: { to: { users: ['alice'] }, type: 't', title, delaySeconds: 86_400 },
+        })
+      for (const idem of ['s-old-1', 's-old-2', 's-old-3', 's-recent', 's-waiting'])
+        assert.equal((await schedule(idem, 'first')).statusCode, 202)
+      await sql`UPDATE scheduled_sends SET status = 'cancelled',
+        finished_at = CASE WHEN idempotency_key LIKE 's-old-%' THEN now() - interval '2 hours'
+          ELSE now() END
+        WHERE tenant_id = ${tenant} AND idempotency_key <> 's-waiting'`.execute(h.storage.db)
+      // A waiting one is never purged, however old.
+      await sql`UPDATE scheduled_sends SET created_at = now() - interval '2 hours'
+        WHERE tenant_id = ${tenant}`.execute(h.storage.db)
+      assert.ok((await drain(h)).scheduledSends >= 3)
+      const left = await sql<{ key: string }>`SELECT idempotency_key AS key FROM scheduled_sends
+        WHERE tenant_id = ${tenant} ORDER BY idempotency_key`.execute(h.storage.db)
+      assert.deepEqual(
+        left.rows.map((r) => r.key),
+        ['s-recent', 's-waiting'],
+      )
+      assert.equal((await schedule('s-old-1', 'another body')).statusCode, 202)
+      assert.equal((await schedule('s-recent', 'another body')).statusCode, 409)
     })
 
     test('messages no notification points at are purged, in chunks; live ones stay', async () => {

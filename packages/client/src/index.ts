@@ -19,6 +19,7 @@ export {
   createHeraldServerClient,
   type HeraldServerClient,
   type HeraldServerClientOptions,
+  isScheduled,
 } from './server.ts'
 export type {
   StreamHandlers,

@@ -209,9 +209,65 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a notification to users, a topic, or the whole tenant */
+        /**
+         * Send a notification to users, a topic, or the whole tenant, now or later
+         * @description Sends now (201), or with `sendAt` or `delaySeconds` in the future stores the send and answers 202 with the scheduled send, delivered at that time through the same path (see `/v1/scheduled`). One Idempotency-Key names one request, sent or scheduled.
+         */
         post: operations["sendNotification"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scheduled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the tenant's scheduled sends of one status (waiting ones by default) */
+        get: operations["listScheduledSends"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scheduled/by-key/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a scheduled send by the Idempotency-Key it was scheduled with */
+        get: operations["getScheduledSendByKey"];
+        put?: never;
+        post?: never;
+        /** Cancel a scheduled send by the Idempotency-Key it was scheduled with */
+        delete: operations["cancelScheduledSendByKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/scheduled/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a scheduled send, whatever its status */
+        get: operations["getScheduledSend"];
+        put?: never;
+        post?: never;
+        /** Cancel a scheduled send that is still waiting */
+        delete: operations["cancelScheduledSend"];
         options?: never;
         head?: never;
         patch?: never;
@@ -697,6 +753,98 @@ export interface components {
             };
         };
         /**
+         * ScheduleResponse
+         * @description A send scheduled for later
+         */
+        ScheduleResponse: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description scheduled (waiting), delivered, cancelled, or failed (see `error`)
+             * @enum {string}
+             */
+            status: "scheduled" | "delivered" | "cancelled" | "failed";
+            /** Format: date-time */
+            sendAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description When it was delivered, cancelled or failed */
+            finishedAt: string | null;
+            idempotencyKey: string | null;
+            type: string;
+            title: string;
+            audience: components["schemas"]["ScheduledAudience"];
+            /** @description Once delivered */
+            result: components["schemas"]["ScheduledResult"] | null;
+            /** @description Once failed */
+            error: components["schemas"]["ScheduledError"] | null;
+            /** @description True when this answers a retry with the same Idempotency-Key */
+            replayed: boolean;
+        };
+        /**
+         * ScheduledAudience
+         * @description Whom it goes to (a topic's subscribers are those of the delivery time)
+         */
+        ScheduledAudience: {
+            /** @enum {string} */
+            kind: "users" | "topic" | "tenant";
+            /** @description How many users the send names */
+            users?: number;
+            topic?: string;
+        };
+        /**
+         * ScheduledError
+         * @description Why the delivery failed
+         */
+        ScheduledError: {
+            code: string;
+            message: string;
+        };
+        /**
+         * ScheduledPage
+         * @description Scheduled sends in `sendAt` order
+         */
+        ScheduledPage: {
+            items: components["schemas"]["ScheduledSend"][];
+            /** @description Pass it as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /**
+         * ScheduledResult
+         * @description What the delivery created
+         */
+        ScheduledResult: {
+            messageId: number;
+            recipients: number;
+        };
+        /**
+         * ScheduledSend
+         * @description A send stored to be delivered later
+         */
+        ScheduledSend: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description scheduled (waiting), delivered, cancelled, or failed (see `error`)
+             * @enum {string}
+             */
+            status: "scheduled" | "delivered" | "cancelled" | "failed";
+            /** Format: date-time */
+            sendAt: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description When it was delivered, cancelled or failed */
+            finishedAt: string | null;
+            idempotencyKey: string | null;
+            type: string;
+            title: string;
+            audience: components["schemas"]["ScheduledAudience"];
+            /** @description Once delivered */
+            result: components["schemas"]["ScheduledResult"] | null;
+            /** @description Once failed */
+            error: components["schemas"]["ScheduledError"] | null;
+        };
+        /**
          * SendRequest
          * @description A notification to send
          */
@@ -734,6 +882,13 @@ export interface components {
             /** Format: date-time */
             lastActionAt?: string | null;
             keepLatest?: number;
+            /**
+             * Format: date-time
+             * @description Deliver at this time (RFC 3339, with a zone) instead of now: stored and answered 202 with the scheduled send. A time not after now sends at once; at most HERALD_SCHEDULE_HORIZON_MS (365 days) ahead
+             */
+            sendAt?: string;
+            /** @description Or: deliver this many seconds from now (0 sends at once); not with sendAt */
+            delaySeconds?: number;
         };
         /**
          * SendResponse
@@ -2188,6 +2343,15 @@ export interface operations {
                     "application/json": components["schemas"]["SendResponse"];
                 };
             };
+            /** @description A send scheduled for later */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleResponse"];
+                };
+            };
             /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
             400: {
                 headers: {
@@ -2235,6 +2399,422 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listScheduledSends: {
+        parameters: {
+            query?: {
+                /** @description One status */
+                status?: "scheduled" | "delivered" | "cancelled" | "failed";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Scheduled sends in `sendAt` order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledPage"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScheduledSendByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Idempotency-Key the send was scheduled with */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A send stored to be delivered later */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledSend"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource (another user's or tenant's is answered the same way) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelScheduledSendByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Idempotency-Key the send was scheduled with */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A send stored to be delivered later */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledSend"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource (another user's or tenant's is answered the same way) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT: it is no longer waiting: already delivered, cancelled or failed (`details.status` says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getScheduledSend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the schedule answer gave */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A send stored to be delivered later */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledSend"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource (another user's or tenant's is answered the same way) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelScheduledSend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id the schedule answer gave */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A send stored to be delivered later */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduledSend"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource (another user's or tenant's is answered the same way) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT: it is no longer waiting: already delivered, cancelled or failed (`details.status` says which) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -7,6 +7,10 @@ import type {
   HeraldUser,
   RotateApiKeyBody,
   RotatedApiKey,
+  ScheduledListQuery,
+  ScheduledPage,
+  ScheduledSend,
+  ScheduleResponse,
   SendBody,
   SendResponse,
   SubscribersBody,
@@ -31,8 +35,24 @@ export interface HeraldServerClientOptions {
 }
 
 export interface HeraldServerClient {
-  /** Sends; with an idempotency key, a retry of the same send creates nothing twice. */
-  send(body: SendBody, opts?: { idempotencyKey?: string }): Promise<SendResponse>
+  /**
+   * Sends; with an idempotency key, a retry of the same send creates nothing twice. With
+   * `sendAt` (or `delaySeconds`) in the future the send is stored and delivered then: the answer
+   * is the scheduled send (tell them apart with `isScheduled`).
+   */
+  send(
+    body: SendBody & { sendAt?: undefined; delaySeconds?: undefined },
+    opts?: { idempotencyKey?: string },
+  ): Promise<SendResponse>
+  send(body: SendBody, opts?: { idempotencyKey?: string }): Promise<SendResponse | ScheduleResponse>
+  /** Sends scheduled for later: list (waiting ones by default), get, cancel while waiting. */
+  scheduled: {
+    list(query?: ScheduledListQuery): Promise<ScheduledPage>
+    get(id: string): Promise<ScheduledSend>
+    getByKey(idempotencyKey: string): Promise<ScheduledSend>
+    cancel(id: string): Promise<ScheduledSend>
+    cancelByKey(idempotencyKey: string): Promise<ScheduledSend>
+  }
   users: {
     put(id: string, body: UserBody): Promise<HeraldUser>
     get(id: string): Promise<HeraldUser>
@@ -65,24 +85,43 @@ export interface HeraldServerClient {
   }
 }
 
+/** Whether a send's answer is a scheduled send (202) rather than what a send created (201). */
+export const isScheduled = (r: SendResponse | ScheduleResponse): r is ScheduleResponse =>
+  'status' in r
+
 /**
  * The producer side, for your backend (Node 20 or any runtime with fetch).
  *
  * @example
  * const herald = createHeraldServerClient({ baseUrl, apiKey: process.env.HERALD_API_KEY })
  * await herald.send({ to: { users: ['alice'] }, type: 'comment', title: 'Bob replied' })
+ * const later = await herald.send(
+ *   { to: { users: ['alice'] }, type: 'reminder', title: 'Stand-up', sendAt: '2027-01-04T09:00:00Z' },
+ *   { idempotencyKey: 'standup-2027-01-04' },
+ * )
+ * await herald.scheduled.cancelByKey('standup-2027-01-04')
  */
 export function createHeraldServerClient(opts: HeraldServerClientOptions): HeraldServerClient {
   const http = createTransport(opts.baseUrl, opts.apiKey, opts.fetch)
   const user = (id: string) => `/v1/users/${segment(id)}`
   const topic = (t: string) => `/v1/topics/${segment(t)}/subscribers`
   const hook = (id: string) => `/v1/webhooks/${segment(id)}`
+  const scheduled = (id: string) => `/v1/scheduled/${segment(id)}`
+  const byKey = (key: string) => `/v1/scheduled/by-key/${segment(key)}`
+  const send = (body: SendBody, o?: { idempotencyKey?: string }) =>
+    http.call<SendResponse | ScheduleResponse>('POST', '/v1/notifications', {
+      body,
+      headers: o?.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : undefined,
+    })
   return {
-    send: (body, o) =>
-      http.call('POST', '/v1/notifications', {
-        body,
-        headers: o?.idempotencyKey ? { 'idempotency-key': o.idempotencyKey } : undefined,
-      }),
+    send: send as HeraldServerClient['send'],
+    scheduled: {
+      list: (query) => http.call('GET', '/v1/scheduled', { query }),
+      get: (id) => http.call('GET', scheduled(id)),
+      getByKey: (key) => http.call('GET', byKey(key)),
+      cancel: (id) => http.call('DELETE', scheduled(id)),
+      cancelByKey: (key) => http.call('DELETE', byKey(key)),
+    },
     users: {
       put: (id, body) => http.call('PUT', user(id), { body }),
       get: (id) => http.call('GET', user(id)),

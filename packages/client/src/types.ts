@@ -10,6 +10,7 @@ type Ok<Op> = Op extends { responses: infer R }
       ? Json<C>
       : never
   : never
+type Accepted<Op> = Op extends { responses: { 202: infer A } } ? Json<A> : never
 type Body<Op> = Op extends { requestBody?: infer B } ? NonNullable<Json<NonNullable<B>>> : never
 type Query<Op> = Op extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never
 
@@ -44,6 +45,11 @@ export type Checkpoint = Ok<paths['/v1/me/checkpoint']['get']>
 
 export type SendBody = Body<Send>
 export type SendResponse = Ok<Send>
+/** A send with `sendAt` or `delaySeconds` in the future: stored, answered 202. */
+export type ScheduleResponse = Accepted<Send>
+export type ScheduledSend = Ok<paths['/v1/scheduled/{id}']['get']>
+export type ScheduledPage = Ok<paths['/v1/scheduled']['get']>
+export type ScheduledListQuery = Query<paths['/v1/scheduled']['get']>
 export type UserBody = Body<User['put']>
 export type HeraldUser = Ok<User['get']>
 export type UserList = Ok<paths['/v1/users']['get']>

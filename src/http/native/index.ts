@@ -5,6 +5,7 @@ import { Answer, type Surface } from '../surface.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
 import { countRoutes } from './routes/counts.ts'
 import { notificationRoutes } from './routes/notifications.ts'
+import { scheduledRoutes } from './routes/scheduled.ts'
 import { sendRoutes } from './routes/send.ts'
 import { streamRoutes } from './routes/stream.ts'
 import { userRoutes } from './routes/users.ts'
@@ -147,6 +148,7 @@ export const native: Surface = {
   async routes(app, deps) {
     await app.register(sendRoutes, deps)
     await app.register(apiKeyRoutes, deps)
+    await app.register(scheduledRoutes, deps)
     await app.register(userRoutes, deps)
     await app.register(notificationRoutes, deps)
     await app.register(countRoutes, deps)

@@ -139,6 +139,20 @@ export const SendBody = T.Object(
     groupKey: T.Optional(Nullable(T.String({ minLength: 1, maxLength: 256 }))),
     lastActionAt: T.Optional(Nullable(DateTime)),
     keepLatest: T.Optional(T.Integer({ minimum: 1, maximum: 100_000 })),
+    sendAt: T.Optional(
+      T.String({
+        format: 'date-time',
+        description:
+          'Deliver at this time (RFC 3339, with a zone) instead of now: stored and answered 202 with the scheduled send. A time not after now sends at once; at most HERALD_SCHEDULE_HORIZON_MS (365 days) ahead',
+      }),
+    ),
+    delaySeconds: T.Optional(
+      T.Integer({
+        minimum: 0,
+        maximum: 3650 * 86_400,
+        description: 'Or: deliver this many seconds from now (0 sends at once); not with sendAt',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'SendRequest', description: 'A notification to send' },
 )
@@ -378,3 +392,74 @@ export const tenantHeader = {
   ),
 }
 export const TenantHeaders = T.Object(tenantHeader)
+export const SCHEDULE_STATUSES = ['scheduled', 'delivered', 'cancelled', 'failed'] as const
+
+export const ScheduledOut = T.Object(
+  {
+    id: T.String({ format: 'uuid' }),
+    status: T.Enum(SCHEDULE_STATUSES, {
+      type: 'string',
+      description: 'scheduled (waiting), delivered, cancelled, or failed (see `error`)',
+    }),
+    sendAt: T.String({ format: 'date-time' }),
+    createdAt: T.String({ format: 'date-time' }),
+    finishedAt: T.Union([T.String({ format: 'date-time' }), T.Null()], {
+      description: 'When it was delivered, cancelled or failed',
+    }),
+    idempotencyKey: T.Union([T.String(), T.Null()]),
+    type: T.String(),
+    title: T.String(),
+    audience: T.Object(
+      {
+        kind: T.Enum(['users', 'topic', 'tenant'], { type: 'string' }),
+        users: T.Optional(T.Integer({ description: 'How many users the send names' })),
+        topic: T.Optional(T.String()),
+      },
+      {
+        title: 'ScheduledAudience',
+        description: "Whom it goes to (a topic's subscribers are those of the delivery time)",
+      },
+    ),
+    result: T.Union(
+      [
+        T.Object(
+          { messageId: T.Integer(), recipients: T.Integer() },
+          { title: 'ScheduledResult', description: 'What the delivery created' },
+        ),
+        T.Null(),
+      ],
+      { description: 'Once delivered' },
+    ),
+    error: T.Union(
+      [
+        T.Object(
+          { code: T.String(), message: T.String() },
+          { title: 'ScheduledError', description: 'Why the delivery failed' },
+        ),
+        T.Null(),
+      ],
+      { description: 'Once failed' },
+    ),
+  },
+  { title: 'ScheduledSend', description: 'A send stored to be delivered later' },
+)
+
+export const ScheduleResponse = T.Object(
+  {
+    ...ScheduledOut.properties,
+    replayed: T.Boolean({
+      description: 'True when this answers a retry with the same Idempotency-Key',
+    }),
+  },
+  { title: 'ScheduleResponse', description: 'A send scheduled for later' },
+)
+
+export const ScheduledPage = T.Object(
+  {
+    items: T.Array(ScheduledOut),
+    nextCursor: T.Union([T.String(), T.Null()], {
+      description: 'Pass it as `cursor` for the next page; null on the last page',
+    }),
+  },
+  { title: 'ScheduledPage', description: 'Scheduled sends in `sendAt` order' },
+)

@@ -2,7 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import type { SendInput } from '../../../core/send.ts'
 import { type SurfaceDeps, tenantOf } from '../../surface.ts'
-import { BODY_ERRORS, COMMON_ERRORS, errorAnswers, SendBody, SendResponse } from '../schemas.ts'
+import {
+  BODY_ERRORS,
+  COMMON_ERRORS,
+  errorAnswers,
+  ScheduleResponse,
+  SendBody,
+  SendResponse,
+} from '../schemas.ts'
+import { renderScheduled } from './scheduled.ts'
 
 const security = [{ apiKey: [] }]
 const tags = ['producer']
@@ -15,7 +23,7 @@ const state = (v: boolean | string | undefined) => (typeof v === 'string' ? new 
 const ref = <R extends { id: string | number }>(r: R | undefined) =>
   r ? { ...r, id: String(r.id) } : undefined
 
-export function toSendInput(b: SendBody): SendInput {
+export function toSendInput({ sendAt: _at, delaySeconds: _delay, ...b }: SendBody): SendInput {
   return {
     ...b,
     to: { ...b.to, users: b.to.users?.map(String) },
@@ -44,7 +52,9 @@ export const sendRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
         tags,
         security,
         operationId: 'sendNotification',
-        summary: 'Send a notification to users, a topic, or the whole tenant',
+        summary: 'Send a notification to users, a topic, or the whole tenant, now or later',
+        description:
+          'Sends now (201), or with `sendAt` or `delaySeconds` in the future stores the send and answers 202 with the scheduled send, delivered at that time through the same path (see `/v1/scheduled`). One Idempotency-Key names one request, sent or scheduled.',
         headers: T.Object({
           'idempotency-key': T.Optional(
             T.String({
@@ -56,14 +66,25 @@ export const sendRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
           ),
         }),
         body: SendBody,
-        response: { 201: SendResponse, ...bodyErrors, ...errorAnswers(409) },
+        response: {
+          201: SendResponse,
+          202: ScheduleResponse,
+          ...bodyErrors,
+          ...errorAnswers(409),
+        },
       },
     },
     async (req, reply) => {
       const key = req.headers['idempotency-key']
-      const out = await core.sender.send(tenantOf(req), toSendInput(req.body), key)
+      const { sendAt, delaySeconds } = req.body
+      const when = { sendAt: date(sendAt) ?? undefined, delaySeconds }
+      const out = await core.schedules.send(tenantOf(req), toSendInput(req.body), when, key)
+      if ('sent' in out) {
+        if (out.sent.replayed) reply.header('idempotent-replayed', 'true')
+        return reply.code(201).send(out.sent)
+      }
       if (out.replayed) reply.header('idempotent-replayed', 'true')
-      return reply.code(201).send(out)
+      return reply.code(202).send({ ...renderScheduled(out.scheduled), replayed: out.replayed })
     },
   )
 }
