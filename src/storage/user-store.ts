@@ -94,12 +94,23 @@ export async function deleteUser(db: Kysely<Database>, tenantId: string, id: str
       .where('tenant_id', '=', tenantId)
       .where('user_id', '=', id)
       .execute()
+    await tx
+      .deleteFrom('user_preferences')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .execute()
+    // No longer one of the tenant's users: a send to the whole tenant leaves them out.
+    const past = await tx
+      .deleteFrom('recipients')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .executeTakeFirst()
     const res = await tx
       .deleteFrom('users')
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .executeTakeFirst()
-    return Number(res.numDeletedRows) > 0
+    return Number(res.numDeletedRows) + Number(past.numDeletedRows) > 0
   })
 }
 

@@ -4,6 +4,7 @@ import { redactUrl } from '../log.ts'
 import { Answer, type Surface } from '../surface.ts'
 import { countRoutes } from './routes/counts.ts'
 import { notificationRoutes } from './routes/notifications.ts'
+import { preferenceRoutes } from './routes/preferences.ts'
 import { sendRoutes } from './routes/send.ts'
 import { streamRoutes } from './routes/stream.ts'
 import { userRoutes } from './routes/users.ts'
@@ -80,7 +81,7 @@ export const native: Surface = {
       {
         name: 'inbox',
         description:
-          "The caller's own notifications: list, get, change, delete, bulk changes, badge counts and the checkpoint. A user token; reachable from browsers (CORS).",
+          "The caller's own notifications: list, get, change, delete, bulk changes, badge counts, the checkpoint, and the caller's notification preferences. A user token; reachable from browsers (CORS).",
       },
       {
         name: 'stream',
@@ -90,7 +91,7 @@ export const native: Surface = {
       {
         name: 'producer',
         description:
-          "The tenant's backend: send notifications, manage users, topic subscribers and API keys. A server API key; never reachable from a browser.",
+          "The tenant's backend: send notifications, manage users, topic subscribers, preferences (the tenant's categories and defaults, and any user's) and API keys. A server API key; never reachable from a browser.",
       },
     ],
     securitySchemes: {
@@ -108,6 +109,7 @@ export const native: Surface = {
     await app.register(userRoutes, deps)
     await app.register(notificationRoutes, deps)
     await app.register(countRoutes, deps)
+    await app.register(preferenceRoutes, deps)
     await app.register(streamRoutes, deps)
   },
 }

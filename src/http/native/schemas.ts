@@ -139,6 +139,12 @@ export const SendBody = T.Object(
     groupKey: T.Optional(Nullable(T.String({ minLength: 1, maxLength: 256 }))),
     lastActionAt: T.Optional(Nullable(DateTime)),
     keepLatest: T.Optional(T.Integer({ minimum: 1, maximum: 100_000 })),
+    critical: T.Optional(
+      T.Boolean({
+        description:
+          'Reaches every recipient whatever their preferences (security notices, legal changes); otherwise a recipient who turned the type (or its category) off is skipped',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'SendRequest', description: 'A notification to send' },
 )
@@ -147,7 +153,19 @@ export type SendBody = Static<typeof SendBody>
 export const SendResponse = T.Object(
   {
     messageId: T.Integer(),
-    recipients: T.Integer({ description: 'How many users received it' }),
+    recipients: T.Integer({
+      description: 'How many users received it (0: nobody, and `warning` says why)',
+    }),
+    skipped: T.Integer({
+      description:
+        'How many users the audience named were skipped because their preferences turn this type off (always 0 for a critical send)',
+    }),
+    warning: T.Optional(
+      T.String({
+        description:
+          'Present when the send reached nobody: an empty topic, an empty tenant, or every recipient muted',
+      }),
+    ),
     replayed: T.Boolean({
       description: 'True when this answers a retry with the same Idempotency-Key',
     }),
