@@ -22,7 +22,13 @@ const USAGE = `usage: herald <command> [options]
                                           print a user token (or a dialect's credential headers)
   keys create --tenant T [--name N]       print a new server API key (shown once)
   send --tenant T (--to U1,U2 | --topic X | --all) --type K --title TEXT [--body TEXT] [--link URL]
-                                          send a notification
+       [--critical]                       send a notification (--critical: whatever the
+                                          recipients' preferences); warns on stderr when it
+                                          reaches nobody
+  preferences get --tenant T [--user U]   print the tenant's preferences, or a user's
+  preferences set --tenant T [--user U] --json DOCUMENT
+                                          replace them (the document as PUT /v1/preferences or
+                                          PUT /v1/users/U/preferences takes it)
 
 Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
 
@@ -55,19 +61,29 @@ async function runningServer(config: Config): Promise<string | null> {
   return holder?.url ?? null
 }
 
-/** Calls the running server as the tenant's operator. */
-async function viaServer(config: Config, url: string, tenant: string, path: string, body: unknown) {
+/** A short-lived token that acts as the tenant's producer, signed with Herald's own secret. */
+async function operatorToken(config: Config, tenant: string) {
   if (!config.tokens.secret) throw new ConfigError('talking to the server needs HERALD_JWT_SECRET')
-  const token = await mintToken(config.tokens.secret, {
-    tenant,
-    user: 'herald-cli',
-    operator: true,
-    ttl: 300,
-  })
+  return mintToken(config.tokens.secret, { tenant, user: 'herald-cli', operator: true, ttl: 300 })
+}
+
+/** Calls the running server as the tenant's operator. */
+async function viaServer(
+  config: Config,
+  url: string,
+  tenant: string,
+  path: string,
+  body: unknown,
+  method: 'GET' | 'POST' | 'PUT' = 'POST',
+) {
+  const token = await operatorToken(config, tenant)
   const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
+    },
+    body: method === 'GET' ? undefined : JSON.stringify(body),
   })
   const json = (await res.json()) as unknown
   if (!res.ok) throw new Error(`server answered ${res.status}: ${JSON.stringify(json)}`)
@@ -201,6 +217,7 @@ async function send(config: Config, args: string[]) {
       title: { type: 'string' },
       body: { type: 'string' },
       link: { type: 'string' },
+      critical: { type: 'boolean' },
     },
   })
   const tenant = need(values.tenant, 'tenant')
@@ -218,11 +235,59 @@ async function send(config: Config, args: string[]) {
     title: need(values.title, 'title'),
     body: values.body,
     link: values.link,
+    critical: values.critical,
   }
   const server = await runningServer(config)
+  const result = (
+    server
+      ? await viaServer(config, server, tenant, '/v1/notifications', body)
+      : await withStore(config, 'send', (h) => h.core.sender.send(tenant, body))
+  ) as { warning?: string }
+  console.log(JSON.stringify(result, null, 2))
+  // A send that reached nobody succeeded, but a person typing it most likely meant otherwise.
+  if (result.warning) console.error(`herald: warning: ${result.warning}`)
+}
+
+async function preferences(config: Config, args: string[]) {
+  const [action, ...rest] = args
+  if (action !== 'get' && action !== 'set') {
+    throw new UsageError('preferences needs get or set')
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: { tenant: { type: 'string' }, user: { type: 'string' }, json: { type: 'string' } },
+  })
+  const tenant = need(values.tenant, 'tenant')
+  const user = values.user
+  let doc: unknown
+  if (action === 'set') {
+    try {
+      doc = JSON.parse(need(values.json, 'json'))
+    } catch (err) {
+      if (err instanceof UsageError) throw err
+      throw new UsageError(`--json is not JSON: ${(err as Error).message}`)
+    }
+  }
+  const path = user ? `/v1/users/${encodeURIComponent(user)}/preferences` : '/v1/preferences'
+  const method = action === 'get' ? 'GET' : 'PUT'
+  const server = await runningServer(config)
+  // Without a server, the same route answers in this process: the same checks, the same answer.
   const result = server
-    ? await viaServer(config, server, tenant, '/v1/notifications', body)
-    : await withStore(config, 'send', (h) => h.core.sender.send(tenant, body))
+    ? await viaServer(config, server, tenant, path, doc, method)
+    : await withStore(config, `preferences ${action}`, async (h) => {
+        const token = await operatorToken(config, tenant)
+        const res = await h.app.inject({
+          method,
+          url: path,
+          headers: { authorization: `Bearer ${token}` },
+          ...(method === 'PUT' ? { payload: doc as object } : {}),
+        })
+        const json = res.json() as unknown
+        if (res.statusCode >= 300) {
+          throw new Error(`answered ${res.statusCode}: ${JSON.stringify(json)}`)
+        }
+        return json
+      })
   console.log(JSON.stringify(result, null, 2))
 }
 
@@ -254,6 +319,9 @@ async function main(argv: string[]) {
       return 0
     case 'send':
       await send(config, args)
+      return 0
+    case 'preferences':
+      await preferences(config, args)
       return 0
     default:
       throw new UsageError(`unknown command "${command}"`)
