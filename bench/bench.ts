@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { bigSend, deleteBefore, markAll } from './bulk.ts'
+import { bigSend, deleteBefore, markAll, mutedSends } from './bulk.ts'
 import { prepareFixtures } from './fixtures.ts'
 import { rawInsert, singleRowCommits } from './limits.ts'
 import {
@@ -114,6 +114,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const raw = await rawInsert(db, o.bulkRecipients)
     log('  bulk: send, mark all, delete')
     const send = await bigSend(s.url, f.apiKey, o.bulkRecipients)
+    log('  bulk: sends with and without a tenth of the recipients muted')
+    const muted = await mutedSends(s.url, f.apiKey, db, o.bulkRecipients)
     const all = await markAll(s.url, f.heavyToken)
     await run('heavyCountAfterMarkAll')
     const removed = await deleteBefore(s.url, f.heavyToken, f.deleteBefore)
@@ -128,7 +130,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         singleRowCommitsPerSecond: commits.perSecond,
         rawInsert: { seconds: raw.seconds, rows: o.bulkRecipients },
       },
-      bulk: { send, markAll: all, deleteByFilter: removed },
+      bulk: { send, ...muted, markAll: all, deleteByFilter: removed },
       rssMb: { afterLoad, atEnd: rssMb() },
     }
   } finally {

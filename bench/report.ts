@@ -14,7 +14,17 @@ export interface BenchResult {
   seed: SeedResult
   endpoints: Partial<Record<EndpointName, EndpointResult>>
   limits: { singleRowCommitsPerSecond: number; rawInsert: Timing }
-  bulk: { send: Timing; markAll: Timing; deleteByFilter: Timing }
+  bulk: {
+    send: Timing
+    /** Two more sends to the same recipients, none of them muted: the figure to compare with. */
+    noneMuted?: Timing
+    /** …and with every tenth recipient having turned the type off (rows: those who got it). */
+    tenthMuted?: Timing
+    /** …and critical, of the muted type: no preferences joined, every recipient reached. */
+    critical?: Timing
+    markAll: Timing
+    deleteByFilter: Timing
+  }
   rssMb: { afterLoad: number; atEnd: number }
 }
 
@@ -78,6 +88,16 @@ export function renderTable(r: BenchResult): string {
   lines.push(
     timed('bulk: send to many', r.bulk.send, `${fmt(sendRate / (raw.rows / raw.seconds), 2)}× raw`),
   )
+  const { noneMuted, tenthMuted } = r.bulk
+  if (noneMuted) lines.push(timed('bulk: send to many again, none muted', noneMuted, ''))
+  if (noneMuted && tenthMuted) {
+    const ratio = `${fmt(tenthMuted.seconds / noneMuted.seconds, 2)}× none muted`
+    lines.push(timed('bulk: send to many, a tenth muted', tenthMuted, ratio))
+  }
+  if (noneMuted && r.bulk.critical) {
+    const ratio = `${fmt(r.bulk.critical.seconds / noneMuted.seconds, 2)}× none muted`
+    lines.push(timed('bulk: send to many, critical (no join)', r.bulk.critical, ratio))
+  }
   lines.push(timed('bulk: mark all read (heavy)', r.bulk.markAll, ''))
   lines.push(timed('bulk: delete by filter (heavy)', r.bulk.deleteByFilter, ''))
   lines.push(timed('limit: raw set-based insert', raw, ''))

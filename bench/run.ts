@@ -1,9 +1,10 @@
-// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse]`: see bench/README.md.
+// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse] [--sends]`: see bench/README.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { renderAbuse, runAbuse } from './abuse.ts'
 import { PACES, runBench, type SizeName } from './bench.ts'
 import { type BenchResult, renderHeader, renderTable } from './report.ts'
+import { renderSends, runSends } from './sends.ts'
 import type { EngineName } from './server.ts'
 import { checkTargets, compareEngines, renderTargets } from './targets.ts'
 
@@ -21,7 +22,8 @@ function parseArgs(argv: string[]) {
   }
   const engines: EngineName[] = engine === 'both' ? ['postgres', 'pglite'] : [engine as EngineName]
   const quick = flag('quick')
-  return { engines, quick, abuse: flag('abuse'), size: (quick ? 'quick' : 'full') as SizeName }
+  const size = (quick ? 'quick' : 'full') as SizeName
+  return { engines, quick, abuse: flag('abuse'), sends: flag('sends'), size }
 }
 
 const latestFile = (engine: EngineName, size: string) =>
@@ -43,7 +45,16 @@ function previous(engine: EngineName, size: string): BenchResult | null {
 }
 
 async function main() {
-  const { engines, quick, size, abuse } = parseArgs(process.argv.slice(2))
+  const { engines, quick, size, abuse, sends } = parseArgs(process.argv.slice(2))
+  if (sends) {
+    for (const engine of engines) {
+      const r = await runSends(engine, 50_000, (line) => console.error(line))
+      console.log(`\n${renderSends(r)}`)
+      mkdirSync(RESULTS, { recursive: true })
+      writeFileSync(join(RESULTS, `latest-sends-${engine}.json`), `${JSON.stringify(r, null, 2)}\n`)
+    }
+    return
+  }
   if (abuse) {
     for (const engine of engines) {
       const r = await runAbuse(engine, (line) => console.error(line))

@@ -15,7 +15,8 @@ import { buildHerald, type Herald } from '../src/server.ts'
 export type EngineName = 'postgres' | 'pglite'
 
 export const PG_URL = process.env.HERALD_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-export const BENCH_SCHEMA = 'bench'
+/** The PostgreSQL schema a run drops and builds (HERALD_BENCH_SCHEMA: for runs side by side). */
+export const BENCH_SCHEMA = process.env.HERALD_BENCH_SCHEMA ?? 'bench'
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 
 export interface BenchServer {

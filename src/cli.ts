@@ -27,7 +27,14 @@ const USAGE = `usage: herald <command> [options]
                                           print a user token (or a dialect's credential headers)
 ${KEYS_USAGE}
   send --tenant T (--to U1,U2 | --topic X | --all) --type K --title TEXT [--body TEXT] [--link URL]
-       [--at TIME]                        send a notification (at TIME: RFC 3339, e.g. 2027-01-04T09:00:00Z)
+       [--at TIME] [--critical]           send a notification (at TIME: RFC 3339, e.g.
+                                          2027-01-04T09:00:00Z; --critical: whatever the
+                                          recipients' preferences); warns on stderr when it
+                                          reaches nobody
+  preferences get --tenant T [--user U]   print the tenant's preferences, or a user's
+  preferences set --tenant T [--user U] --json DOCUMENT
+                                          replace them (the document as PUT /v1/preferences or
+                                          PUT /v1/users/U/preferences takes it)
 
 Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
 
@@ -58,6 +65,12 @@ async function runningServer(config: Config): Promise<string | null> {
 /** The running server refused a request: its answer is the message. */
 class ServerError extends Error {}
 
+/** A short-lived token that acts as the tenant's producer, signed with Herald's own secret. */
+async function operatorToken(config: Config, tenant: string) {
+  if (!config.tokens.secret) throw new ConfigError('talking to the server needs HERALD_JWT_SECRET')
+  return mintToken(config.tokens.secret, { tenant, user: 'herald-cli', operator: true, ttl: 300 })
+}
+
 /** Calls the running server as the tenant's operator (POST unless told). */
 async function viaServer(
   config: Config,
@@ -67,13 +80,7 @@ async function viaServer(
   body?: unknown,
   method = 'POST',
 ) {
-  if (!config.tokens.secret) throw new ConfigError('talking to the server needs HERALD_JWT_SECRET')
-  const token = await mintToken(config.tokens.secret, {
-    tenant,
-    user: 'herald-cli',
-    operator: true,
-    ttl: 300,
-  })
+  const token = await operatorToken(config, tenant)
   const res = await fetch(`${url}${path}`, {
     method,
     headers: {
@@ -281,6 +288,7 @@ async function send(config: Config, args: string[]) {
       body: { type: 'string' },
       link: { type: 'string' },
       at: { type: 'string' },
+      critical: { type: 'boolean' },
     },
   })
   const tenant = need(values.tenant, 'tenant')
@@ -301,17 +309,66 @@ async function send(config: Config, args: string[]) {
     body: values.body,
     link: values.link,
     sendAt: values.at,
+    critical: values.critical,
   }
   const server = await runningServer(config)
+  const result = (
+    server
+      ? await viaServer(config, server, tenant, '/v1/notifications', body)
+      : await withStore(config, 'send', async (h) => {
+          const { sendAt, ...input } = body
+          const when = { sendAt: sendAt === undefined ? undefined : new Date(sendAt) }
+          const out = await h.core.schedules.send(tenant, input, when)
+          if ('sent' in out) return out.sent
+          console.error('herald: scheduled; a running server delivers it when it is due')
+          return renderScheduled(out.scheduled)
+        })
+  ) as { warning?: string }
+  console.log(JSON.stringify(result, null, 2))
+  // A send that reached nobody succeeded, but a person typing it most likely meant otherwise.
+  if (result.warning) console.error(`herald: warning: ${result.warning}`)
+}
+
+async function preferences(config: Config, args: string[]) {
+  const [action, ...rest] = args
+  if (action !== 'get' && action !== 'set') {
+    throw new UsageError('preferences needs get or set')
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: { tenant: { type: 'string' }, user: { type: 'string' }, json: { type: 'string' } },
+  })
+  const tenant = need(values.tenant, 'tenant')
+  let doc: unknown
+  if (action === 'set') {
+    try {
+      doc = JSON.parse(need(values.json, 'json'))
+    } catch (err) {
+      if (err instanceof UsageError) throw err
+      throw new UsageError(`--json is not JSON: ${(err as Error).message}`)
+    }
+  }
+  const path = values.user
+    ? `/v1/users/${encodeURIComponent(values.user)}/preferences`
+    : '/v1/preferences'
+  const method = action === 'get' ? 'GET' : 'PUT'
+  const server = await runningServer(config)
+  // Without a server, the same route answers in this process: the same checks, the same answer.
   const result = server
-    ? await viaServer(config, server, tenant, '/v1/notifications', body)
-    : await withStore(config, 'send', async (h) => {
-        const { sendAt, ...input } = body
-        const when = { sendAt: sendAt === undefined ? undefined : new Date(sendAt) }
-        const out = await h.core.schedules.send(tenant, input, when)
-        if ('sent' in out) return out.sent
-        console.error('herald: scheduled; a running server delivers it when it is due')
-        return renderScheduled(out.scheduled)
+    ? await viaServer(config, server, tenant, path, doc, method)
+    : await withStore(config, `preferences ${action}`, async (h) => {
+        const token = await operatorToken(config, tenant)
+        const res = await h.app.inject({
+          method,
+          url: path,
+          headers: { authorization: `Bearer ${token}` },
+          ...(method === 'PUT' ? { payload: doc as object } : {}),
+        })
+        const json = res.json() as unknown
+        if (res.statusCode >= 300) {
+          throw new ServerError(`answered ${res.statusCode}: ${JSON.stringify(json)}`)
+        }
+        return json
       })
   console.log(JSON.stringify(result, null, 2))
 }
@@ -348,6 +405,9 @@ async function main(argv: string[]) {
       return 0
     case 'send':
       await send(config, args)
+      return 0
+    case 'preferences':
+      await preferences(config, args)
       return 0
     default:
       throw new UsageError(`unknown command "${command}"`)

@@ -1,6 +1,7 @@
 import { createDirectory } from './directory.ts'
 import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
+import { createPreferences } from './preferences.ts'
 import { createSchedules } from './schedule.ts'
 import { createSender } from './send.ts'
 import type { Store } from './store.ts'
@@ -47,6 +48,7 @@ export function createCore(deps: CoreDeps) {
     webhooks: deps.webhooks
       ? createWebhooks({ store: deps.webhooks.store, clock, settings: deps.webhooks.settings })
       : null,
+    preferences: createPreferences(full),
   }
 }
 

@@ -39,11 +39,28 @@ export interface SendInput {
   lastActionAt?: Date | null
   /** Keep only this many newest notifications per recipient (a per-user cap). */
   keepLatest?: number | null
+  /** Reaches every recipient, whatever they turned off (security notices, legal changes). */
+  critical?: boolean
 }
 
 export interface SendOutcome extends SendResult {
   /** True when an earlier send with the same idempotency key answered this one. */
   replayed: boolean
+  /** Set when the send reached nobody: why, for a person. */
+  warning?: string
+}
+
+/** Why a send reached nobody, or undefined when it reached someone. */
+function warningOf(audience: Audience, r: SendResult): string | undefined {
+  if (r.recipients > 0) return undefined
+  if (r.skipped > 0) {
+    const who = r.skipped === 1 ? 'the recipient has' : `all ${r.skipped} recipients have`
+    return `reached nobody: ${who} turned notifications of this type off`
+  }
+  if (audience.kind === 'topic')
+    return `reached nobody: topic "${audience.topic}" has no subscribers`
+  if (audience.kind === 'tenant') return 'reached nobody: the tenant has no users yet'
+  return 'reached nobody'
 }
 
 const ref = (r: (Partial<Ref> & { id: string }) | undefined): Ref | null =>
@@ -88,6 +105,11 @@ export function checkSendInput(input: SendInput): Audience {
   if (input.title.trim() === '') throw invalid('title', 'must not be empty')
   if (input.type.trim() === '') throw invalid('type', 'must not be empty')
   return audience
+}
+
+const outcome = (audience: Audience, r: SendResult, replayed: boolean): SendOutcome => {
+  const warning = warningOf(audience, r)
+  return warning === undefined ? { ...r, replayed } : { ...r, replayed, warning }
 }
 
 const stateAt = (v: Date | boolean | undefined, at: Date): Date | null =>
@@ -158,7 +180,7 @@ export function createSender({
     }
     const hash = requestHash(input)
     if (idempotencyKey !== undefined) {
-      const earlier = await replay(tenantId, idempotencyKey, hash)
+      const earlier = await replay(tenantId, idempotencyKey, hash, audience)
       if (earlier) return earlier
     }
     await ensureTenant(tenantId)
@@ -176,12 +198,13 @@ export function createSender({
         groupKey: input.groupKey ?? null,
         lastActionAt: input.lastActionAt ?? null,
         keepLatest: input.keepLatest ?? null,
+        critical: input.critical ?? false,
       },
       idempotencyKey === undefined ? null : { key: idempotencyKey, hash, response: (r) => r },
     )
     if (!result) {
       // Another request with the same key committed first: answer as it did.
-      const earlier = await replay(tenantId, idempotencyKey ?? '', hash)
+      const earlier = await replay(tenantId, idempotencyKey ?? '', hash, audience)
       if (earlier) return earlier
       throw new HeraldError('CONFLICT', 'idempotency key is in use by a request still running')
     }
@@ -211,10 +234,15 @@ export function createSender({
       result.recipients,
       result.notifications,
     )
-    return { ...result, replayed: false }
+    return outcome(audience, result, false)
   }
 
-  async function replay(tenantId: string, key: string, hash: string): Promise<SendOutcome | null> {
+  async function replay(
+    tenantId: string,
+    key: string,
+    hash: string,
+    audience: Audience,
+  ): Promise<SendOutcome | null> {
     const earlier = await store.findIdempotent(tenantId, key)
     if (!earlier) return null
     if (earlier.hash !== hash) {
@@ -222,7 +250,9 @@ export function createSender({
         idempotencyKey: key,
       })
     }
-    return { ...(earlier.response as SendResult), replayed: true }
+    // Recorded before sends counted skipped recipients: none were.
+    const stored = earlier.response as Omit<SendResult, 'skipped'> & { skipped?: number }
+    return outcome(audience, { ...stored, skipped: stored.skipped ?? 0 }, true)
   }
 
   return { send }

@@ -1,5 +1,6 @@
 import type { InboxFilter, Keyset, Page, Sort } from './filters.ts'
 import type { Content, Notification, User } from './notification.ts'
+import type { TenantPreferences, UserPreferences } from './preferences.ts'
 
 /** What core needs from storage. `storage/` implements it; nothing else writes SQL. */
 export interface Store {
@@ -10,8 +11,9 @@ export interface Store {
   getUser(tenantId: string, userId: string): Promise<User | null>
   findUserByUsername(tenantId: string, username: string): Promise<User | null>
   /**
-   * Deletes the user, their notifications, checkpoint and subscriptions, and records when (the
-   * messages they acted in keep their snapshot).
+   * Deletes the user, their notifications, checkpoint, subscriptions and preferences, and records
+   * when (the messages they acted in keep their snapshot); false when the tenant never had them
+   * (neither in the directory nor a past recipient).
    */
   deleteUser(tenantId: string, userId: string): Promise<boolean>
   /** When each of these users was last deleted, for those that ever were (absent otherwise). */
@@ -81,6 +83,13 @@ export interface Store {
   ): Promise<ScheduledRow | null>
   /** Marks a still-waiting scheduled send failed, with why. */
   failScheduled(tenantId: string, id: string, error: ScheduleError, at: Date): Promise<void>
+  /** Whether the user is in the tenant's directory or has ever been sent a notification. */
+  isKnownUser(tenantId: string, userId: string): Promise<boolean>
+  getTenantPreferences(tenantId: string): Promise<TenantPreferences>
+  /** Replaces them, and drops users' settings for categories that no longer exist. */
+  setTenantPreferences(tenantId: string, prefs: TenantPreferences): Promise<void>
+  getUserPreferences(tenantId: string, userId: string): Promise<UserPreferences>
+  setUserPreferences(tenantId: string, userId: string, prefs: UserPreferences): Promise<void>
 
   ping(): Promise<void>
 }
@@ -167,6 +176,8 @@ export interface SendRecord {
   lastActionAt: Date | null
   /** Keep only this many newest notifications per recipient after the send. */
   keepLatest: number | null
+  /** Reaches every recipient, whatever their preferences. */
+  critical: boolean
 }
 
 export interface IdempotencyRecord {
@@ -178,7 +189,10 @@ export interface IdempotencyRecord {
 
 export interface SendResult {
   messageId: number
+  /** Recipients who got the notification. */
   recipients: number
+  /** Recipients the audience named who had turned the notification's type off. */
+  skipped: number
   /** Each recipient's notification; omitted past `SEND_DETAIL_LIMIT` recipients. */
   notifications: Array<{ recipientId: string; id: number; uuid: string }> | null
 }

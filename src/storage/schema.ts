@@ -163,6 +163,33 @@ export interface ScheduledSendsTable {
   finished_at: NullableTimestamp
 }
 
+export interface PreferenceCategoriesTable {
+  tenant_id: string
+  name: string
+  types: string[]
+  /** The category's default for the tenant; null when it has none. */
+  in_app: boolean | null
+}
+
+export interface TenantPreferencesTable {
+  tenant_id: string
+  type: string
+  in_app: boolean
+}
+
+export interface UserPreferencesTable {
+  tenant_id: string
+  user_id: string
+  kind: 'type' | 'category'
+  name: string
+  in_app: boolean
+}
+
+export interface RecipientsTable {
+  tenant_id: string
+  user_id: string
+}
+
 export interface Database {
   tenants: TenantsTable
   users: UsersTable
@@ -176,4 +203,8 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable
   webhook_deliveries: WebhookDeliveriesTable
   scheduled_sends: ScheduledSendsTable
+  preference_categories: PreferenceCategoriesTable
+  tenant_preferences: TenantPreferencesTable
+  user_preferences: UserPreferencesTable
+  recipients: RecipientsTable
 }

@@ -64,14 +64,58 @@ async function resolveAudience(db: Kysely<Database>, tenantId: string, a: Audien
       .execute()
     return rows.map((r) => r.user_id)
   }
-  const rows = await db
-    .selectFrom('users')
-    .select('id')
-    .where('tenant_id', '=', tenantId)
-    .where('disabled', '=', false)
-    .execute()
+  // Every user the tenant has: those of its directory, and everyone it ever sent to, except the
+  // users it disabled.
+  const { rows } = await sql<{ id: string }>`
+    SELECT id FROM users WHERE tenant_id = ${tenantId} AND NOT disabled
+    UNION
+    SELECT user_id FROM recipients r WHERE tenant_id = ${tenantId} AND NOT EXISTS (
+      SELECT 1 FROM users u WHERE u.tenant_id = ${tenantId} AND u.id = r.user_id AND u.disabled)
+  `.execute(db)
   return rows.map((r) => r.id)
 }
+
+/**
+ * The statement parts that leave out recipients who turned the send's type off: the type's
+ * category and the tenant's default (`cat`, `dflt`, computed once), then one join of the
+ * recipients to the settings of that type and that category, a set read on the
+ * (tenant, kind, name) index. A user's type setting wins over their category setting (`kind
+ * DESC`: 'type' sorts after 'category'); without either, the tenant's default applies. A
+ * critical send joins nothing.
+ */
+function mutes(s: SendRecord) {
+  if (s.critical) return { ctes: [], join: sql``, where: sql`` }
+  const t = s.tenantId
+  const type = s.content.type
+  return {
+    ctes: [
+      sql`cat AS (SELECT name, in_app FROM preference_categories
+        WHERE tenant_id = ${t} AND ${type}::text = ANY(types) ORDER BY name LIMIT 1)`,
+      sql`dflt AS (SELECT coalesce(
+        (SELECT in_app FROM tenant_preferences WHERE tenant_id = ${t} AND type = ${type}),
+        (SELECT in_app FROM cat), true) AS in_app)`,
+    ],
+    join: sql`LEFT JOIN (
+        SELECT DISTINCT ON (user_id) user_id, in_app FROM user_preferences
+        WHERE tenant_id = ${t} AND ((kind = 'type' AND name = ${type})
+          OR (kind = 'category' AND name = (SELECT name FROM cat)))
+        ORDER BY user_id, kind DESC
+      ) pref ON pref.user_id = r`,
+    where: sql`WHERE coalesce(pref.in_app, (SELECT in_app FROM dflt))`,
+  }
+}
+
+/**
+ * Remembers who was sent to, so a later send to the whole tenant reaches them. The tenant
+ * audience is already all of them.
+ */
+const remember = (s: SendRecord, ids: string[]) =>
+  s.audience.kind === 'tenant'
+    ? []
+    : [
+        sql`known AS (INSERT INTO recipients (tenant_id, user_id)
+          SELECT ${s.tenantId}, u FROM unnest(${ids}::text[]) AS u ON CONFLICT DO NOTHING)`,
+      ]
 
 /** What a chunk's insert returns for each created (or folded) notification. */
 type Created = Pick<Selectable<NotificationsTable>, 'id' | 'uuid' | 'recipient_id' | 'message_id'>
@@ -84,9 +128,18 @@ const nextSeq = (tenantId: string) =>
   sql<{ event_seq: number }>`INSERT INTO tenants (id, event_seq) VALUES (${tenantId}, 1)
     ON CONFLICT (id) DO UPDATE SET event_seq = tenants.event_seq + 1 RETURNING event_seq`
 
+/** A chunk's new (or folded) notifications, listed when asked, and how many there are. */
+interface ChunkResult {
+  rows: Created[]
+  delivered: number
+  /** The message the statement inserted (`'cte'` mode). */
+  messageId?: number
+}
+
 /**
- * Inserts one chunk of recipients. `message` and `seq` are the message id and the send's event
- * number, or `'cte'` when the same statement inserts the message and takes the number.
+ * Inserts one chunk of recipients, leaving out those who turned the type off. `message` and
+ * `seq` are the message id and the send's event number, or `'cte'` when the same statement
+ * inserts the message and takes the number.
  */
 async function insertChunk(
   db: Kysely<Database>,
@@ -94,7 +147,7 @@ async function insertChunk(
   at: { message: number; seq: number } | 'cte',
   ids: string[],
   detail: boolean,
-) {
+): Promise<ChunkResult> {
   // A grouped send folds into the recipient's existing notification of the same group. The state
   // becomes the send's initial state: unread and unseen unless the send (an import) says otherwise.
   const onGroup = s.groupKey
@@ -108,22 +161,40 @@ async function insertChunk(
     : sql``
   const returning = detail ? sql`RETURNING id, uuid::text AS uuid, recipient_id, message_id` : sql``
   const cte = at === 'cte'
-  const prelude = cte
-    ? sql`WITH m AS (${insertMessage(db, s)}), q AS (${nextSeq(s.tenantId)})`
-    : sql``
+  const muted = mutes(s)
+  const ctes = [
+    ...(cte ? [sql`m AS (${insertMessage(db, s)})`, sql`q AS (${nextSeq(s.tenantId)})`] : []),
+    ...muted.ctes,
+    ...remember(s, ids),
+  ]
   const messageId = cte ? sql`m.id` : sql`${at.message}`
   const seq = cte ? sql`q.event_seq` : sql`${at.seq}`
-  const from = cte ? sql`unnest(${ids}::text[]) AS r, m, q` : sql`unnest(${ids}::text[]) AS r`
-  const res = await sql<Created>`
-    ${prelude}
-    INSERT INTO notifications (tenant_id, recipient_id, message_id, type, created_at, seen_at,
-      read_at, archived_at, snoozed_until, expires_at, group_key, last_action_at, seq)
+  const from = cte
+    ? sql`unnest(${ids}::text[]) AS r CROSS JOIN m CROSS JOIN q`
+    : sql`unnest(${ids}::text[]) AS r`
+  const insert = sql`INSERT INTO notifications (tenant_id, recipient_id, message_id, type,
+      created_at, seen_at, read_at, archived_at, snoozed_until, expires_at, group_key,
+      last_action_at, seq)
     SELECT ${s.tenantId}, r, ${messageId}, ${s.content.type}, ${s.createdAt}, ${s.seenAt},
       ${s.readAt}, ${s.archivedAt}, ${s.snoozedUntil}, ${s.expiresAt}, ${s.groupKey},
       ${s.lastActionAt}, ${seq}
-    FROM ${from}
-    ${onGroup} ${returning}`.execute(db)
-  return res.rows
+    FROM ${from} ${muted.join} ${muted.where}
+    ${onGroup}`
+  if (cte) {
+    // The message's id comes back even when every recipient was left out.
+    const res = await sql<Created & { id: number | null }>`
+      WITH ${sql.join(ctes)}, ins AS (${insert} ${returning})
+      SELECT m.id AS message_id, ins.id, ins.uuid, ins.recipient_id FROM m LEFT JOIN ins ON true
+    `.execute(db)
+    const rows = res.rows.filter((r) => r.id !== null)
+    return { rows, delivered: rows.length, messageId: Number(res.rows[0]?.message_id) }
+  }
+  const res = await sql<Created>`${ctes.length > 0 ? sql`WITH ${sql.join(ctes)}` : sql``}
+    ${insert} ${returning}`.execute(db)
+  return {
+    rows: res.rows,
+    delivered: detail ? res.rows.length : Number(res.numAffectedRows ?? 0),
+  }
 }
 
 const insertMessage = (db: Kysely<Database>, s: SendRecord) =>
@@ -141,9 +212,13 @@ const created = (r: Created) => ({ recipientId: r.recipient_id, id: r.id, uuid: 
  * round trips.
  */
 async function sendSmall(db: Kysely<Database>, s: SendRecord, ids: string[]): Promise<SendResult> {
-  const rows = await insertChunk(db, s, 'cte', ids, true)
-  const notifications = rows.map(created)
-  return { messageId: Number(rows[0]?.message_id), recipients: ids.length, notifications }
+  const { rows, delivered, messageId } = await insertChunk(db, s, 'cte', ids, true)
+  return {
+    messageId: Number(messageId),
+    recipients: delivered,
+    skipped: ids.length - delivered,
+    notifications: rows.map(created),
+  }
 }
 
 async function trim(db: Kysely<Database>, tenantId: string, ids: string[], keep: number) {
@@ -187,15 +262,18 @@ export async function send(
     // Taken last, just before the rows: the tenant's row lock is held until commit.
     const { rows: taken } = await nextSeq(s.tenantId).execute(tx)
     const seq = Number(taken[0]?.event_seq)
+    let delivered = 0
     for (let i = 0; i < ids.length; i += SEND_CHUNK) {
       const chunk = ids.slice(i, i + SEND_CHUNK)
-      const rows = await insertChunk(tx, s, { message: message.id, seq }, chunk, detail)
-      notifications?.push(...rows.map(created))
+      const done = await insertChunk(tx, s, { message: message.id, seq }, chunk, detail)
+      notifications?.push(...done.rows.map(created))
+      delivered += done.delivered
     }
     if (s.keepLatest !== null && ids.length > 0) await trim(tx, s.tenantId, ids, s.keepLatest)
     const result: SendResult = {
       messageId: message.id,
-      recipients: ids.length,
+      recipients: delivered,
+      skipped: ids.length - delivered,
       notifications,
     }
     if (idem) {

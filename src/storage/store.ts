@@ -3,6 +3,7 @@ import { HeraldError } from '../core/errors.ts'
 import type { Store } from '../core/store.ts'
 import { asUnavailable } from './faults.ts'
 import * as notifications from './notification-store.ts'
+import * as preferences from './preference-store.ts'
 import * as schedules from './schedule-store.ts'
 import type { Database } from './schema.ts'
 import { send } from './send-store.ts'
@@ -116,6 +117,11 @@ export function createSqlStore(db: Kysely<Database>): Store {
     // The delivery runs on a store bound to the claiming transaction.
     deliverDue: guard((now, deliver) => schedules.deliverDue(db, now, deliver, createSqlStore)),
     failScheduled: on(schedules.failScheduled),
+    isKnownUser: on(preferences.isKnownUser),
+    getTenantPreferences: on(preferences.getTenantPreferences),
+    setTenantPreferences: on(preferences.setTenantPreferences),
+    getUserPreferences: on(preferences.getUserPreferences),
+    setUserPreferences: on(preferences.setUserPreferences),
     ping: guard(async () => {
       await sql`SELECT 1`.execute(db)
     }),

@@ -94,12 +94,23 @@ export async function deleteUser(db: Kysely<Database>, tenantId: string, id: str
       .where('tenant_id', '=', tenantId)
       .where('user_id', '=', id)
       .execute()
+    await tx
+      .deleteFrom('user_preferences')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .execute()
+    // No longer one of the tenant's users: a send to the whole tenant leaves them out.
+    const past = await tx
+      .deleteFrom('recipients')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .executeTakeFirst()
     const res = await tx
       .deleteFrom('users')
       .where('tenant_id', '=', tenantId)
       .where('id', '=', id)
       .executeTakeFirst()
-    const deleted = Number(res.numDeletedRows) > 0
+    const deleted = Number(res.numDeletedRows) + Number(past.numDeletedRows) > 0
     // Remembered so a surface whose actors vanish with their user (Kendo) can tell; the messages
     // keep their snapshot for the others. A second deletion moves the time on.
     if (deleted) {

@@ -85,6 +85,38 @@ describeEngines('@herald/client: the server client', (get) => {
     )
   })
 
+  test('preferences: the tenant defaults, a user’s settings, and a send skipping the muted', async () => {
+    const { server, client } = await world.tenant()
+    const tenant = await server.preferences.setTenant({
+      categories: { social: { types: ['comment', 'like'], inApp: null } },
+      types: { digest: { inApp: false } },
+    })
+    assert.deepEqual(await server.preferences.getTenant(), tenant)
+    const mine = await client.preferences.set({ categories: { social: { inApp: false } } })
+    assert.deepEqual(mine.categories, { social: { inApp: false } })
+    assert.deepEqual(mine.defaults, tenant)
+    assert.deepEqual((await client.preferences.get()).categories, mine.categories)
+    // 'alice' is the client's user: known to the tenant once sent to.
+    await server.send({ to: { users: ['alice'] }, type: 'welcome', title: 'Hi' })
+    const set = await server.preferences.setUser('alice', { types: { like: { inApp: true } } })
+    assert.deepEqual(set.types, { like: { inApp: true } })
+    assert.deepEqual(set.categories, {})
+    assert.deepEqual((await server.preferences.getUser('alice')).types, set.types)
+    await server.preferences.setUser('alice', { categories: { social: { inApp: false } } })
+    const skipped = await server.send({ to: { users: ['alice'] }, type: 'comment', title: 'c' })
+    assert.equal(skipped.recipients, 0)
+    assert.equal(skipped.skipped, 1)
+    assert.match(skipped.warning ?? '', /reached nobody/)
+    await assert.rejects(
+      server.preferences.getUser('nobody'),
+      (err: unknown) => err instanceof HeraldApiError && err.status === 404,
+    )
+    await assert.rejects(
+      client.preferences.set({ categories: { unknown: { inApp: false } } }),
+      (err: unknown) => err instanceof HeraldApiError && err.code === 'VALIDATION',
+    )
+  })
+
   test('topics: subscribers set and read, and a send to the topic reaches them', async () => {
     const { server, client } = await world.tenant()
     const set = await server.topics.setSubscribers('project-42', { add: ['alice', 'bob'] })

@@ -144,6 +144,146 @@ describe('end to end: the real server and CLI, no configuration', () => {
     assert.match(bad?.stderr ?? '', /--at takes an RFC 3339 time/)
   })
 
+  test('a send that reaches nobody warns on stderr; preferences from the CLI mute a type', async () => {
+    const empty = await herald(
+      dir,
+      'send',
+      '--tenant',
+      'quiet',
+      '--topic',
+      'nobody',
+      '--type',
+      'x',
+      '--title',
+      't',
+    )
+    assert.equal(JSON.parse(empty.stdout).recipients, 0)
+    assert.match(empty.stderr, /herald: warning: reached nobody: topic "nobody" has no subscribers/)
+    const all = await herald(
+      dir,
+      'send',
+      '--tenant',
+      'quiet',
+      '--all',
+      '--type',
+      'x',
+      '--title',
+      't',
+    )
+    assert.match(all.stderr, /warning: reached nobody: the tenant has no users/)
+
+    const first = await herald(
+      dir,
+      'send',
+      '--tenant',
+      'quiet',
+      '--to',
+      'ann',
+      '--type',
+      'x',
+      '--title',
+      't',
+    )
+    assert.equal(first.stderr, '')
+    const set = await herald(
+      dir,
+      'preferences',
+      'set',
+      '--tenant',
+      'quiet',
+      '--user',
+      'ann',
+      '--json',
+      '{"types":{"x":{"inApp":false}}}',
+    )
+    assert.deepEqual(JSON.parse(set.stdout).types, { x: { inApp: false } })
+    const got = await herald(dir, 'preferences', 'get', '--tenant', 'quiet', '--user', 'ann')
+    assert.deepEqual(JSON.parse(got.stdout).types, { x: { inApp: false } })
+    const muted = await herald(
+      dir,
+      'send',
+      '--tenant',
+      'quiet',
+      '--to',
+      'ann',
+      '--type',
+      'x',
+      '--title',
+      't',
+    )
+    assert.equal(JSON.parse(muted.stdout).skipped, 1)
+    assert.match(muted.stderr, /warning: reached nobody: the recipient has turned/)
+    const critical = await herald(
+      dir,
+      'send',
+      '--tenant',
+      'quiet',
+      '--to',
+      'ann',
+      '--type',
+      'x',
+      '--title',
+      't',
+      '--critical',
+    )
+    assert.equal(JSON.parse(critical.stdout).recipients, 1)
+    assert.equal(critical.stderr, '')
+    // The server's refusal of a bad document is the command's failure.
+    const bad = await herald(
+      dir,
+      'preferences',
+      'set',
+      '--tenant',
+      'quiet',
+      '--json',
+      '{"types":{}}',
+    ).catch((e: { code: number; stderr: string }) => e)
+    assert.equal((bad as { code: number }).code, 1)
+    assert.match((bad as { stderr: string }).stderr, /400/)
+  })
+
+  test('without a server, preferences and the send warning work on the store itself', async () => {
+    const alone = mkdtempSync(join(tmpdir(), 'herald-e2e-alone-'))
+    try {
+      const set = await herald(
+        alone,
+        'preferences',
+        'set',
+        '--tenant',
+        't',
+        '--json',
+        '{"categories":{"social":{"types":["like"],"inApp":false}},"types":{}}',
+      )
+      assert.deepEqual(JSON.parse(set.stdout).categories.social, { types: ['like'], inApp: false })
+      const sent = await herald(
+        alone,
+        'send',
+        '--tenant',
+        't',
+        '--to',
+        'ann',
+        '--type',
+        'like',
+        '--title',
+        't',
+      )
+      assert.equal(JSON.parse(sent.stdout).skipped, 1)
+      assert.match(sent.stderr, /warning: reached nobody/)
+      const unknown = await herald(
+        alone,
+        'preferences',
+        'get',
+        '--tenant',
+        't',
+        '--user',
+        'nobody',
+      ).catch((e: { code: number; stderr: string }) => e)
+      assert.match((unknown as { stderr: string }).stderr, /404/)
+    } finally {
+      rmSync(alone, { recursive: true, force: true })
+    }
+  })
+
   test('the server is healthy and serves its docs', async () => {
     assert.equal((await fetch(`${url}/readyz`)).status, 200)
     const spec = (await (await fetch(`${url}/openapi.json`)).json()) as { openapi: string }

@@ -17,6 +17,8 @@ import type {
   ListQuery,
   Notification,
   Page,
+  Preferences,
+  PreferencesBody,
 } from './types.ts'
 
 export interface HeraldClientOptions {
@@ -61,6 +63,15 @@ export interface HeraldClient {
     get(): Promise<Checkpoint>
     /** "Opened the inbox": everything so far counts as seen. */
     move(): Promise<{ at: string }>
+  }
+  preferences: {
+    /** The user's settings by type and category, and the tenant's categories and defaults. */
+    get(): Promise<Preferences>
+    /**
+     * Replaces the user's settings, e.g. `{ types: { comment: { inApp: false } } }`; a type or
+     * category left out follows the tenant's default again.
+     */
+    set(body: PreferencesBody): Promise<Preferences>
   }
   /** Live events; see StreamHandlers and SubscribeOptions. */
   subscribe(handlers: StreamHandlers, opts?: SubscribeOptions): Subscription
@@ -122,6 +133,10 @@ export function createHeraldClient(opts: HeraldClientOptions): HeraldClient {
     checkpoint: {
       get: () => http.call('GET', '/v1/me/checkpoint'),
       move: () => http.call('PUT', '/v1/me/checkpoint'),
+    },
+    preferences: {
+      get: () => http.call('GET', '/v1/me/preferences'),
+      set: (body) => http.call('PUT', '/v1/me/preferences', { body }),
     },
     subscribe: (handlers, options) => subscribe(http, handlers, options),
   }

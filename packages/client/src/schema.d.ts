@@ -170,6 +170,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's notification preferences */
+        get: operations["getMyPreferences"];
+        /** Replace the caller's notification preferences */
+        put: operations["putMyPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me/stream": {
         parameters: {
             query?: never;
@@ -214,6 +232,27 @@ export interface paths {
          * @description Sends now (201), or with `sendAt` or `delaySeconds` in the future stores the send and answers 202 with the scheduled send, delivered at that time through the same path (see `/v1/scheduled`). One Idempotency-Key names one request, sent or scheduled.
          */
         post: operations["sendNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's preference categories and defaults */
+        get: operations["getTenantPreferences"];
+        /**
+         * Replace the tenant's preference categories and defaults
+         * @description Users' settings for categories that are no longer listed are removed with them
+         */
+        put: operations["putTenantPreferences"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -322,6 +361,27 @@ export interface paths {
         post?: never;
         /** Delete a user and their notifications */
         delete: operations["deleteUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{userId}/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A user's notification preferences */
+        get: operations["getUserPreferences"];
+        /**
+         * Replace a user's notification preferences
+         * @description The user must be in the directory (PUT /v1/users/{userId}) or have been sent a notification; otherwise 404
+         */
+        put: operations["putUserPreferences"];
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -689,6 +749,24 @@ export interface components {
             };
         };
         /**
+         * PreferenceCategory
+         * @description A named set of types
+         */
+        PreferenceCategory: {
+            /** @description The notification types it holds; a type is in one category at most */
+            types: string[];
+            /** @description The tenant's default for its types; null: none (on, unless a type says) */
+            inApp: boolean | null;
+        };
+        /**
+         * PreferenceSetting
+         * @description On or off
+         */
+        PreferenceSetting: {
+            /** @description Whether these notifications reach the inbox */
+            inApp: boolean;
+        };
+        /**
          * Reference
          * @description Something the notification is about
          */
@@ -889,6 +967,8 @@ export interface components {
             sendAt?: string;
             /** @description Or: deliver this many seconds from now (0 sends at once); not with sendAt */
             delaySeconds?: number;
+            /** @description Reaches every recipient whatever their preferences (security notices, legal changes); otherwise a recipient who turned the type (or its category) off is skipped */
+            critical?: boolean;
         };
         /**
          * SendResponse
@@ -896,8 +976,12 @@ export interface components {
          */
         SendResponse: {
             messageId: number;
-            /** @description How many users received it */
+            /** @description How many users received it (0: nobody, and `warning` says why) */
             recipients: number;
+            /** @description How many users the audience named were skipped because their preferences turn this type off (always 0 for a critical send) */
+            skipped: number;
+            /** @description Present when the send reached nobody: an empty topic, an empty tenant, or every recipient muted */
+            warning?: string;
             /** @description True when this answers a retry with the same Idempotency-Key */
             replayed: boolean;
             /** @description Each recipient's notification when the send reached at most 100 users; null past that (a topic or tenant send often does), where listing them would cost more than the send: each recipient lists their own inbox, and their streams tell them */
@@ -935,6 +1019,20 @@ export interface components {
             topic: string;
             /** @description User ids */
             subscribers: string[];
+        };
+        /**
+         * TenantPreferences
+         * @description The tenant's categories and defaults: what each user gets unless they set otherwise
+         */
+        TenantPreferences: {
+            /** @description The categories by name (at most 50) */
+            categories: {
+                [key: string]: components["schemas"]["PreferenceCategory"];
+            };
+            /** @description Defaults by notification type (at most 200, names of 1 to 128 characters) */
+            types: {
+                [key: string]: components["schemas"]["PreferenceSetting"];
+            };
         };
         /**
          * User
@@ -979,6 +1077,35 @@ export interface components {
             items: components["schemas"]["User"][];
             /** @description Pass it as `after` for the next page; null on the last page */
             next: string | null;
+        };
+        /**
+         * UserPreferences
+         * @description A user's own settings, and the tenant's categories and defaults. A type reaches the inbox by the user's setting for the type, else for its category, else the tenant's default for the type, else for its category, else it does; a critical send always does
+         */
+        UserPreferences: {
+            /** @description Settings by notification type (at most 200, names of 1 to 128 characters) */
+            types: {
+                [key: string]: components["schemas"]["PreferenceSetting"];
+            };
+            /** @description Settings by category, one of the tenant's (at most 50, names of 1 to 64 characters) */
+            categories: {
+                [key: string]: components["schemas"]["PreferenceSetting"];
+            };
+            defaults: components["schemas"]["TenantPreferences"];
+        };
+        /**
+         * UserPreferencesInput
+         * @description A user's settings; they replace the earlier ones (absent: none)
+         */
+        UserPreferencesInput: {
+            /** @description Settings by notification type (at most 200, names of 1 to 128 characters) */
+            types?: {
+                [key: string]: components["schemas"]["PreferenceSetting"];
+            };
+            /** @description Settings by category, one of the tenant's (at most 50, names of 1 to 64 characters) */
+            categories?: {
+                [key: string]: components["schemas"]["PreferenceSetting"];
+            };
         };
         /** WebhookCreate */
         WebhookCreate: {
@@ -2238,6 +2365,167 @@ export interface operations {
             };
         };
     };
+    getMyPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A user's own settings, and the tenant's categories and defaults. A type reaches the inbox by the user's setting for the type, else for its category, else the tenant's default for the type, else for its category, else it does; a critical send always does */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPreferences"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putMyPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A user's settings; they replace the earlier ones (absent: none) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description A user's own settings, and the tenant's categories and defaults. A type reaches the inbox by the user's setting for the type, else for its category, else the tenant's default for the type, else for its category, else it does; a critical send always does */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPreferences"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than the server takes (HERALD_BODY_LIMIT) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     streamEvents: {
         parameters: {
             query?: {
@@ -2381,6 +2669,167 @@ export interface operations {
             };
             /** @description CONFLICT: this Idempotency-Key was used with another body */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than the server takes (HERALD_BODY_LIMIT) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenantPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's categories and defaults: what each user gets unless they set otherwise */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantPreferences"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTenantPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The tenant's categories and defaults: what each user gets unless they set otherwise */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantPreferences"];
+            };
+        };
+        responses: {
+            /** @description The tenant's categories and defaults: what each user gets unless they set otherwise */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantPreferences"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3304,6 +3753,189 @@ export interface operations {
             };
             /** @description NOT_FOUND: no such resource (another user's or tenant's is answered the same way) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getUserPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A user's own settings, and the tenant's categories and defaults. A type reaches the inbox by the user's setting for the type, else for its category, else the tenant's default for the type, else for its category, else it does; a critical send always does */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPreferences"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource (another user's or tenant's is answered the same way) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putUserPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        /** @description A user's settings; they replace the earlier ones (absent: none) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserPreferencesInput"];
+            };
+        };
+        responses: {
+            /** @description A user's own settings, and the tenant's categories and defaults. A type reaches the inbox by the user's setting for the type, else for its category, else the tenant's default for the type, else for its category, else it does; a critical send always does */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserPreferences"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_FOUND: no such resource (another user's or tenant's is answered the same way) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than the server takes (HERALD_BODY_LIMIT) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,8 @@ import type {
   ApiKeyList,
   ApiKeyListQuery,
   HeraldUser,
+  Preferences,
+  PreferencesBody,
   RotateApiKeyBody,
   RotatedApiKey,
   ScheduledListQuery,
@@ -14,6 +16,7 @@ import type {
   SendBody,
   SendResponse,
   SubscribersBody,
+  TenantPreferences,
   TopicSubscribers,
   UserBody,
   UserList,
@@ -62,6 +65,15 @@ export interface HeraldServerClient {
   topics: {
     setSubscribers(topic: string, body: SubscribersBody): Promise<TopicSubscribers>
     getSubscribers(topic: string): Promise<TopicSubscribers>
+  }
+  preferences: {
+    /** The tenant's categories and defaults. */
+    getTenant(): Promise<TenantPreferences>
+    /** Replaces them; users' settings for categories no longer listed go with them. */
+    setTenant(body: TenantPreferences): Promise<TenantPreferences>
+    /** A user's settings (the user must be in the directory or have been sent to). */
+    getUser(id: string): Promise<Preferences>
+    setUser(id: string, body: PreferencesBody): Promise<Preferences>
   }
   apiKeys: {
     create(body?: ApiKeyBody): Promise<ApiKey>
@@ -131,6 +143,12 @@ export function createHeraldServerClient(opts: HeraldServerClientOptions): Heral
     topics: {
       setSubscribers: (t, body) => http.call('PUT', topic(t), { body }),
       getSubscribers: (t) => http.call('GET', topic(t)),
+    },
+    preferences: {
+      getTenant: () => http.call('GET', '/v1/preferences'),
+      setTenant: (body) => http.call('PUT', '/v1/preferences', { body }),
+      getUser: (id) => http.call('GET', `${user(id)}/preferences`),
+      setUser: (id, body) => http.call('PUT', `${user(id)}/preferences`, { body }),
     },
     apiKeys: {
       create: (body) => http.call('POST', '/v1/api-keys', { body: body ?? {} }),

@@ -43,6 +43,14 @@ export type CountsResponse = Ok<CountsGet>
 export type Counts = CountsResponse & { unread: number; unseen: number; total?: number }
 export type Checkpoint = Ok<paths['/v1/me/checkpoint']['get']>
 
+type MyPreferences = paths['/v1/me/preferences']
+/** A user's settings (`types`, `categories`), with the tenant's categories and defaults. */
+export type Preferences = Ok<MyPreferences['get']>
+/** What `preferences.set` takes: it replaces the user's settings (what is absent is unset). */
+export type PreferencesBody = Body<MyPreferences['put']>
+/** The tenant's categories (named sets of types, each with a default) and defaults by type. */
+export type TenantPreferences = Ok<paths['/v1/preferences']['get']>
+
 export type SendBody = Body<Send>
 export type SendResponse = Ok<Send>
 /** A send with `sendAt` or `delaySeconds` in the future: stored, answered 202. */

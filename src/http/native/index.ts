@@ -5,6 +5,7 @@ import { Answer, type Surface } from '../surface.ts'
 import { apiKeyRoutes } from './routes/api-keys.ts'
 import { countRoutes } from './routes/counts.ts'
 import { notificationRoutes } from './routes/notifications.ts'
+import { preferenceRoutes } from './routes/preferences.ts'
 import { scheduledRoutes } from './routes/scheduled.ts'
 import { sendRoutes } from './routes/send.ts'
 import { streamRoutes } from './routes/stream.ts'
@@ -116,7 +117,7 @@ export const native: Surface = {
       {
         name: 'inbox',
         description:
-          "The caller's own notifications: list, get, change, delete, bulk changes, badge counts and the checkpoint. A user token; reachable from browsers (CORS).",
+          "The caller's own notifications: list, get, change, delete, bulk changes, badge counts, the checkpoint, and the caller's notification preferences. A user token; reachable from browsers (CORS).",
       },
       {
         name: 'stream',
@@ -131,7 +132,7 @@ export const native: Surface = {
       {
         name: 'producer',
         description:
-          "The tenant's backend: send notifications, manage users, topic subscribers and API keys. A server API key; never reachable from a browser.",
+          "The tenant's backend: send notifications, manage users, topic subscribers, preferences (the tenant's categories and defaults, and any user's) and API keys. A server API key; never reachable from a browser.",
       },
     ],
     securitySchemes: {
@@ -152,6 +153,7 @@ export const native: Surface = {
     await app.register(userRoutes, deps)
     await app.register(notificationRoutes, deps)
     await app.register(countRoutes, deps)
+    await app.register(preferenceRoutes, deps)
     await app.register(streamRoutes, deps)
     await app.register(webhookRoutes, deps)
   },

@@ -153,6 +153,12 @@ export const SendBody = T.Object(
         description: 'Or: deliver this many seconds from now (0 sends at once); not with sendAt',
       }),
     ),
+    critical: T.Optional(
+      T.Boolean({
+        description:
+          'Reaches every recipient whatever their preferences (security notices, legal changes); otherwise a recipient who turned the type (or its category) off is skipped',
+      }),
+    ),
   },
   { additionalProperties: false, title: 'SendRequest', description: 'A notification to send' },
 )
@@ -161,7 +167,19 @@ export type SendBody = Static<typeof SendBody>
 export const SendResponse = T.Object(
   {
     messageId: T.Integer(),
-    recipients: T.Integer({ description: 'How many users received it' }),
+    recipients: T.Integer({
+      description: 'How many users received it (0: nobody, and `warning` says why)',
+    }),
+    skipped: T.Integer({
+      description:
+        'How many users the audience named were skipped because their preferences turn this type off (always 0 for a critical send)',
+    }),
+    warning: T.Optional(
+      T.String({
+        description:
+          'Present when the send reached nobody: an empty topic, an empty tenant, or every recipient muted',
+      }),
+    ),
     replayed: T.Boolean({
       description: 'True when this answers a retry with the same Idempotency-Key',
     }),

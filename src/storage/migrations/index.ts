@@ -3,6 +3,7 @@ import { unseenIndex } from './0002-unseen-index.ts'
 import { eventOrder } from './0003-event-order.ts'
 import { cleanupIndexes } from './0004-cleanup-indexes.ts'
 import { apiKeyLifecycle } from './0005-api-key-lifecycle.ts'
+import { preferences } from './0006-preferences.ts'
 import { scheduledSends } from './0007-scheduled-sends.ts'
 import { webhooks } from './0010-webhooks.ts'
 import { deletedUsers } from './0011-deleted-users.ts'
@@ -137,6 +138,7 @@ export const migrationProvider: MigrationProvider = {
       '0011_deleted_users': deletedUsers,
       '0010_webhooks': webhooks,
       '0007_scheduled_sends': scheduledSends,
+      '0006_preferences': preferences,
     }
   },
 }
