@@ -23,6 +23,8 @@ const USAGE = `usage: herald <command> [options]
   keys create --tenant T [--name N]       print a new server API key (shown once)
   send --tenant T (--to U1,U2 | --topic X | --all) --type K --title TEXT [--body TEXT] [--link URL]
                                           send a notification
+  purge [--tenant T]                      delete expired notifications and those past retention
+                                          now (of one tenant, or every tenant), print the counts
 
 Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
 
@@ -56,7 +58,13 @@ async function runningServer(config: Config): Promise<string | null> {
 }
 
 /** Calls the running server as the tenant's operator. */
-async function viaServer(config: Config, url: string, tenant: string, path: string, body: unknown) {
+async function viaServer(
+  config: Config,
+  url: string,
+  tenant: string,
+  path: string,
+  body?: unknown,
+) {
   if (!config.tokens.secret) throw new ConfigError('talking to the server needs HERALD_JWT_SECRET')
   const token = await mintToken(config.tokens.secret, {
     tenant,
@@ -66,8 +74,11 @@ async function viaServer(config: Config, url: string, tenant: string, path: stri
   })
   const res = await fetch(`${url}${path}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
   })
   const json = (await res.json()) as unknown
   if (!res.ok) throw new Error(`server answered ${res.status}: ${JSON.stringify(json)}`)
@@ -226,6 +237,48 @@ async function send(config: Config, args: string[]) {
   console.log(JSON.stringify(result, null, 2))
 }
 
+interface PurgeTotals {
+  expired: number
+  read: number
+  old: number
+  messages?: number
+  idempotencyKeys?: number
+}
+
+/**
+ * Purges now what the background job would purge in time. With a server owning the embedded
+ * store, it goes through that server (one tenant at a time: its operator token is a tenant's),
+ * a bounded request at a time until nothing is left; otherwise it opens the store itself.
+ */
+async function purge(config: Config, args: string[]) {
+  const { values } = parseArgs({ args, options: { tenant: { type: 'string' } } })
+  const tenant = values.tenant ?? null
+  if (tenant === '') throw new UsageError('--tenant needs a value')
+  const server = await runningServer(config)
+  let totals: PurgeTotals
+  if (server) {
+    if (tenant === null) {
+      throw new UsageError(
+        `the server at ${server} owns the store and purges every tenant in the background; name --tenant to purge one now through it`,
+      )
+    }
+    totals = { expired: 0, read: 0, old: 0 }
+    for (;;) {
+      const r = (await viaServer(config, server, tenant, '/v1/retention/purge')) as PurgeTotals & {
+        more: boolean
+      }
+      totals.expired += r.expired
+      totals.read += r.read
+      totals.old += r.old
+      if (!r.more) break
+    }
+  } else {
+    const { more: _, ...run } = await withStore(config, 'purge', (h) => h.cleanup.purgeAll(tenant))
+    totals = run
+  }
+  console.log(JSON.stringify({ tenant, deleted: totals }, null, 2))
+}
+
 async function main(argv: string[]) {
   const [command, ...args] = argv
   if (!command || command === '--help' || command === 'help') {
@@ -254,6 +307,9 @@ async function main(argv: string[]) {
       return 0
     case 'send':
       await send(config, args)
+      return 0
+    case 'purge':
+      await purge(config, args)
       return 0
     default:
       throw new UsageError(`unknown command "${command}"`)

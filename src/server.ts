@@ -82,9 +82,11 @@ export async function buildHerald({
   const cleanup = createCleanupJob({
     db: storage.db,
     settings: config.cleanup,
+    purgeNotifications: core.retention.purgeChunk,
     clock,
     onRun: (r) => {
-      if (r.idempotencyKeys || r.messages) app.log.info({ cleanup: r }, 'cleaned up')
+      if (r.idempotencyKeys || r.messages || r.expired || r.read || r.old)
+        app.log.info({ cleanup: r }, 'cleaned up')
     },
     onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
   })

@@ -1,6 +1,7 @@
 import { createDirectory } from './directory.ts'
 import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
+import { createRetention } from './retention.ts'
 import { createSender } from './send.ts'
 import type { Store } from './store.ts'
 
@@ -31,6 +32,7 @@ export function createCore(deps: CoreDeps) {
     inbox: createInbox(full),
     sender: createSender(full),
     directory: createDirectory(full),
+    retention: createRetention(full),
   }
 }
 

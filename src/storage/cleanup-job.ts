@@ -1,28 +1,41 @@
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.ts'
+import type { PurgeResult } from '../core/retention.ts'
 import { type MessageCursor, purgeIdempotencyKeys, purgeOrphanMessages } from './cleanup.ts'
 import type { Database } from './schema.ts'
 
 export interface CleanupRun {
   idempotencyKeys: number
   messages: number
+  /** Notifications deleted: past their `expiresAt`, or past their tenant's retention policy. */
+  expired: number
+  read: number
+  old: number
   /** Whether a chunk was full, so more may be waiting. */
   more: boolean
 }
 
+/** Core's purge of notifications (expired, past retention), which publishes what it deleted. */
+export type PurgeNotifications = (tenantId: string | null, chunk: number) => Promise<PurgeResult>
+
 export interface CleanupOptions {
   db: Kysely<Database>
   settings: Config['cleanup']
+  /** The notification purge; without it the job only cleans keys and orphaned messages. */
+  purgeNotifications?: PurgeNotifications
   clock?: () => Date
   /** Told after every run (the server logs it; tests await it). */
   onRun?: (run: CleanupRun) => void
   onError?: (err: unknown) => void
 }
 
+const NOTHING = { expired: 0, read: 0, old: 0, more: false }
+
 /**
- * The server's housekeeping: idempotency keys past their time to live, and messages no
- * notification points at any more. Each run deletes at most one chunk of each, and the next run
- * is scheduled only when this one has finished, so it never overlaps itself or holds the store
+ * The server's housekeeping: notifications past their expiry or their tenant's retention,
+ * idempotency keys past their time to live, and messages no notification points at any more.
+ * Each run deletes at most one chunk of each (every one a single statement), and the next run is
+ * scheduled only when this one has finished, so it never overlaps itself or holds the store
  * (PGlite's one session) for long. A backlog is worked off in quick succession, then it idles.
  *
  * @example
@@ -37,18 +50,47 @@ export function createCleanupJob(o: CleanupOptions) {
   let running: Promise<unknown> | null = null
   let stopped = true
 
-  async function runOnce(): Promise<CleanupRun> {
+  /** One chunk of each kind; notifications first, so the messages they leave are found. */
+  async function step(tenantId: string | null, after: MessageCursor | null) {
+    const purged = o.purgeNotifications ? await o.purgeNotifications(tenantId, chunk) : NOTHING
     const cutoff = new Date(now().getTime() - idempotencyTtlMs)
-    const idempotencyKeys = await purgeIdempotencyKeys(o.db, cutoff, chunk)
-    const walk = await purgeOrphanMessages(o.db, cursor, chunk)
-    cursor = walk.next
-    const run = {
+    const idempotencyKeys = await purgeIdempotencyKeys(o.db, cutoff, chunk, tenantId)
+    const walk = await purgeOrphanMessages(o.db, after, chunk, tenantId)
+    const run: CleanupRun = {
+      expired: purged.expired,
+      read: purged.read,
+      old: purged.old,
       idempotencyKeys,
       messages: walk.deleted,
-      more: idempotencyKeys >= chunk || walk.next !== null,
+      more: purged.more || idempotencyKeys >= chunk || walk.next !== null,
     }
+    return { run, next: walk.next }
+  }
+
+  async function runOnce(): Promise<CleanupRun> {
+    const { run, next } = await step(null, cursor)
+    cursor = next
     o.onRun?.(run)
     return run
+  }
+
+  /**
+   * By hand (`herald purge`): runs until nothing is left, of one tenant or of all, and returns
+   * the totals. Still one chunk per statement, so a server sharing the database is never stalled.
+   */
+  async function purgeAll(tenantId: string | null = null): Promise<CleanupRun> {
+    const total: CleanupRun = { ...NOTHING, idempotencyKeys: 0, messages: 0 }
+    let after: MessageCursor | null = null
+    for (;;) {
+      const { run, next } = await step(tenantId, after)
+      after = next
+      total.expired += run.expired
+      total.read += run.read
+      total.old += run.old
+      total.idempotencyKeys += run.idempotencyKeys
+      total.messages += run.messages
+      if (!run.more) return total
+    }
   }
 
   const schedule = (ms: number) => {
@@ -69,6 +111,7 @@ export function createCleanupJob(o: CleanupOptions) {
 
   return {
     runOnce,
+    purgeAll,
     start() {
       if (!stopped) return
       stopped = false

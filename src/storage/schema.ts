@@ -105,6 +105,14 @@ export interface IdempotencyTable {
   created_at: Timestamp
 }
 
+/** A tenant's retention policy (migration 0008); no row: keep everything. */
+export interface RetentionPoliciesTable {
+  tenant_id: string
+  read_days: number | null
+  all_days: number | null
+  updated_at: Timestamp
+}
+
 export interface Database {
   tenants: TenantsTable
   users: UsersTable
@@ -114,4 +122,5 @@ export interface Database {
   messages: MessagesTable
   notifications: NotificationsTable
   idempotency_keys: IdempotencyTable
+  retention_policies: RetentionPoliciesTable
 }

@@ -3,6 +3,7 @@ import { HeraldError } from '../core/errors.ts'
 import type { Store } from '../core/store.ts'
 import { asUnavailable } from './faults.ts'
 import * as notifications from './notification-store.ts'
+import * as retention from './retention-store.ts'
 import type { Database } from './schema.ts'
 import { send } from './send-store.ts'
 import * as users from './user-store.ts'
@@ -107,6 +108,9 @@ export function createSqlStore(db: Kysely<Database>): Store {
     remove: on(notifications.remove),
     getCheckpoint: on(users.getCheckpoint),
     setCheckpoint: on(users.setCheckpoint),
+    getRetention: on(retention.getRetention),
+    setRetention: on(retention.setRetention),
+    purge: on(retention.purge),
     ping: guard(async () => {
       await sql`SELECT 1`.execute(db)
     }),

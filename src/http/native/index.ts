@@ -4,6 +4,7 @@ import { redactUrl } from '../log.ts'
 import { Answer, type Surface } from '../surface.ts'
 import { countRoutes } from './routes/counts.ts'
 import { notificationRoutes } from './routes/notifications.ts'
+import { retentionRoutes } from './routes/retention.ts'
 import { sendRoutes } from './routes/send.ts'
 import { streamRoutes } from './routes/stream.ts'
 import { userRoutes } from './routes/users.ts'
@@ -90,7 +91,7 @@ export const native: Surface = {
       {
         name: 'producer',
         description:
-          "The tenant's backend: send notifications, manage users, topic subscribers and API keys. A server API key; never reachable from a browser.",
+          "The tenant's backend: send notifications, manage users, topic subscribers, API keys and the retention policy. A server API key; never reachable from a browser.",
       },
     ],
     securitySchemes: {
@@ -106,6 +107,7 @@ export const native: Surface = {
   async routes(app, deps) {
     await app.register(sendRoutes, deps)
     await app.register(userRoutes, deps)
+    await app.register(retentionRoutes, deps)
     await app.register(notificationRoutes, deps)
     await app.register(countRoutes, deps)
     await app.register(streamRoutes, deps)

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely
 import { unseenIndex } from './0002-unseen-index.ts'
 import { eventOrder } from './0003-event-order.ts'
 import { cleanupIndexes } from './0004-cleanup-indexes.ts'
+import { retention } from './0008-retention.ts'
 
 /**
  * One migration set for both engines. Every key and index holding per-user data leads with the
@@ -129,6 +130,7 @@ export const migrationProvider: MigrationProvider = {
       '0002_unseen_index': unseenIndex,
       '0003_event_order': eventOrder,
       '0004_cleanup_indexes': cleanupIndexes,
+      '0008_retention': retention,
     }
   },
 }
