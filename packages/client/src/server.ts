@@ -3,6 +3,9 @@ import type {
   ApiKey,
   ApiKeyBody,
   HeraldUser,
+  PurgeResult,
+  Retention,
+  RetentionBody,
   SendBody,
   SendResponse,
   SubscribersBody,
@@ -33,6 +36,13 @@ export interface HeraldServerClient {
     getSubscribers(topic: string): Promise<TopicSubscribers>
   }
   apiKeys: { create(body?: ApiKeyBody): Promise<ApiKey> }
+  retention: {
+    get(): Promise<Retention>
+    /** Replaces the whole policy: a period left out is null (keep). */
+    put(body: RetentionBody): Promise<Retention>
+    /** Deletes what the policy no longer keeps now, a bounded amount a call (see `more`). */
+    purge(): Promise<PurgeResult>
+  }
 }
 
 /**
@@ -63,5 +73,10 @@ export function createHeraldServerClient(opts: HeraldServerClientOptions): Heral
       getSubscribers: (t) => http.call('GET', topic(t)),
     },
     apiKeys: { create: (body) => http.call('POST', '/v1/api-keys', { body: body ?? {} }) },
+    retention: {
+      get: () => http.call('GET', '/v1/retention'),
+      put: (body) => http.call('PUT', '/v1/retention', { body }),
+      purge: () => http.call('POST', '/v1/retention/purge'),
+    },
   }
 }

@@ -52,3 +52,8 @@ export type SubscribersBody = Body<Subscribers['put']>
 export type TopicSubscribers = Ok<Subscribers['get']>
 export type ApiKeyBody = Body<paths['/v1/api-keys']['post']>
 export type ApiKey = Ok<paths['/v1/api-keys']['post']>
+/** The tenant's retention policy (days; null keeps). */
+export type Retention = Ok<paths['/v1/retention']['get']>
+export type RetentionBody = Body<paths['/v1/retention']['put']>
+/** What a purge deleted; `more` says whether to call again. */
+export type PurgeResult = Ok<paths['/v1/retention/purge']['post']>
