@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { NotificationAction } from '../core/notification.ts'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | null>
@@ -68,6 +69,8 @@ export type MessagesTable = {
   actor_last_name: string | null
   actor_avatar_url: string | null
   data: ColumnType<Record<string, unknown> | null, string | null, string | null>
+  /** Action buttons (migration 0009); null when it has none. */
+  actions: ColumnType<NotificationAction[] | null, string | null | undefined, string | null>
   important: boolean
   mention: boolean
   automated: boolean

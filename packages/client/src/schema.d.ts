@@ -282,6 +282,28 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Action
+         * @description A button on the notification: a link to follow
+         */
+        Action: {
+            label: string;
+            url: string;
+            /** @description How prominent the button is; at most one action is primary */
+            style: "primary" | "secondary";
+        };
+        /**
+         * ActionInput
+         * @description A button on the notification (style defaults to secondary)
+         */
+        ActionInput: {
+            /** @description The button's text */
+            label: string;
+            /** @description Where the button leads: an absolute http or https URL */
+            url: string;
+            /** @description How prominent the button is; at most one action is primary */
+            style?: "primary" | "secondary";
+        };
+        /**
          * Actor
          * @description Who did what the notification tells
          */
@@ -460,6 +482,8 @@ export interface components {
             data: {
                 [key: string]: unknown;
             } | null;
+            /** @description Its buttons, in order (none: empty) */
+            actions: components["schemas"]["Action"][];
             important: boolean;
             mention: boolean;
             automated: boolean;
@@ -651,6 +675,8 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Up to two buttons, at most one primary; the inbox shows them on the row */
+            actions?: components["schemas"]["ActionInput"][];
             important?: boolean;
             mention?: boolean;
             automated?: boolean;

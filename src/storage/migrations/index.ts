@@ -3,6 +3,7 @@ import { unseenIndex } from './0002-unseen-index.ts'
 import { eventOrder } from './0003-event-order.ts'
 import { cleanupIndexes } from './0004-cleanup-indexes.ts'
 import { retention } from './0008-retention.ts'
+import { actions } from './0009-actions.ts'
 
 /**
  * One migration set for both engines. Every key and index holding per-user data leads with the
@@ -131,6 +132,7 @@ export const migrationProvider: MigrationProvider = {
       '0003_event_order': eventOrder,
       '0004_cleanup_indexes': cleanupIndexes,
       '0008_retention': retention,
+      '0009_actions': actions,
     }
   },
 }

@@ -24,6 +24,7 @@ export function toSendInput(b: SendBody): SendInput {
     target: ref(b.target),
     parent: ref(b.parent),
     root: ref(b.root),
+    actions: b.actions?.map((a) => ({ ...a, style: a.style ?? 'secondary' })),
     createdAt: date(b.createdAt) ?? undefined,
     read: state(b.read),
     seen: state(b.seen),
