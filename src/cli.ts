@@ -35,6 +35,8 @@ ${KEYS_USAGE}
   preferences set --tenant T [--user U] --json DOCUMENT
                                           replace them (the document as PUT /v1/preferences or
                                           PUT /v1/users/U/preferences takes it)
+  purge [--tenant T]                      delete expired notifications and those past retention
+                                          now (of one tenant, or every tenant), print the counts
 
 Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
 
@@ -373,6 +375,48 @@ async function preferences(config: Config, args: string[]) {
   console.log(JSON.stringify(result, null, 2))
 }
 
+interface PurgeTotals {
+  expired: number
+  read: number
+  old: number
+  messages?: number
+  idempotencyKeys?: number
+}
+
+/**
+ * Purges now what the background job would purge in time. With a server owning the embedded
+ * store, it goes through that server (one tenant at a time: its operator token is a tenant's),
+ * a bounded request at a time until nothing is left; otherwise it opens the store itself.
+ */
+async function purge(config: Config, args: string[]) {
+  const { values } = parseArgs({ args, options: { tenant: { type: 'string' } } })
+  const tenant = values.tenant ?? null
+  if (tenant === '') throw new UsageError('--tenant needs a value')
+  const server = await runningServer(config)
+  let totals: PurgeTotals
+  if (server) {
+    if (tenant === null) {
+      throw new UsageError(
+        `the server at ${server} owns the store and purges every tenant in the background; name --tenant to purge one now through it`,
+      )
+    }
+    totals = { expired: 0, read: 0, old: 0 }
+    for (;;) {
+      const r = (await viaServer(config, server, tenant, '/v1/retention/purge')) as PurgeTotals & {
+        more: boolean
+      }
+      totals.expired += r.expired
+      totals.read += r.read
+      totals.old += r.old
+      if (!r.more) break
+    }
+  } else {
+    const { more: _, ...run } = await withStore(config, 'purge', (h) => h.cleanup.purgeAll(tenant))
+    totals = run
+  }
+  console.log(JSON.stringify({ tenant, deleted: totals }, null, 2))
+}
+
 async function main(argv: string[]) {
   const [command, ...args] = argv
   if (!command || command === '--help' || command === 'help') {
@@ -408,6 +452,9 @@ async function main(argv: string[]) {
       return 0
     case 'preferences':
       await preferences(config, args)
+      return 0
+    case 'purge':
+      await purge(config, args)
       return 0
     default:
       throw new UsageError(`unknown command "${command}"`)

@@ -116,9 +116,10 @@ export async function buildHerald({
   const cleanup = createCleanupJob({
     db: storage.db,
     settings: config.cleanup,
+    purgeNotifications: core.retention.purgeChunk,
     clock,
     onRun: (r) => {
-      if (r.idempotencyKeys || r.messages || r.scheduledSends)
+      if (r.idempotencyKeys || r.messages || r.scheduledSends || r.expired || r.read || r.old)
         app.log.info({ cleanup: r }, 'cleaned up')
     },
     onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),

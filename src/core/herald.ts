@@ -2,6 +2,7 @@ import { createDirectory } from './directory.ts'
 import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
 import { createPreferences } from './preferences.ts'
+import { createRetention } from './retention.ts'
 import { createSchedules } from './schedule.ts'
 import { createSender } from './send.ts'
 import type { Store } from './store.ts'
@@ -49,6 +50,7 @@ export function createCore(deps: CoreDeps) {
       ? createWebhooks({ store: deps.webhooks.store, clock, settings: deps.webhooks.settings })
       : null,
     preferences: createPreferences(full),
+    retention: createRetention(full),
   }
 }
 

@@ -19,6 +19,14 @@ export interface Actor {
   avatarUrl: string | null
 }
 
+/** A button on a notification: a link its recipient can follow from the inbox. */
+export interface NotificationAction {
+  label: string
+  /** An http or https URL. */
+  url: string
+  style: 'primary' | 'secondary'
+}
+
 /** The content of a notification: stored once per send, shared by every recipient. */
 export interface Content {
   type: string
@@ -32,6 +40,8 @@ export interface Content {
   parent: Ref | null
   root: Ref | null
   data: Record<string, unknown> | null
+  /** At most two buttons, at most one of them primary; empty when it has none. */
+  actions: NotificationAction[]
   important: boolean
   mention: boolean
   automated: boolean

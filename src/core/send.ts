@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto'
 import { HeraldError, invalid } from './errors.ts'
 import type { EventBus } from './events.ts'
-import type { Actor, Content, Ref } from './notification.ts'
+import type { Actor, Content, NotificationAction, Ref } from './notification.ts'
 import type { Audience, SendResult, Store } from './store.ts'
 import { webhookReporter } from './webhook-events.ts'
 import type { WebhookSink } from './webhooks.ts'
 
 /** Explicit recipients one send may name; larger audiences are topics or the whole tenant. */
 export const MAX_RECIPIENTS = 50_000
+
+/** Buttons one notification may carry, the length of a label and of a URL. */
+export const MAX_ACTIONS = 2
+export const MAX_ACTION_LABEL = 64
+export const MAX_ACTION_URL = 2048
 
 export interface SendInput {
   /** Exactly one of: explicit user ids, a topic's subscribers, every user of the tenant. */
@@ -23,6 +28,8 @@ export interface SendInput {
   parent?: Partial<Ref> & { id: string }
   root?: Partial<Ref> & { id: string }
   data?: Record<string, unknown> | null
+  /** Up to two buttons (`MAX_ACTIONS`), at most one `primary`. */
+  actions?: NotificationAction[]
   important?: boolean
   mention?: boolean
   automated?: boolean
@@ -104,12 +111,50 @@ export function checkSendInput(input: SendInput): Audience {
   const audience = audienceOf(input.to)
   if (input.title.trim() === '') throw invalid('title', 'must not be empty')
   if (input.type.trim() === '') throw invalid('type', 'must not be empty')
+  // A scheduled send is refused now, not failed at its delivery time.
+  actionsOf(input.actions)
   return audience
 }
 
 const outcome = (audience: Audience, r: SendResult, replayed: boolean): SendOutcome => {
   const warning = warningOf(audience, r)
   return warning === undefined ? { ...r, replayed } : { ...r, replayed, warning }
+}
+
+/** A URL a browser may follow from a button: absolute, http or https, nothing else. */
+function webUrl(raw: string): boolean {
+  if (raw.length > MAX_ACTION_URL) return false
+  try {
+    const u = new URL(raw)
+    return u.protocol === 'http:' || u.protocol === 'https:'
+  } catch {
+    return false
+  }
+}
+
+/** Checks the buttons whatever surface sent them; the stored copy has exactly these fields. */
+function actionsOf(list: NotificationAction[] | undefined): NotificationAction[] {
+  if (list === undefined) return []
+  if (list.length > MAX_ACTIONS) throw invalid('actions', `at most ${MAX_ACTIONS} actions`)
+  list.forEach((a, i) => {
+    const label = a.label.trim()
+    if (label === '' || a.label.length > MAX_ACTION_LABEL) {
+      throw invalid(`actions.${i}.label`, `1 to ${MAX_ACTION_LABEL} characters, not blank`)
+    }
+    if (!webUrl(a.url)) {
+      throw invalid(
+        `actions.${i}.url`,
+        `an absolute http or https URL of at most ${MAX_ACTION_URL} characters`,
+      )
+    }
+    if (a.style !== 'primary' && a.style !== 'secondary') {
+      throw invalid(`actions.${i}.style`, 'primary or secondary')
+    }
+  })
+  if (list.filter((a) => a.style === 'primary').length > 1) {
+    throw invalid('actions', 'at most one action is primary')
+  }
+  return list.map((a) => ({ label: a.label, url: a.url, style: a.style }))
 }
 
 const stateAt = (v: Date | boolean | undefined, at: Date): Date | null =>
@@ -174,6 +219,7 @@ export function createSender({
       parent: ref(input.parent),
       root: ref(input.root),
       data: input.data ?? null,
+      actions: actionsOf(input.actions),
       important: input.important ?? false,
       mention: input.mention ?? false,
       automated: input.automated ?? false,

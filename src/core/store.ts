@@ -90,6 +90,19 @@ export interface Store {
   setTenantPreferences(tenantId: string, prefs: TenantPreferences): Promise<void>
   getUserPreferences(tenantId: string, userId: string): Promise<UserPreferences>
   setUserPreferences(tenantId: string, userId: string, prefs: UserPreferences): Promise<void>
+  /** The tenant's retention policy; null when it has none (keep everything). */
+  getRetention(tenantId: string): Promise<RetentionPolicy | null>
+  /** Replaces it; both periods null removes it. */
+  setRetention(tenantId: string, policy: RetentionPolicy): Promise<void>
+  /**
+   * Deletes at most `chunk` notifications of one kind, of one tenant or (null) of every tenant,
+   * in one statement: expired ones (`expires_at` not after `now`), or those past the tenant's
+   * policy (read or dismissed, or any, for long enough). Returns what it deleted.
+   */
+  purge(
+    kind: PurgeKind,
+    o: { tenantId: string | null; now: Date; chunk: number },
+  ): Promise<Purged[]>
 
   ping(): Promise<void>
 }
@@ -118,6 +131,25 @@ export interface ScheduledRow extends ScheduleRecord {
   finishedAt: Date | null
   result: SendResult | null
   error: ScheduleError | null
+}
+
+/**
+ * A tenant's retention: read or dismissed notifications are deleted `readDays` days after they
+ * were first read or dismissed, and every notification `allDays` days after it was created. Null
+ * keeps them. Expired notifications (`expiresAt` past) are deleted whatever the policy.
+ */
+export interface RetentionPolicy {
+  readDays: number | null
+  allDays: number | null
+}
+
+export type PurgeKind = 'expired' | 'read' | 'old'
+
+/** One notification a purge deleted. */
+export interface Purged {
+  tenantId: string
+  recipientId: string
+  id: number
 }
 
 export interface Checkpoint {

@@ -36,6 +36,7 @@ export interface AppDeps {
     | 'demo'
     | 'tokens'
     | 'corsOrigins'
+    | 'cleanup'
   >
   /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
   logger?: boolean | LogDestination
@@ -126,7 +127,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   await mountSurfaces(
     app,
     mounts,
-    { core, auth, stream: config.stream, limits: config.limits },
+    { core, auth, stream: config.stream, limits: config.limits, cleanup: config.cleanup },
     limiter,
     async (scope, mount) => {
       crossOrigin.watch(scope, mount.surface)

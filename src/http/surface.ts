@@ -50,6 +50,8 @@ export interface SurfaceDeps {
   stream: Config['stream']
   /** What one request may ask for (see Limits in config.ts). */
   limits: Limits
+  /** The background clean-up's chunk size, which a purge by hand uses too. */
+  cleanup: Config['cleanup']
 }
 
 /**

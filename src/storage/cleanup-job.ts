@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Config } from '../config.ts'
+import type { PurgeResult } from '../core/retention.ts'
 import {
   type MessageCursor,
   purgeFinishedSchedules,
@@ -13,23 +14,36 @@ export interface CleanupRun {
   messages: number
   /** Scheduled sends finished (delivered, cancelled, failed) longer ago than the key TTL. */
   scheduledSends: number
+  /** Notifications deleted: past their `expiresAt`, or past their tenant's retention policy. */
+  expired: number
+  read: number
+  old: number
   /** Whether a chunk was full, so more may be waiting. */
   more: boolean
 }
 
+/** Core's purge of notifications (expired, past retention), which publishes what it deleted. */
+export type PurgeNotifications = (tenantId: string | null, chunk: number) => Promise<PurgeResult>
+
 export interface CleanupOptions {
   db: Kysely<Database>
   settings: Config['cleanup']
+  /** The notification purge; without it the job only cleans keys and orphaned messages. */
+  purgeNotifications?: PurgeNotifications
   clock?: () => Date
   /** Told after every run (the server logs it; tests await it). */
   onRun?: (run: CleanupRun) => void
   onError?: (err: unknown) => void
 }
 
+const NOTHING = { expired: 0, read: 0, old: 0, more: false }
+
 /**
- * The server's housekeeping: idempotency keys past their time to live, scheduled sends finished
- * as long ago, and messages no notification points at any more. Each run deletes at most one chunk of each, and the next run
- * is scheduled only when this one has finished, so it never overlaps itself or holds the store
+ * The server's housekeeping: notifications past their expiry or their tenant's retention,
+ * idempotency keys past their time to live, scheduled sends finished as long ago, and messages no
+ * notification points at any more.
+ * Each run deletes at most one chunk of each (every one a single statement), and the next run is
+ * scheduled only when this one has finished, so it never overlaps itself or holds the store
  * (PGlite's one session) for long. A backlog is worked off in quick succession, then it idles.
  *
  * @example
@@ -44,20 +58,53 @@ export function createCleanupJob(o: CleanupOptions) {
   let running: Promise<unknown> | null = null
   let stopped = true
 
-  async function runOnce(): Promise<CleanupRun> {
+  /** One chunk of each kind; notifications first, so the messages they leave are found. */
+  async function step(tenantId: string | null, after: MessageCursor | null) {
+    const purged = o.purgeNotifications ? await o.purgeNotifications(tenantId, chunk) : NOTHING
     const cutoff = new Date(now().getTime() - idempotencyTtlMs)
-    const idempotencyKeys = await purgeIdempotencyKeys(o.db, cutoff, chunk)
-    const scheduledSends = await purgeFinishedSchedules(o.db, cutoff, chunk)
-    const walk = await purgeOrphanMessages(o.db, cursor, chunk)
-    cursor = walk.next
-    const run = {
+    const idempotencyKeys = await purgeIdempotencyKeys(o.db, cutoff, chunk, tenantId)
+    // Finished scheduled sends are the server's, across tenants; a purge by hand of one tenant
+    // leaves them to it.
+    const scheduledSends = tenantId === null ? await purgeFinishedSchedules(o.db, cutoff, chunk) : 0
+    const walk = await purgeOrphanMessages(o.db, after, chunk, tenantId)
+    const run: CleanupRun = {
+      expired: purged.expired,
+      read: purged.read,
+      old: purged.old,
       idempotencyKeys,
-      messages: walk.deleted,
       scheduledSends,
-      more: idempotencyKeys >= chunk || scheduledSends >= chunk || walk.next !== null,
+      messages: walk.deleted,
+      more:
+        purged.more || idempotencyKeys >= chunk || scheduledSends >= chunk || walk.next !== null,
     }
+    return { run, next: walk.next }
+  }
+
+  async function runOnce(): Promise<CleanupRun> {
+    const { run, next } = await step(null, cursor)
+    cursor = next
     o.onRun?.(run)
     return run
+  }
+
+  /**
+   * By hand (`herald purge`): runs until nothing is left, of one tenant or of all, and returns
+   * the totals. Still one chunk per statement, so a server sharing the database is never stalled.
+   */
+  async function purgeAll(tenantId: string | null = null): Promise<CleanupRun> {
+    const total: CleanupRun = { ...NOTHING, idempotencyKeys: 0, scheduledSends: 0, messages: 0 }
+    let after: MessageCursor | null = null
+    for (;;) {
+      const { run, next } = await step(tenantId, after)
+      after = next
+      total.expired += run.expired
+      total.read += run.read
+      total.old += run.old
+      total.idempotencyKeys += run.idempotencyKeys
+      total.scheduledSends += run.scheduledSends
+      total.messages += run.messages
+      if (!run.more) return total
+    }
   }
 
   const schedule = (ms: number) => {
@@ -78,6 +125,7 @@ export function createCleanupJob(o: CleanupOptions) {
 
   return {
     runOnce,
+    purgeAll,
     start() {
       if (!stopped) return
       stopped = false

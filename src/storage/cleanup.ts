@@ -7,14 +7,19 @@ export interface MessageCursor {
   id: number
 }
 
-/** Deletes at most `chunk` idempotency keys created before `cutoff`, oldest first. */
+/**
+ * Deletes at most `chunk` idempotency keys created before `cutoff`, oldest first; of one tenant
+ * when `tenantId` is given (by hand: its keys are found among the old ones of every tenant).
+ */
 export async function purgeIdempotencyKeys(
   db: Kysely<Database>,
   cutoff: Date,
   chunk: number,
+  tenantId: string | null = null,
 ): Promise<number> {
+  const one = tenantId === null ? sql`` : sql`AND tenant_id = ${tenantId}`
   const res = await sql`DELETE FROM idempotency_keys WHERE (tenant_id, key) IN (
-      SELECT tenant_id, key FROM idempotency_keys WHERE created_at < ${cutoff}
+      SELECT tenant_id, key FROM idempotency_keys WHERE created_at < ${cutoff} ${one}
       ORDER BY created_at LIMIT ${chunk})`.execute(db)
   return Number(res.numAffectedRows ?? 0)
 }
@@ -39,14 +44,20 @@ export async function purgeFinishedSchedules(
  * points at any more. The walk is keyset-bounded, not "find any orphan": finding orphans among
  * millions of live messages would scan them all in one statement. A message is only ever pointed
  * at by the transaction that inserts it, so one seen without notifications stays orphaned.
- * Returns what was deleted and where to go on from (null: the walk reached the end).
+ * Returns what was deleted and where to go on from (null: the walk reached the end). With
+ * `tenantId`, the walk covers that tenant's messages only.
  */
 export async function purgeOrphanMessages(
   db: Kysely<Database>,
   after: MessageCursor | null,
   chunk: number,
+  tenantId: string | null = null,
 ): Promise<{ deleted: number; next: MessageCursor | null }> {
-  const from = after ? sql`WHERE (tenant_id, id) > (${after.tenantId}, ${after.id})` : sql``
+  const conds = [
+    ...(after ? [sql`(tenant_id, id) > (${after.tenantId}, ${after.id})`] : []),
+    ...(tenantId === null ? [] : [sql`tenant_id = ${tenantId}`]),
+  ]
+  const from = conds.length > 0 ? sql`WHERE ${sql.join(conds, sql` AND `)}` : sql``
   const { rows } = await sql<{ deleted: number; tenant_id: string | null; id: number | null }>`
     WITH batch AS (
       SELECT tenant_id, id FROM messages ${from} ORDER BY tenant_id, id LIMIT ${chunk}

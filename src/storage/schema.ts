@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { NotificationAction } from '../core/notification.ts'
 import type { ScheduleStatus } from '../core/store.ts'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
@@ -73,6 +74,8 @@ export type MessagesTable = {
   actor_last_name: string | null
   actor_avatar_url: string | null
   data: ColumnType<Record<string, unknown> | null, string | null, string | null>
+  /** Action buttons (migration 0009); null when it has none. */
+  actions: ColumnType<NotificationAction[] | null, string | null | undefined, string | null>
   important: boolean
   mention: boolean
   automated: boolean
@@ -190,6 +193,14 @@ export interface RecipientsTable {
   user_id: string
 }
 
+/** A tenant's retention policy (migration 0008); no row: keep everything. */
+export interface RetentionPoliciesTable {
+  tenant_id: string
+  read_days: number | null
+  all_days: number | null
+  updated_at: Timestamp
+}
+
 export interface Database {
   tenants: TenantsTable
   users: UsersTable
@@ -207,4 +218,5 @@ export interface Database {
   tenant_preferences: TenantPreferencesTable
   user_preferences: UserPreferencesTable
   recipients: RecipientsTable
+  retention_policies: RetentionPoliciesTable
 }

@@ -47,6 +47,7 @@ const messageRow = (tenantId: string, c: Content, createdAt: Date): Insertable<M
   ...refColumns('parent', c.parent),
   ...refColumns('root', c.root),
   data: c.data === null ? null : JSON.stringify(c.data),
+  actions: c.actions.length === 0 ? null : JSON.stringify(c.actions),
   important: c.important,
   mention: c.mention,
   automated: c.automated,

@@ -4,6 +4,7 @@ import type { Store } from '../core/store.ts'
 import { asUnavailable } from './faults.ts'
 import * as notifications from './notification-store.ts'
 import * as preferences from './preference-store.ts'
+import * as retention from './retention-store.ts'
 import * as schedules from './schedule-store.ts'
 import type { Database } from './schema.ts'
 import { send } from './send-store.ts'
@@ -122,6 +123,9 @@ export function createSqlStore(db: Kysely<Database>): Store {
     setTenantPreferences: on(preferences.setTenantPreferences),
     getUserPreferences: on(preferences.getUserPreferences),
     setUserPreferences: on(preferences.setUserPreferences),
+    getRetention: on(retention.getRetention),
+    setRetention: on(retention.setRetention),
+    purge: on(retention.purge),
     ping: guard(async () => {
       await sql`SELECT 1`.execute(db)
     }),

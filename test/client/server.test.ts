@@ -127,6 +127,25 @@ describeEngines('@herald/client: the server client', (get) => {
     assert.equal((await client.notifications.list()).items[0]?.title, 'Green')
   })
 
+  test('retention: put, get, and a purge now deletes what the policy no longer keeps', async () => {
+    const { server, client } = await world.tenant()
+    assert.deepEqual(await server.retention.get(), { readDays: null, allDays: null })
+    const old = new Date(Date.now() - 3 * 86_400_000).toISOString()
+    await server.send({ to: { users: ['alice'] }, type: 'c', title: 'Old', createdAt: old })
+    await server.send({ to: { users: ['alice'] }, type: 'c', title: 'New' })
+    assert.deepEqual(await server.retention.put({ allDays: 2 }), { readDays: null, allDays: 2 })
+    assert.deepEqual(await server.retention.get(), { readDays: null, allDays: 2 })
+    assert.deepEqual(await server.retention.purge(), { expired: 0, read: 0, old: 1, more: false })
+    assert.deepEqual(
+      (await client.notifications.list()).items.map((n) => n.title),
+      ['New'],
+    )
+    await assert.rejects(
+      server.retention.put({ readDays: 0 }),
+      (err: unknown) => err instanceof HeraldApiError && err.status === 400,
+    )
+  })
+
   test('apiKeys.create makes a working key; a bad key is a 401', async () => {
     const { server, client } = await world.tenant()
     const created = await server.apiKeys.create({ name: 'ci' })

@@ -259,6 +259,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's retention policy */
+        get: operations["getRetention"];
+        /**
+         * Set the tenant's retention policy
+         * @description The server deletes what the policy no longer keeps in the background, a chunk at a time (`HERALD_CLEANUP_INTERVAL_MS`, `HERALD_CLEANUP_CHUNK`); open streams are told, as for any delete.
+         */
+        put: operations["putRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/retention/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Delete the tenant's expired notifications and those past its policy, now
+         * @description Up to 10 chunks of each kind (`HERALD_CLEANUP_CHUNK` notifications each); `more` says whether to call again. The server's background job does the same on its own.
+         */
+        post: operations["purgeRetention"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/scheduled": {
         parameters: {
             query?: never;
@@ -445,6 +486,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * Action
+         * @description A button on the notification: a link to follow
+         */
+        Action: {
+            label: string;
+            url: string;
+            /** @description How prominent the button is; at most one action is primary */
+            style: "primary" | "secondary";
+        };
+        /**
+         * ActionInput
+         * @description A button on the notification (style defaults to secondary)
+         */
+        ActionInput: {
+            /** @description The button's text */
+            label: string;
+            /** @description Where the button leads: an absolute http or https URL */
+            url: string;
+            /** @description How prominent the button is; at most one action is primary */
+            style?: "primary" | "secondary";
+        };
         /**
          * Actor
          * @description Who did what the notification tells
@@ -647,6 +710,8 @@ export interface components {
             data: {
                 [key: string]: unknown;
             } | null;
+            /** @description Its buttons, in order (none: empty) */
+            actions: components["schemas"]["Action"][];
             important: boolean;
             mention: boolean;
             automated: boolean;
@@ -767,6 +832,20 @@ export interface components {
             inApp: boolean;
         };
         /**
+         * PurgeResult
+         * @description What a purge deleted of the caller's tenant
+         */
+        PurgeResult: {
+            /** @description Deleted because their `expiresAt` had passed */
+            expired: number;
+            /** @description Deleted `readDays` after being read or dismissed */
+            read: number;
+            /** @description Deleted `allDays` after being created */
+            old: number;
+            /** @description More may be waiting: call again (or let the server do it) */
+            more: boolean;
+        };
+        /**
          * Reference
          * @description Something the notification is about
          */
@@ -802,6 +881,26 @@ export interface components {
                 /** @enum {string} */
                 reason: "unknown-event-id" | "too-many-missed";
             };
+        };
+        /**
+         * Retention
+         * @description The tenant's retention policy. Expired notifications (`expiresAt` past) are deleted whatever it says
+         */
+        Retention: {
+            /** @description Days after being read or dismissed; null: kept */
+            readDays: number | null;
+            /** @description Days after creation; null: kept */
+            allDays: number | null;
+        };
+        /**
+         * RetentionInput
+         * @description The tenant's whole retention policy: a field left out is null (keep)
+         */
+        RetentionInput: {
+            /** @description Days after a notification was first read or dismissed that it is deleted; null (or absent) keeps them */
+            readDays?: number | null;
+            /** @description Days after a notification was created that it is deleted, read or not; null (or absent) keeps them */
+            allDays?: number | null;
         };
         /**
          * RotateApiKeyRequest
@@ -941,6 +1040,8 @@ export interface components {
             data?: {
                 [key: string]: unknown;
             } | null;
+            /** @description Up to two buttons, at most one primary; the inbox shows them on the row */
+            actions?: components["schemas"]["ActionInput"][];
             important?: boolean;
             mention?: boolean;
             automated?: boolean;
@@ -2848,6 +2949,236 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant's retention policy. Expired notifications (`expiresAt` past) are deleted whatever it says */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The tenant's whole retention policy: a field left out is null (keep) */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionInput"];
+            };
+        };
+        responses: {
+            /** @description The tenant's retention policy. Expired notifications (`expiresAt` past) are deleted whatever it says */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is larger than the server takes (HERALD_BODY_LIMIT) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAVAILABLE: the store is unreachable, or the server is shutting down; retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "retry-after"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    purgeRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a purge deleted of the caller's tenant */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PurgeResult"];
+                };
+            };
+            /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHENTICATED: no valid credential (missing, expired, or of a kind this API does not take) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: a valid credential that may not do this (a server API key on an inbox route, or a user token on a producer route) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

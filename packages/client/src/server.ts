@@ -7,6 +7,9 @@ import type {
   HeraldUser,
   Preferences,
   PreferencesBody,
+  PurgeResult,
+  Retention,
+  RetentionBody,
   RotateApiKeyBody,
   RotatedApiKey,
   ScheduledListQuery,
@@ -95,6 +98,13 @@ export interface HeraldServerClient {
     /** Newest first; pass a page's `next` as `before` for the one after. */
     deliveries(id: string, query?: WebhookDeliveryQuery): Promise<WebhookDeliveryPage>
   }
+  retention: {
+    get(): Promise<Retention>
+    /** Replaces the whole policy: a period left out is null (keep). */
+    put(body: RetentionBody): Promise<Retention>
+    /** Deletes what the policy no longer keeps now, a bounded amount a call (see `more`). */
+    purge(): Promise<PurgeResult>
+  }
 }
 
 /** Whether a send's answer is a scheduled send (202) rather than what a send created (201). */
@@ -164,6 +174,11 @@ export function createHeraldServerClient(opts: HeraldServerClientOptions): Heral
       update: (id, body) => http.call('PATCH', hook(id), { body }),
       delete: (id) => http.call('DELETE', hook(id)),
       deliveries: (id, query) => http.call('GET', `${hook(id)}/deliveries`, { query }),
+    },
+    retention: {
+      get: () => http.call('GET', '/v1/retention'),
+      put: (body) => http.call('PUT', '/v1/retention', { body }),
+      purge: () => http.call('POST', '/v1/retention/purge'),
     },
   }
 }

@@ -86,3 +86,8 @@ export type WebhookUpdate = Body<Hook['patch']>
 export type WebhookDeliveryQuery = Query<Deliveries>
 export type WebhookDeliveryPage = Ok<Deliveries>
 export type WebhookDelivery = WebhookDeliveryPage['items'][number]
+/** The tenant's retention policy (days; null keeps). */
+export type Retention = Ok<paths['/v1/retention']['get']>
+export type RetentionBody = Body<paths['/v1/retention']['put']>
+/** What a purge deleted; `more` says whether to call again. */
+export type PurgeResult = Ok<paths['/v1/retention/purge']['post']>

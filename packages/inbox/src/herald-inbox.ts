@@ -23,7 +23,10 @@ type LiveStatus = 'connecting' | 'live' | 'polling' | 'offline'
 /** What `herald-navigate` carries; calling `preventDefault()` keeps the page where it is. */
 export interface NavigateDetail {
   notification: Notification
+  /** Where to go: the notification's link, or the URL of the action clicked. */
   link: string | null
+  /** The action button clicked; null for the row itself. */
+  action: Notification['actions'][number] | null
 }
 
 /**
@@ -365,9 +368,13 @@ export class HeraldInbox extends LitElement {
     )
   }
 
-  /** A row's main button: the host may route (herald-navigate), and the row is read. */
-  async #activate(n: Notification): Promise<void> {
-    const detail: NavigateDetail = { notification: n, link: n.link }
+  /**
+   * A row's main button, or one of its action buttons: the host may route (herald-navigate), and
+   * the row is read.
+   */
+  async #activate(n: Notification, action?: Notification['actions'][number]): Promise<void> {
+    const link = action ? action.url : n.link
+    const detail: NavigateDetail = { notification: n, link, action: action ?? null }
     const go = this.dispatchEvent(
       new CustomEvent<NavigateDetail>('herald-navigate', {
         detail,
@@ -377,13 +384,13 @@ export class HeraldInbox extends LitElement {
       }),
     )
     const read = n.read ? Promise.resolve(true) : (this.#actions?.read(n) ?? Promise.resolve(true))
-    if (!go || !n.link) {
+    if (!go || !link) {
       this.#keepFocus(this._active)
       return
     }
     // The page is about to go: the read must reach the server first.
     await read
-    window.location.assign(n.link)
+    window.location.assign(link)
   }
 
   #watchSentinel(): void {
@@ -472,7 +479,7 @@ export class HeraldInbox extends LitElement {
             active: this._active,
             snoozing: this._snoozing,
             renderItem: this.renderItem,
-            onActivate: (n) => void this.#activate(n),
+            onActivate: (n, action) => void this.#activate(n, action),
             onFocusRow: (i) => {
               this._active = i
             },

@@ -1,4 +1,7 @@
 import type { Notification } from '@herald/client'
+
+type NotificationAction = Notification['actions'][number]
+
 import { html, nothing, type TemplateResult } from 'lit'
 import { repeat } from 'lit/directives/repeat.js'
 import type { TabState } from './feed.ts'
@@ -42,7 +45,8 @@ export interface BodyProps {
   active: number
   snoozing: number | null
   renderItem: RenderItem | undefined
-  onActivate(n: Notification): void
+  /** The row's main button (`link` absent: the notification's own), or one of its actions. */
+  onActivate(n: Notification, action?: NotificationAction): void
   onFocusRow(index: number): void
   onAction(n: Notification, action: RowAction): void
   onRetry(): void
@@ -98,8 +102,19 @@ function renderRow(n: Notification, i: number, p: BodyProps): TemplateResult {
     @focusin=${() => p.onFocusRow(i)}
   >
     <button class="main" tabindex=${tabbable} @click=${() => p.onActivate(n)}>${content}</button>
+    ${n.actions.length > 0 ? linkActions(n, p, tabbable) : nothing}
     ${p.snoozing === n.id ? snoozeMenu(n, p) : actions(n, p, tabbable)}
   </li>`
+}
+
+/** The producer's buttons: each follows its link as the row does (herald-navigate), and reads it. */
+function linkActions(n: Notification, p: BodyProps, tabbable: number): TemplateResult {
+  return html`<div class="cta" part="actions">
+    ${n.actions.map(
+      (a) => html`<button class="cta-button ${a.style}" part="action action-${a.style}"
+        tabindex=${tabbable} data-url=${a.url} @click=${() => p.onActivate(n, a)}>${a.label}</button>`,
+    )}
+  </div>`
 }
 
 function actions(n: Notification, p: BodyProps, tabbable: number): TemplateResult {

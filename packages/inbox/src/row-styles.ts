@@ -5,6 +5,7 @@ export const rowStyles = css`
   .row {
     position: relative;
     display: flex;
+    flex-wrap: wrap;
     align-items: flex-start;
     border-bottom: 1px solid var(--_border);
   }
@@ -93,6 +94,33 @@ export const rowStyles = css`
   }
   /* The row's actions sit over the bottom right corner of the row while it is hovered or focused,
      so they cost no height. */
+  .cta {
+    flex-basis: 100%;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 8px;
+    padding: 0 16px 12px calc(16px + var(--herald-avatar-size, 32px) + 10px);
+  }
+  .cta-button {
+    max-width: 100%;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+    padding: 4px 12px;
+    border-radius: 6px;
+    border: 1px solid var(--_border);
+    color: var(--_fg);
+    background: var(--_bg);
+    font-size: 0.8125rem;
+  }
+  .cta-button.primary {
+    border-color: var(--_accent);
+    background: var(--_accent);
+    color: var(--_bg);
+  }
+  .cta-button:hover {
+    filter: brightness(0.95);
+  }
   .actions,
   .snooze-menu {
     position: absolute;

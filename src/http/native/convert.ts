@@ -22,6 +22,7 @@ export function renderNotification(n: Notification, now = new Date()) {
     parent: n.parent,
     root: n.root,
     data: n.data,
+    actions: n.actions,
     important: n.important,
     mention: n.mention,
     automated: n.automated,

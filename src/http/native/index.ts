@@ -6,6 +6,7 @@ import { apiKeyRoutes } from './routes/api-keys.ts'
 import { countRoutes } from './routes/counts.ts'
 import { notificationRoutes } from './routes/notifications.ts'
 import { preferenceRoutes } from './routes/preferences.ts'
+import { retentionRoutes } from './routes/retention.ts'
 import { scheduledRoutes } from './routes/scheduled.ts'
 import { sendRoutes } from './routes/send.ts'
 import { streamRoutes } from './routes/stream.ts'
@@ -132,7 +133,7 @@ export const native: Surface = {
       {
         name: 'producer',
         description:
-          "The tenant's backend: send notifications, manage users, topic subscribers, preferences (the tenant's categories and defaults, and any user's) and API keys. A server API key; never reachable from a browser.",
+          "The tenant's backend: send notifications, manage users, topic subscribers, preferences (the tenant's categories and defaults, and any user's), API keys and the retention policy. A server API key; never reachable from a browser.",
       },
     ],
     securitySchemes: {
@@ -151,6 +152,7 @@ export const native: Surface = {
     await app.register(apiKeyRoutes, deps)
     await app.register(scheduledRoutes, deps)
     await app.register(userRoutes, deps)
+    await app.register(retentionRoutes, deps)
     await app.register(notificationRoutes, deps)
     await app.register(countRoutes, deps)
     await app.register(preferenceRoutes, deps)

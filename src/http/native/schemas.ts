@@ -98,6 +98,27 @@ const ActorIn = T.Object(
   },
 )
 
+const ActionStyle = T.Union([T.Literal('primary'), T.Literal('secondary')], {
+  description: 'How prominent the button is; at most one action is primary',
+})
+
+const ActionIn = T.Object(
+  {
+    label: T.String({ minLength: 1, maxLength: 64, description: "The button's text" }),
+    url: T.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'Where the button leads: an absolute http or https URL',
+    }),
+    style: T.Optional(ActionStyle),
+  },
+  {
+    additionalProperties: false,
+    title: 'ActionInput',
+    description: 'A button on the notification (style defaults to secondary)',
+  },
+)
+
 const StateIn = T.Optional(
   T.Union([T.Boolean(), DateTime], { description: 'true (at send time) or a time' }),
 )
@@ -127,6 +148,12 @@ export const SendBody = T.Object(
     parent: T.Optional(RefIn),
     root: T.Optional(RefIn),
     data: T.Optional(T.Union([T.Record(T.String(), T.Unknown()), T.Null()])),
+    actions: T.Optional(
+      T.Array(ActionIn, {
+        maxItems: 2,
+        description: 'Up to two buttons, at most one primary; the inbox shows them on the row',
+      }),
+    ),
     important: T.Optional(T.Boolean()),
     mention: T.Optional(T.Boolean()),
     automated: T.Optional(T.Boolean()),
@@ -246,6 +273,13 @@ export const NotificationOut = T.Object(
     parent: RefOut,
     root: RefOut,
     data: T.Union([T.Record(T.String(), T.Unknown()), T.Null()]),
+    actions: T.Array(
+      T.Object(
+        { label: T.String(), url: T.String(), style: ActionStyle },
+        { title: 'Action', description: 'A button on the notification: a link to follow' },
+      ),
+      { description: 'Its buttons, in order (none: empty)' },
+    ),
     important: T.Boolean(),
     mention: T.Boolean(),
     automated: T.Boolean(),

@@ -5,6 +5,8 @@ import { cleanupIndexes } from './0004-cleanup-indexes.ts'
 import { apiKeyLifecycle } from './0005-api-key-lifecycle.ts'
 import { preferences } from './0006-preferences.ts'
 import { scheduledSends } from './0007-scheduled-sends.ts'
+import { retention } from './0008-retention.ts'
+import { actions } from './0009-actions.ts'
 import { webhooks } from './0010-webhooks.ts'
 import { deletedUsers } from './0011-deleted-users.ts'
 
@@ -139,6 +141,8 @@ export const migrationProvider: MigrationProvider = {
       '0010_webhooks': webhooks,
       '0007_scheduled_sends': scheduledSends,
       '0006_preferences': preferences,
+      '0008_retention': retention,
+      '0009_actions': actions,
     }
   },
 }

@@ -32,6 +32,7 @@ export function toSendInput({ sendAt: _at, delaySeconds: _delay, ...b }: SendBod
     target: ref(b.target),
     parent: ref(b.parent),
     root: ref(b.root),
+    actions: b.actions?.map((a) => ({ ...a, style: a.style ?? 'secondary' })),
     createdAt: date(b.createdAt) ?? undefined,
     read: state(b.read),
     seen: state(b.seen),
