@@ -37,10 +37,11 @@ describeEngines('auth: server API keys', (get) => {
       headers: { authorization: `Bearer ${keyB}` },
       payload: { username: 'b' },
     })
-    const sent = await send(h, keyA, { to: { users: ['bob'] }, type: 'x', title: 'from A' })
+    const sent = await send(h, keyA, { to: { users: ['carol'] }, type: 'x', title: 'from A' })
     assert.equal(sent.status, 201)
+    // A's whole tenant is its directory and its past recipients (carol), never B's bob.
     const all = await send(h, keyA, { to: { tenant: true }, type: 'x', title: 'all of A' })
-    assert.equal(all.json.recipients, 0, "B's users are not A's tenant")
+    assert.equal(all.json.recipients, 1, "B's users are not A's tenant")
     const inboxB = await h.app.inject({
       url: '/v1/me/notifications',
       headers: { authorization: `Bearer ${await h.token({ tenant: b, user: 'bob' })}` },

@@ -83,7 +83,7 @@ describeEngines('ondi conformance: list, credentials, tenancy', (ctx) => {
     assert.equal(n.message, '')
   })
 
-  test('sorts by created_at desc, ties by id desc, and pages with totals', async () => {
+  test('sorts by created_at desc, ties by public id (UUID) desc, and pages with totals', async () => {
     const h = ctx()
     const w = await world(h)
     const a = await w.seed({ title: 'a', createdAt: at(1) })
@@ -91,15 +91,17 @@ describeEngines('ondi conformance: list, credentials, tenancy', (ctx) => {
     const c = await w.seed({ title: 'c', createdAt: at(2) })
     const d = await w.seed({ title: 'd', createdAt: at(2) })
     const e = await w.seed({ title: 'e', createdAt: at(4) })
+    // c and d share a time: the greater UUID comes first.
+    const tie = [c, d].sort().reverse()
     const all = (await w.get(BASE)).json()
     assert.deepEqual(
       all.notifications.map((n: { id: string }) => n.id),
-      [e, b, d, c, a],
+      [e, b, ...tie, a],
     )
     const p2 = (await w.get(`${BASE}?page=2&limit=2`)).json()
     assert.deepEqual(
       p2.notifications.map((n: { id: string }) => n.id),
-      [d, c],
+      tie,
     )
     assert.deepEqual([p2.total, p2.page, p2.limit, p2.total_pages], [5, 2, 2, 3])
     const past = (await w.get(`${BASE}?page=9&limit=2`)).json()
