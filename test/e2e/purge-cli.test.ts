@@ -122,7 +122,14 @@ test('herald purge on PostgreSQL opens the store itself, purges the named tenant
       HERALD_JWT_SECRET: SECRET,
     }
     const out = printed((await heraldWith(tempDir(), env, 'purge', '--tenant', tenant)).stdout)
-    assert.deepEqual(out.deleted, { expired: 0, read: 0, old: 1, messages: 1, idempotencyKeys: 0 })
+    assert.deepEqual(out.deleted, {
+      expired: 0,
+      read: 0,
+      old: 1,
+      messages: 1,
+      idempotencyKeys: 0,
+      scheduledSends: 0,
+    })
     const left = await sql<{ tenant_id: string }>`SELECT tenant_id FROM notifications
       WHERE tenant_id IN (${tenant}, ${other}) ORDER BY tenant_id`.execute(h.storage.db)
     assert.deepEqual(
