@@ -1,10 +1,12 @@
-// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse]`: see bench/README.md.
+// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse] [--startup [--runs N]]`:
+// see bench/README.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { renderAbuse, runAbuse } from './abuse.ts'
 import { PACES, runBench, type SizeName } from './bench.ts'
 import { type BenchResult, renderHeader, renderTable } from './report.ts'
 import type { EngineName } from './server.ts'
+import { renderStartup, runStartup } from './startup.ts'
 import { checkTargets, compareEngines, renderTargets } from './targets.ts'
 
 const RESULTS = new URL('./results/', import.meta.url).pathname
@@ -21,7 +23,16 @@ function parseArgs(argv: string[]) {
   }
   const engines: EngineName[] = engine === 'both' ? ['postgres', 'pglite'] : [engine as EngineName]
   const quick = flag('quick')
-  return { engines, quick, abuse: flag('abuse'), size: (quick ? 'quick' : 'full') as SizeName }
+  const runs = Number(value('runs') ?? 5)
+  if (!(Number.isInteger(runs) && runs > 0)) throw new Error('--runs must be a positive integer')
+  return {
+    engines,
+    quick,
+    abuse: flag('abuse'),
+    startup: flag('startup'),
+    runs,
+    size: (quick ? 'quick' : 'full') as SizeName,
+  }
 }
 
 const latestFile = (engine: EngineName, size: string) =>
@@ -43,7 +54,14 @@ function previous(engine: EngineName, size: string): BenchResult | null {
 }
 
 async function main() {
-  const { engines, quick, size, abuse } = parseArgs(process.argv.slice(2))
+  const { engines, quick, size, abuse, startup, runs } = parseArgs(process.argv.slice(2))
+  if (startup) {
+    const r = await runStartup(runs, (line) => console.error(line))
+    console.log(`\n${renderStartup(r)}`)
+    mkdirSync(RESULTS, { recursive: true })
+    writeFileSync(join(RESULTS, 'latest-startup.json'), `${JSON.stringify(r, null, 2)}\n`)
+    return
+  }
   if (abuse) {
     for (const engine of engines) {
       const r = await runAbuse(engine, (line) => console.error(line))

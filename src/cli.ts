@@ -6,9 +6,7 @@ import { KEYS_USAGE, keysCommand, type ListedKey, type TenantKeys } from './cli-
 import { need, UsageError } from './cli-usage.ts'
 import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
 import { isHeraldError } from './core/errors.ts'
-import { DIALECTS } from './http/dialects/index.ts'
-import { buildHerald } from './server.ts'
-import { migrate, openStorage } from './storage/db.ts'
+import type { buildHerald } from './server.ts'
 import { UnsafeFileModeError } from './storage/file-modes.ts'
 import {
   acquireStoreLock,
@@ -29,6 +27,11 @@ ${KEYS_USAGE}
                                           send a notification
 
 Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
+
+// The server, the store and the dialects (Fastify, PGlite, pg, Kysely...) are imported by the
+// commands that use them, when they run: `herald token` starts without loading any of them.
+const loadServer = () => import('./server.ts')
+type Herald = Awaited<ReturnType<typeof buildHerald>>
 
 /** Takes the embedded store's lock for this process (none for PostgreSQL), released on exit. */
 function claimStore(config: Config, command: string) {
@@ -90,13 +93,10 @@ async function viaServer(
 }
 
 /** Opens the store in this process, under its lock: no server can open it meanwhile. */
-async function withStore<R>(
-  config: Config,
-  command: string,
-  fn: (h: Awaited<ReturnType<typeof buildHerald>>) => Promise<R>,
-) {
+async function withStore<R>(config: Config, command: string, fn: (h: Herald) => Promise<R>) {
   const lock = claimStore(config, command)
   try {
+    const { buildHerald } = await loadServer()
     const h = await buildHerald({ config })
     try {
       return await fn(h)
@@ -110,6 +110,7 @@ async function withStore<R>(
 
 async function serve(config: Config) {
   const lock = claimStore(config, 'serve')
+  const { buildHerald } = await loadServer()
   const h = await buildHerald({ config, logger: true, background: true })
   const address = await h.app.listen({ host: config.host, port: config.port })
   lock?.publish(address)
@@ -163,15 +164,16 @@ async function token(config: Config, args: string[]) {
     scopes: values.scopes?.split(',').filter(Boolean),
     ttl,
   })
-  console.log(credentialLines(values.dialect, jwt, tenant))
+  console.log(await credentialLines(values.dialect, jwt, tenant))
 }
 
 /** The token, or with --dialect the headers that dialect's clients send, ready for `curl -H`. */
-function credentialLines(dialect: string | undefined, jwt: string, tenant: string): string {
+async function credentialLines(dialect: string | undefined, jwt: string, tenant: string) {
   if (dialect === undefined) return jwt
   if (!(DIALECT_NAMES as readonly string[]).includes(dialect)) {
     throw new UsageError(`unknown dialect "${dialect}"`)
   }
+  const { DIALECTS } = await import('./http/dialects/index.ts')
   const headers = DIALECTS[dialect as DialectName].credentialHeaders(jwt, tenant)
   return Object.entries(headers)
     .map(([name, value]) => `${HEADER_NAMES[name] ?? name}: ${value}`)
@@ -228,8 +230,7 @@ type TenantKeyCreated = Awaited<ReturnType<TenantKeys['create']>>
 
 /** The tenant's keys in the store itself, opened by this process for each step. */
 function keysInStore(config: Config, tenant: string): TenantKeys {
-  const inStore = <R>(fn: (h: Awaited<ReturnType<typeof buildHerald>>) => Promise<R>) =>
-    withStore(config, 'keys', fn)
+  const inStore = <R>(fn: (h: Herald) => Promise<R>) => withStore(config, 'keys', fn)
   return {
     create: (name) => inStore((h) => h.auth.createApiKey(tenant, name)),
     list: () =>
@@ -308,6 +309,7 @@ async function main(argv: string[]) {
       return null
     case 'migrate': {
       const lock = claimStore(config, 'migrate')
+      const { migrate, openStorage } = await import('./storage/db.ts')
       const storage = await openStorage({
         url: config.databaseUrl,
         fsync: config.pgliteFsync,
