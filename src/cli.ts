@@ -6,7 +6,7 @@ import { KEYS_USAGE, keysCommand, type ListedKey, type TenantKeys } from './cli-
 import { need, UsageError } from './cli-usage.ts'
 import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
 import { isHeraldError } from './core/errors.ts'
-import type { buildHerald } from './server.ts'
+import type { Herald } from './server.ts'
 import { UnsafeFileModeError } from './storage/file-modes.ts'
 import {
   acquireStoreLock,
@@ -31,7 +31,6 @@ Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
 // The server, the store and the dialects (Fastify, PGlite, pg, Kysely...) are imported by the
 // commands that use them, when they run: `herald token` starts without loading any of them.
 const loadServer = () => import('./server.ts')
-type Herald = Awaited<ReturnType<typeof buildHerald>>
 
 /** Takes the embedded store's lock for this process (none for PostgreSQL), released on exit. */
 function claimStore(config: Config, command: string) {
