@@ -1,4 +1,5 @@
-// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse] [--sends]`: see bench/README.md.
+// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse] [--sends]
+// [--startup [--runs N]]`: see bench/README.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { renderAbuse, runAbuse } from './abuse.ts'
@@ -6,6 +7,7 @@ import { PACES, runBench, type SizeName } from './bench.ts'
 import { type BenchResult, renderHeader, renderTable } from './report.ts'
 import { renderSends, runSends } from './sends.ts'
 import type { EngineName } from './server.ts'
+import { renderStartup, runStartup } from './startup.ts'
 import { checkTargets, compareEngines, renderTargets } from './targets.ts'
 
 const RESULTS = new URL('./results/', import.meta.url).pathname
@@ -22,8 +24,17 @@ function parseArgs(argv: string[]) {
   }
   const engines: EngineName[] = engine === 'both' ? ['postgres', 'pglite'] : [engine as EngineName]
   const quick = flag('quick')
-  const size = (quick ? 'quick' : 'full') as SizeName
-  return { engines, quick, abuse: flag('abuse'), sends: flag('sends'), size }
+  const runs = Number(value('runs') ?? 5)
+  if (!(Number.isInteger(runs) && runs > 0)) throw new Error('--runs must be a positive integer')
+  return {
+    engines,
+    quick,
+    abuse: flag('abuse'),
+    sends: flag('sends'),
+    startup: flag('startup'),
+    runs,
+    size: (quick ? 'quick' : 'full') as SizeName,
+  }
 }
 
 const latestFile = (engine: EngineName, size: string) =>
@@ -45,7 +56,14 @@ function previous(engine: EngineName, size: string): BenchResult | null {
 }
 
 async function main() {
-  const { engines, quick, size, abuse, sends } = parseArgs(process.argv.slice(2))
+  const { engines, quick, size, abuse, sends, startup, runs } = parseArgs(process.argv.slice(2))
+  if (startup) {
+    const r = await runStartup(runs, (line) => console.error(line))
+    console.log(`\n${renderStartup(r)}`)
+    mkdirSync(RESULTS, { recursive: true })
+    writeFileSync(join(RESULTS, 'latest-startup.json'), `${JSON.stringify(r, null, 2)}\n`)
+    return
+  }
   if (sends) {
     for (const engine of engines) {
       const r = await runSends(engine, 50_000, (line) => console.error(line))

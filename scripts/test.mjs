@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import pg from 'pg'
+import { distIsCurrent } from '../bin/dist-state.js'
 import { ensureChromium } from './ensure-chromium.mjs'
 
 const url = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -92,6 +93,13 @@ if (selected.length === 0) {
   if (wantsBrowser) process.exit(0)
   console.error(`No test file matches ${only.join(', ')}`)
   process.exit(1)
+}
+
+// Suites that start the real command (test/support/cli.ts, child-server.ts) run bin/herald.js,
+// which runs dist/ only when it is as new as src/: compile it first when it is not.
+if (!distIsCurrent()) {
+  const built = spawnSync(process.execPath, ['scripts/build-server.mjs'], { stdio: 'inherit' })
+  if (built.status !== 0) process.exit(built.status ?? 1)
 }
 
 // One migrated embedded store for every suite to start from (see scripts/pglite-snapshot.ts).

@@ -6,10 +6,7 @@ import { KEYS_USAGE, keysCommand, type ListedKey, type TenantKeys } from './cli-
 import { need, UsageError } from './cli-usage.ts'
 import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
 import { isHeraldError } from './core/errors.ts'
-import { DIALECTS } from './http/dialects/index.ts'
-import { renderScheduled } from './http/native/routes/scheduled.ts'
-import { buildHerald } from './server.ts'
-import { migrate, openStorage } from './storage/db.ts'
+import type { Herald } from './server.ts'
 import { UnsafeFileModeError } from './storage/file-modes.ts'
 import {
   acquireStoreLock,
@@ -39,6 +36,10 @@ ${KEYS_USAGE}
                                           now (of one tenant, or every tenant), print the counts
 
 Dialects for --dialect: ${DIALECT_NAMES.join(', ')}`
+
+// The server, the store and the dialects (Fastify, PGlite, pg, Kysely...) are imported by the
+// commands that use them, when they run: `herald token` starts without loading any of them.
+const loadServer = () => import('./server.ts')
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i
 
@@ -102,13 +103,10 @@ async function viaServer(
 }
 
 /** Opens the store in this process, under its lock: no server can open it meanwhile. */
-async function withStore<R>(
-  config: Config,
-  command: string,
-  fn: (h: Awaited<ReturnType<typeof buildHerald>>) => Promise<R>,
-) {
+async function withStore<R>(config: Config, command: string, fn: (h: Herald) => Promise<R>) {
   const lock = claimStore(config, command)
   try {
+    const { buildHerald } = await loadServer()
     const h = await buildHerald({ config })
     try {
       return await fn(h)
@@ -122,6 +120,7 @@ async function withStore<R>(
 
 async function serve(config: Config) {
   const lock = claimStore(config, 'serve')
+  const { buildHerald } = await loadServer()
   const h = await buildHerald({ config, logger: true, background: true })
   const address = await h.app.listen({ host: config.host, port: config.port })
   lock?.publish(address)
@@ -182,15 +181,16 @@ async function token(config: Config, args: string[]) {
     scopes: values.scopes?.split(',').filter(Boolean),
     ttl,
   })
-  console.log(credentialLines(values.dialect, jwt, tenant))
+  console.log(await credentialLines(values.dialect, jwt, tenant))
 }
 
 /** The token, or with --dialect the headers that dialect's clients send, ready for `curl -H`. */
-function credentialLines(dialect: string | undefined, jwt: string, tenant: string): string {
+async function credentialLines(dialect: string | undefined, jwt: string, tenant: string) {
   if (dialect === undefined) return jwt
   if (!(DIALECT_NAMES as readonly string[]).includes(dialect)) {
     throw new UsageError(`unknown dialect "${dialect}"`)
   }
+  const { DIALECTS } = await import('./http/dialects/index.ts')
   const headers = DIALECTS[dialect as DialectName].credentialHeaders(jwt, tenant)
   return Object.entries(headers)
     .map(([name, value]) => `${HEADER_NAMES[name] ?? name}: ${value}`)
@@ -247,8 +247,7 @@ type TenantKeyCreated = Awaited<ReturnType<TenantKeys['create']>>
 
 /** The tenant's keys in the store itself, opened by this process for each step. */
 function keysInStore(config: Config, tenant: string): TenantKeys {
-  const inStore = <R>(fn: (h: Awaited<ReturnType<typeof buildHerald>>) => Promise<R>) =>
-    withStore(config, 'keys', fn)
+  const inStore = <R>(fn: (h: Herald) => Promise<R>) => withStore(config, 'keys', fn)
   return {
     create: (name) => inStore((h) => h.auth.createApiKey(tenant, name)),
     list: () =>
@@ -323,6 +322,7 @@ async function send(config: Config, args: string[]) {
           const out = await h.core.schedules.send(tenant, input, when)
           if ('sent' in out) return out.sent
           console.error('herald: scheduled; a running server delivers it when it is due')
+          const { renderScheduled } = await import('./http/native/routes/scheduled.ts')
           return renderScheduled(out.scheduled)
         })
   ) as { warning?: string }
@@ -430,6 +430,7 @@ async function main(argv: string[]) {
       return null
     case 'migrate': {
       const lock = claimStore(config, 'migrate')
+      const { migrate, openStorage } = await import('./storage/db.ts')
       const storage = await openStorage({
         url: config.databaseUrl,
         fsync: config.pgliteFsync,

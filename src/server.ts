@@ -5,8 +5,7 @@ import { withDeadline } from './core/deadline.ts'
 import { createLocalBus, type EventBus } from './core/events.ts'
 import { createCore } from './core/herald.ts'
 import { createScheduler } from './core/scheduler.ts'
-import { type AppDeps, createApp } from './http/app.ts'
-import { createRedisBus } from './realtime/redis-bus.ts'
+import type { AppDeps, createApp } from './http/app.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
 import { createCleanupJob } from './storage/cleanup-job.ts'
 import { migrate, openStorage } from './storage/db.ts'
@@ -78,12 +77,16 @@ export async function buildHerald({
     onWritten: () => worker.wake(),
     warn: (msg, err) => log(msg, err),
   })
+  // The migrations run (on PGlite, once its worker thread has started) while this thread loads
+  // and builds the app, which queries nothing until it serves; it listens after both.
+  const migrated = migrate(storage.db, storage.schema)
+  migrated.catch(() => {}) // awaited below
   try {
-    await migrate(storage.db, storage.schema)
+    const { createApp } = await import('./http/app.ts')
     const store = createSqlStore(storage.db)
     // The bus starts before the app and its logger: its warnings reach the log once both exist.
     events = config.redisUrl
-      ? createRedisBus(config.redisUrl, {
+      ? (await import('./realtime/redis-bus.ts')).createRedisBus(config.redisUrl, {
           prefix: config.redisPrefix,
           warn: (msg, err) => log(msg, err),
         })
@@ -103,11 +106,18 @@ export async function buildHerald({
       events,
       clock,
     })
-    app = await createApp({ core, auth, config, logger, extend })
+    const built = await createApp({ core, auth, config, logger, extend })
+    await migrated.catch(async (err: unknown) => {
+      await built.close()
+      throw err
+    })
+    app = built
     const appLog = app.log
     log = (msg, err) => appLog.warn({ err }, msg)
   } catch (err) {
-    // A server that refuses to start (say, colliding dialects) must not keep its store open.
+    // A server that refuses to start (say, colliding dialects, or a store it cannot migrate)
+    // must not keep its store open, nor close it under a migration still running.
+    await migrated.catch(() => {})
     await events?.close?.()
     await storage.close()
     throw err

@@ -14,7 +14,7 @@ import { registerMetrics } from './metrics.ts'
 import { type Mount, mountSurfaces, surfaceAt } from './mount.ts'
 import { native } from './native/index.ts'
 import { surfaceDocuments } from './openapi.ts'
-import { createLimiter, memoryCounter, redisCounter } from './rate-limit.ts'
+import { createLimiter, memoryCounter } from './rate-limit.ts'
 import { securityHeaders } from './security-headers.ts'
 
 export interface AppDeps {
@@ -48,11 +48,13 @@ export interface AppDeps {
 const READY_DEADLINE_MS = 2_000
 
 /** Counters shared through Redis when the deployment has one, in process otherwise. */
-function limiterFor(config: AppDeps['config'], warn: (msg: string, err: unknown) => void) {
+async function limiterFor(config: AppDeps['config'], warn: (msg: string, err: unknown) => void) {
   const { windowMs } = config.rateLimit
+  const { redisUrl } = config
+  const shared = redisUrl ? (await import('./redis-counter.ts')).redisCounter : null
   const counter = (name: string) =>
-    config.redisUrl
-      ? redisCounter(config.redisUrl, `${config.redisPrefix}rate:${name}:`, windowMs, warn)
+    shared && redisUrl
+      ? shared(redisUrl, `${config.redisPrefix}rate:${name}:`, windowMs, warn)
       : memoryCounter(windowMs)
   return createLimiter({
     principals: counter('principal'),
@@ -121,7 +123,7 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   })
   if (config.demo) registerDemo(app, config.tokens.secret)
 
-  const limiter = limiterFor(config, (msg, err) => app.log.warn({ err }, msg))
+  const limiter = await limiterFor(config, (msg, err) => app.log.warn({ err }, msg))
   app.addHook('onClose', () => limiter.close())
   const documents = surfaceDocuments()
   await mountSurfaces(

@@ -11,7 +11,13 @@ export const DEMO_TENANT = 'demo'
 export const DEMO_USER = 'demo-user'
 /** The page asks for a new token a minute before this runs out. */
 const TOKEN_TTL_S = 15 * 60
-const BUNDLE = fileURLToPath(new URL('../../packages/inbox/dist/herald-inbox.js', import.meta.url))
+// From src/http/ when run from source; from dist/ when compiled (scripts/build-server.mjs).
+const BUNDLE = fileURLToPath(
+  new URL(
+    `${import.meta.url.endsWith('.ts') ? '../..' : '..'}/packages/inbox/dist/herald-inbox.js`,
+    import.meta.url,
+  ),
+)
 
 /** The page loads its scripts, styles and API answers from this origin only. */
 const PAGE_CSP = [

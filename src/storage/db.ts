@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { Kysely, Migrator, PostgresDialect } from 'kysely'
-import pg from 'pg'
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
+import type pg from 'pg'
 import { privateDir } from './file-modes.ts'
 import { migrationProvider } from './migrations/index.ts'
 import { createPgliteWorker, initPglite } from './pglite-dialect.ts'
 import type { Database } from './schema.ts'
+import { isPostgresUrl } from './store-url.ts'
 
 export type Engine = 'pglite' | 'postgres'
 
@@ -42,8 +43,6 @@ export interface Storage {
 
 const int8 = (v: string): number => Number.parseInt(v, 10)
 
-export const isPostgresUrl = (url: string): boolean => /^postgres(ql)?:\/\//.test(url)
-
 /** Opens the store; PostgreSQL through a `pg` pool, otherwise embedded PGlite in a worker thread. */
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   if (!isPostgresUrl(opts.url)) {
@@ -69,13 +68,15 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     const db = new Kysely<Database>({ dialect: worker.dialect })
     return { db, engine: 'pglite', dump: worker.dump, close: () => db.destroy() }
   }
+  // Loaded only here: an embedded store's start does without it.
+  const { default: pg } = await import('pg')
   if (opts.schema) {
     const admin = new pg.Client({ connectionString: opts.url })
     await admin.connect()
     await admin.query(`CREATE SCHEMA IF NOT EXISTS "${opts.schema.replace(/"/g, '')}"`)
     await admin.end()
   }
-  const pool = new pg.Pool(poolConfig(opts))
+  const pool = new pg.Pool(poolConfig(opts, pg.types.getTypeParser))
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {})
   pool.on('connect', instrument)
@@ -100,7 +101,7 @@ const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000
  * each statement (server side, and client side for a frozen server), a transaction left idle, and
  * a peer that vanished without a FIN (TCP keepalive).
  */
-function poolConfig(opts: StorageOptions): pg.PoolConfig {
+function poolConfig(opts: StorageOptions, parserOf: typeof pg.types.getTypeParser): pg.PoolConfig {
   const statement = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS
   return {
     connectionString: opts.url,
@@ -115,7 +116,7 @@ function poolConfig(opts: StorageOptions): pg.PoolConfig {
     keepAliveInitialDelayMillis: 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? int8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === 20 ? int8 : parserOf(oid, format)) as typeof pg.types.getTypeParser,
     },
   }
 }
@@ -176,8 +177,27 @@ function dropOnReadTimeout(client: pg.PoolClient, err: unknown): void {
  * schema, the migrator's own tables are looked up there too, not in whichever schema has them.
  */
 export async function migrate(db: Kysely<Database>, schema?: string): Promise<string[]> {
+  if (await upToDate(db, schema)) return []
   const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema })
   const { error, results } = await migrator.migrateToLatest()
   if (error) throw error
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
+
+/**
+ * Whether every migration is applied already, as on most starts: one read of Kysely's table,
+ * where the migrator introspects the catalog and takes its lock first (on PGlite, about half a
+ * second of CPU). Anything else (no table yet, a migration missing or unknown, an error) is left
+ * to the migrator, which applies or reports it under its lock.
+ */
+async function upToDate(db: Kysely<Database>, schema: string | undefined): Promise<boolean> {
+  const known = Object.keys(await migrationProvider.getMigrations()).sort()
+  const table = sql.table(schema ? `${schema}.kysely_migration` : 'kysely_migration')
+  try {
+    const { rows } = await sql<{ name: string }>`SELECT name FROM ${table}`.execute(db)
+    const applied = rows.map((r) => r.name).sort()
+    return applied.length === known.length && applied.every((name, i) => name === known[i])
+  } catch {
+    return false
+  }
 }

@@ -39,6 +39,22 @@ export async function initPglite(options: PgliteOptions): Promise<void> {
   await new WorkerClient(options).close()
 }
 
+/**
+ * The worker thread running pglite-worker. Compiled (dist/, see scripts/build-server.mjs), this
+ * module sits beside the worker's own compiled entry; run from source, the worker does not inherit
+ * the TypeScript loader, so it registers tsx before loading the source.
+ */
+function startWorker(options: PgliteOptions): Worker {
+  if (!import.meta.url.endsWith('.ts')) {
+    // Every compiled file is directly in dist/ (scripts/build-server.mjs).
+    return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: options })
+  }
+  const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'))
+  const entry = JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)
+  const boot = `import(${loader}).then((m) => { m.register(); return import(${entry}) })`
+  return new Worker(boot, { eval: true, workerData: options })
+}
+
 /** Talks to the PGlite worker thread; one query in flight at a time, as PGlite has one session. */
 class WorkerClient {
   readonly #worker: Worker
@@ -47,11 +63,7 @@ class WorkerClient {
   readonly ready: Promise<void>
 
   constructor(options: PgliteOptions) {
-    // Workers do not inherit the TypeScript loader, so the worker registers it before loading.
-    const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'))
-    const entry = JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)
-    const boot = `import(${loader}).then((m) => { m.register(); return import(${entry}) })`
-    this.#worker = new Worker(boot, { eval: true, workerData: options })
+    this.#worker = startWorker(options)
     this.ready = new Promise((resolve, reject) => {
       this.#pending.set(0, () => resolve())
       this.#worker.once('error', reject)

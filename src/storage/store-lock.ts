@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { isPostgresUrl } from './db.ts'
 import { privateDir } from './file-modes.ts'
 import { processAlive } from './process-alive.ts'
+import { isPostgresUrl } from './store-url.ts'
 
 /** Who owns an embedded store: the lock file's content, which doubles as the server's address. */
 export interface LockHolder {
