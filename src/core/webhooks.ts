@@ -227,6 +227,11 @@ export interface AttemptOutcome {
 
 /** The outbox, as the delivery worker uses it. */
 export interface WebhookOutboxStore {
+  /**
+   * Which of these tenants' event types an enabled endpoint subscribes to, as `tenant\u0000type`:
+   * the only events worth a body and a row.
+   */
+  subscribed(tenantIds: string[]): Promise<Set<string>>
   /** One delivery per enabled endpoint of the entry's tenant subscribed to its type; the count. */
   enqueue(entries: OutboxEntry[]): Promise<number>
   /**

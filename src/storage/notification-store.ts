@@ -74,9 +74,10 @@ function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, cap: number
 /**
  * Several counts, each optionally capped at `cap + 1` rows read: those on the notification's own
  * columns in one round trip; each that reads the message's content (actor, project, data…) in a
- * statement of its own, as it may have to join the whole inbox. On the embedded store, which runs
- * one statement at a time, other users' statements then run between them: twenty such filters in
- * one statement held it for over a second.
+ * statement of its own, as it may have to join the whole inbox, one after another. On the
+ * embedded store, which runs one statement at a time, other users' statements then run between
+ * them (twenty such filters in one statement held it for over a second); on PostgreSQL the
+ * request holds one pool connection, not twenty at once.
  */
 export async function count(
   db: Kysely<Database>,
@@ -89,14 +90,13 @@ export async function count(
   const alone = filters.map((f, i) => ({ f, i })).filter(({ f }) => needsMessage(f))
   const statements = [together, ...alone.map((one) => [one])].filter((g) => g.length > 0)
   const out = new Array<number>(filters.length).fill(0)
-  await Promise.all(
-    statements.map(async (group) => {
-      const row = await db
-        .selectNoFrom(group.map(({ f, i }) => counted(db, scope, f, cap).as(`c${i}` as const)))
-        .executeTakeFirstOrThrow()
-      for (const { i } of group) out[i] = row[`c${i}`] ?? 0
-    }),
-  )
+  // One after another: a request holds one connection at a time, never a pool's worth.
+  for (const group of statements) {
+    const row = await db
+      .selectNoFrom(group.map(({ f, i }) => counted(db, scope, f, cap).as(`c${i}` as const)))
+      .executeTakeFirstOrThrow()
+    for (const { i } of group) out[i] = row[`c${i}`] ?? 0
+  }
   return out
 }
 

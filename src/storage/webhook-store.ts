@@ -126,6 +126,16 @@ export function createWebhookStore(db: Kysely<Database>): WebhookStore {
 /** The outbox, for the delivery worker. */
 export function createWebhookOutboxStore(db: Kysely<Database>): WebhookOutboxStore {
   return {
+    subscribed: guard(async (tenantIds) => {
+      if (tenantIds.length === 0) return new Set<string>()
+      const rows = await db
+        .selectFrom('webhook_endpoints')
+        .select(['tenant_id', 'events'])
+        .where('tenant_id', '=', sql<string>`ANY(${tenantIds}::text[])`)
+        .where('enabled', '=', true)
+        .execute()
+      return new Set(rows.flatMap((r) => r.events.map((t) => `${r.tenant_id}\u0000${t}`)))
+    }),
     enqueue: guard(async (entries) => {
       if (entries.length === 0) return 0
       // One statement for a whole batch: tenants without a subscribed endpoint insert nothing.
