@@ -430,13 +430,13 @@ async function main(argv: string[]) {
       return null
     case 'migrate': {
       const lock = claimStore(config, 'migrate')
-      const { migrate, openStorage } = await import('./storage/db.ts')
+      const { migrateStorage, openStorage } = await import('./storage/db.ts')
       const storage = await openStorage({
         url: config.databaseUrl,
         fsync: config.pgliteFsync,
         sharedBuffersMb: config.pgliteSharedBuffersMb,
       })
-      const applied = await migrate(storage.db)
+      const applied = await migrateStorage(storage)
       await storage.close()
       lock?.release()
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'up to date')

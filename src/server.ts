@@ -8,7 +8,7 @@ import { createScheduler } from './core/scheduler.ts'
 import type { AppDeps, createApp } from './http/app.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
 import { createCleanupJob } from './storage/cleanup-job.ts'
-import { migrate, openStorage } from './storage/db.ts'
+import { migrateStorage, openStorage } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
 import { createWebhookOutboxStore, createWebhookStore } from './storage/webhook-store.ts'
 import { createOutbox } from './webhooks/outbox.ts'
@@ -79,7 +79,7 @@ export async function buildHerald({
   })
   // The migrations run (on PGlite, once its worker thread has started) while this thread loads
   // and builds the app, which queries nothing until it serves; it listens after both.
-  const migrated = migrate(storage.db, storage.schema)
+  const migrated = migrateStorage(storage)
   migrated.catch(() => {}) // awaited below
   try {
     const { createApp } = await import('./http/app.ts')

@@ -38,6 +38,8 @@ export interface Storage {
   schema?: string
   /** PGlite only: the store's files, to start another store from (see `snapshot`). */
   dump?: () => Promise<Uint8Array>
+  /** PostgreSQL only: a one-connection store for migrations, without the statement timeouts. */
+  openMigrationDb?: () => Kysely<Database>
   close(): Promise<void>
 }
 
@@ -82,7 +84,16 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   pool.on('connect', instrument)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   const schema = opts.schema ?? searchPathSchema(opts.url)
-  return { db, engine: 'postgres', schema, close: () => db.destroy() }
+  // Migrations (an index or a backfill on a large table) may run for minutes: they get a connection
+  // of their own without the timeouts that bound every request's statements.
+  const openMigrationDb = () => {
+    const { statement_timeout, query_timeout, idle_in_transaction_session_timeout, ...rest } =
+      poolConfig({ ...opts, poolSize: 1 }, pg.types.getTypeParser)
+    const migrationPool = new pg.Pool(rest)
+    migrationPool.on('error', () => {})
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: migrationPool }) })
+  }
+  return { db, engine: 'postgres', schema, openMigrationDb, close: () => db.destroy() }
 }
 
 /**
@@ -176,6 +187,17 @@ function dropOnReadTimeout(client: pg.PoolClient, err: unknown): void {
  * Applies every pending migration; safe to run concurrently (the migrator takes a lock). With a
  * schema, the migrator's own tables are looked up there too, not in whichever schema has them.
  */
+/** Applies the migrations to the store (see `openMigrationDb`); the names of those applied. */
+export async function migrateStorage(storage: Storage): Promise<string[]> {
+  if (!storage.openMigrationDb) return migrate(storage.db, storage.schema)
+  const db = storage.openMigrationDb()
+  try {
+    return await migrate(db, storage.schema)
+  } finally {
+    await db.destroy()
+  }
+}
+
 export async function migrate(db: Kysely<Database>, schema?: string): Promise<string[]> {
   if (await upToDate(db, schema)) return []
   const migrator = new Migrator({ db, provider: migrationProvider, migrationTableSchema: schema })
