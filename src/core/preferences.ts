@@ -1,28 +1,7 @@
 import { HeraldError, invalid } from './errors.ts'
-import type { Store } from './store.ts'
+import type { Store, TenantPreferences, UserPreferences } from './store.ts'
 
-/** One setting: whether notifications of a type (or a category of types) reach the inbox. */
-export interface Setting {
-  inApp: boolean
-}
-
-/** A user's own settings, by type and by category; what is absent follows the tenant. */
-export interface UserPreferences {
-  types: Record<string, Setting>
-  categories: Record<string, Setting>
-}
-
-/** A category: a named set of types, with the tenant's default for them (null: none). */
-export interface Category {
-  types: string[]
-  inApp: boolean | null
-}
-
-/** The tenant's categories and its defaults per type. */
-export interface TenantPreferences {
-  categories: Record<string, Category>
-  types: Record<string, Setting>
-}
+export type { Category, Setting, TenantPreferences, UserPreferences } from './store.ts'
 
 /**
  * What one preference document may hold, so every read and write of one is bounded, and the

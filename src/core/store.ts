@@ -1,6 +1,5 @@
 import type { InboxFilter, Keyset, Page, Sort } from './filters.ts'
 import type { Content, Notification, User } from './notification.ts'
-import type { TenantPreferences, UserPreferences } from './preferences.ts'
 
 /** What core needs from storage. `storage/` implements it; nothing else writes SQL. */
 export interface Store {
@@ -230,3 +229,26 @@ export interface SendResult {
 }
 
 export const SEND_DETAIL_LIMIT = 100
+
+/** One setting: whether notifications of a type (or a category of types) reach the inbox. */
+export interface Setting {
+  inApp: boolean
+}
+
+/** A user's own settings, by type and by category; what is absent follows the tenant. */
+export interface UserPreferences {
+  types: Record<string, Setting>
+  categories: Record<string, Setting>
+}
+
+/** A category: a named set of types, with the tenant's default for them (null: none). */
+export interface Category {
+  types: string[]
+  inApp: boolean | null
+}
+
+/** The tenant's categories and its defaults per type. */
+export interface TenantPreferences {
+  categories: Record<string, Category>
+  types: Record<string, Setting>
+}
