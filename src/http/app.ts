@@ -9,6 +9,7 @@ import { registerDemo } from './demo.ts'
 import { DIALECTS } from './dialects/index.ts'
 import { drainOnClose } from './drain.ts'
 import { sendAnswer, sendError } from './errors.ts'
+import { lazySchemas } from './lazy-schemas.ts'
 import { type LogDestination, loggerOptions } from './log.ts'
 import { registerMetrics } from './metrics.ts'
 import { type Mount, mountSurfaces, surfaceAt } from './mount.ts'
@@ -16,6 +17,18 @@ import { native } from './native/index.ts'
 import { surfaceDocuments } from './openapi.ts'
 import { createLimiter, memoryCounter } from './rate-limit.ts'
 import { securityHeaders } from './security-headers.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Route schemas compile at first use, or in the background once the server listens. */
+    routeSchemas: {
+      /** How many are not compiled yet. */
+      pending(): number
+      /** Compiles those at once; how many they were. */
+      compileAll(): number
+    }
+  }
+}
 
 export interface AppDeps {
   core: Core
@@ -82,7 +95,9 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   // the surface whose prefix the URL is under; native for the rest.
   const onError = (err: unknown, req: FastifyRequest, reply: FastifyReply) =>
     sendError(surfaceAt(mounts, req.url, native), err, req, reply)
+  const schemas = lazySchemas()
   const app = Fastify({
+    schemaController: schemas.controller,
     logger: logger ? loggerOptions(config.logLevel, logger === true ? undefined : logger) : false,
     bodyLimit: config.bodyLimit,
     requestIdHeader: 'x-request-id',
@@ -140,6 +155,13 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   if (!mounts.some((m) => m.prefix === '')) {
     app.setNotFoundHandler((req, reply) => sendAnswer(reply, native.notFound(req, '')))
   }
+  app.decorate('routeSchemas', { pending: schemas.pending, compileAll: schemas.compileAll })
+  // Listening comes first (a start is done when /healthz answers); the schemas compile after.
+  let closed = false
+  app.addHook('onClose', async () => {
+    closed = true
+  })
+  app.addHook('onListen', async () => schemas.warmUp(() => closed))
   await extend?.(app)
   await app.ready()
   return app
