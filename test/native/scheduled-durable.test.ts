@@ -70,7 +70,9 @@ async function survivesRestart(open: () => Promise<Herald>) {
   const first = await open()
   const tenant = 'restart'
   const key = (await first.auth.createApiKey(tenant)).key
-  const due = await schedule(first, key, { to: { users: ['alice'] }, sendAt: later(400) })
+  // Far enough ahead that a slow machine still stores it (and closes the first instance) before
+  // it is due: a time already past is an immediate send (201), not a scheduled one.
+  const due = await schedule(first, key, { to: { users: ['alice'] }, sendAt: later(3000) })
   const far = await schedule(first, key, { to: { users: ['bob'] }, sendAt: later(86_400_000) })
   await first.close()
   await pause(Date.parse(due.sendAt) - Date.now() + 50)
