@@ -69,12 +69,18 @@ async function untilNoneWaiting(h: Herald, tenant: string) {
 async function survivesRestart(open: () => Promise<Herald>) {
   const first = await open()
   const tenant = 'restart'
-  const key = (await first.auth.createApiKey(tenant)).key
-  // Far enough ahead that a slow machine still stores it (and closes the first instance) before
-  // it is due: a time already past is an immediate send (201), not a scheduled one.
-  const due = await schedule(first, key, { to: { users: ['alice'] }, sendAt: later(3000) })
-  const far = await schedule(first, key, { to: { users: ['bob'] }, sendAt: later(86_400_000) })
-  await first.close()
+  let due: { id: string; sendAt: string }
+  let far: { id: string; sendAt: string }
+  try {
+    const key = (await first.auth.createApiKey(tenant)).key
+    // Far enough ahead that a slow machine still stores it (and closes the first instance)
+    // before it is due: a time already past is an immediate send (201), not a scheduled one.
+    due = await schedule(first, key, { to: { users: ['alice'] }, sendAt: later(3000) })
+    far = await schedule(first, key, { to: { users: ['bob'] }, sendAt: later(86_400_000) })
+  } finally {
+    // Closed whatever failed: an open instance would keep the test process alive.
+    await first.close()
+  }
   await pause(Date.parse(due.sendAt) - Date.now() + 50)
 
   const second = await open()
