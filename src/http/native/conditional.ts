@@ -18,9 +18,7 @@ function tagOf(req: FastifyRequest, version: string): string {
     .sort()
     .map((k) => [k, query[k]])
   const hash = createHash('sha256')
-    .update(
-      JSON.stringify([version, v.tenantId, v.userId, req.routeOptions.url, req.method, canonical]),
-    )
+    .update(JSON.stringify([version, v.tenantId, v.userId, req.routeOptions.url, canonical]))
     .digest('base64url')
     .slice(0, 27)
   return `W/"${hash}"`
