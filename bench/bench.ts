@@ -13,6 +13,7 @@ import {
   type Pace,
   PROBE_ONLY,
   PROBED,
+  pollRequests,
 } from './phases.ts'
 import type { BenchResult } from './report.ts'
 import { SIZES, seed } from './seed.ts'
@@ -47,6 +48,7 @@ export interface BenchOptions {
 const LOAD_ORDER: EndpointName[] = [
   'baseline',
   'unreadCount',
+  'notModifiedPoll',
   'firstPage',
   'deepPage',
   'keysetPageN',
@@ -98,12 +100,14 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const endpoints: BenchResult['endpoints'] = {}
     const run = async (name: EndpointName) => {
       log(`  load: ${name}`)
+      const poll = name === 'notModifiedPoll'
       endpoints[name] = await measure(
         s.url,
         o.pace,
-        mix[name],
+        poll ? await pollRequests(s.url, f) : mix[name],
         PROBED.has(name),
         PROBE_ONLY.has(name),
+        poll ? 304 : undefined,
       )
     }
     for (const name of LOAD_ORDER) await run(name)

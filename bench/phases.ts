@@ -22,6 +22,7 @@ export interface EndpointResult extends LoadResult {
 export type EndpointName =
   | 'baseline'
   | 'unreadCount'
+  | 'notModifiedPoll'
   | 'firstPage'
   | 'deepPage'
   | 'markOneRead'
@@ -37,8 +38,10 @@ export async function measure(
   requests: LoadRequest[],
   withProbe: boolean,
   probeOnly = false,
+  okStatus?: number,
 ): Promise<EndpointResult> {
   const spec: LoadSpec = {
+    okStatus,
     url,
     mode: 'autocannon',
     connections: pace.connections,
@@ -69,8 +72,27 @@ export async function measure(
 
 const COUNTS = '/v1/me/counts?cap=99'
 
+/**
+ * The 304 poll's requests: the counts with each sampled user's current tag as If-None-Match, as
+ * a poller sends them once it has the tag. Asked for just before the run: any change since
+ * (the mark-read and send loads) would make the tag stale.
+ */
+export async function pollRequests(url: string, f: Fixtures): Promise<LoadRequest[]> {
+  return Promise.all(
+    f.tokens.map(async (u) => {
+      const req = get(COUNTS, u.token)
+      const res = await fetch(`${url}${COUNTS}`, { headers: req.headers })
+      const etag = res.headers.get('etag')
+      if (!res.ok || !etag) throw new Error(`counts answered ${res.status} without an ETag`)
+      return { ...req, headers: { ...req.headers, 'if-none-match': etag } }
+    }),
+  )
+}
+
 /** The request mix of every endpoint run; random users unless the heavy user is the point. */
-export function endpointRequests(f: Fixtures): Record<EndpointName, LoadRequest[]> {
+export function endpointRequests(
+  f: Fixtures,
+): Record<Exclude<EndpointName, 'notModifiedPoll'>, LoadRequest[]> {
   const users = f.tokens
   const heavy = (path: string) => [get(path, f.heavyToken)]
   return {

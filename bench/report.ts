@@ -44,6 +44,7 @@ const ms = (n: number | undefined) => fmt(n, n !== undefined && n < 10 ? 2 : 1)
 const LABELS: Record<EndpointName, string> = {
   baseline: 'baseline (trivial authenticated route)',
   unreadCount: 'unread count (GET /v1/me/counts?cap=99)',
+  notModifiedPoll: '304 poll (the counts, If-None-Match current)',
   firstPage: 'first page of 20',
   deepPage: 'page 10,000 deep by cursor (heavy user)',
   markOneRead: 'mark one read',

@@ -107,6 +107,8 @@ export async function startServer(
     DATABASE_URL: databaseUrl,
     HERALD_DATA_DIR: dir ?? tmpdir(),
     HERALD_RATE_LIMIT: '1000000000',
+    // The 304 poll row holds each user's tag for the whole run: no version may end meanwhile.
+    HERALD_ETAG_LIFETIME_S: '86400',
     ...env,
   })
   let built: Herald | null = null

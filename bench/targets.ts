@@ -12,6 +12,7 @@ export function checkTargets(r: BenchResult): Target[] {
   const count = e.unreadCount
   const countRatio = n(count?.rps) / base
   const firstRatio = n(e.firstPage?.rps) / base
+  const pollRatio = n(e.notModifiedPoll?.rps) / base
   const deepOverFirst = n(e.deepPage?.p50) / n(e.firstPage?.p50)
   const deepOverFirstProbe = n(e.deepPage?.probe?.p50) / n(e.firstPage?.probe?.p50)
   const sendOne = n(e.sendOne?.rps) / r.limits.singleRowCommitsPerSecond
@@ -24,6 +25,11 @@ export function checkTargets(r: BenchResult): Target[] {
       name: 'unread count ≥ 40 % of baseline req/s, p99 < 10 ms',
       value: `${x(countRatio)}, p99 ${msOf(n(count?.p99))} at c=50 (${msOf(n(count?.probe?.p99))} at c=1)`,
       met: countRatio >= 0.4 && n(count?.p99) < 10,
+    },
+    {
+      name: '304 poll (counts with a current If-None-Match) ≥ 60 % of baseline',
+      value: `${x(pollRatio)}, p99 ${msOf(n(e.notModifiedPoll?.p99))} at c=50`,
+      met: pollRatio >= 0.6,
     },
     {
       name: 'first page ≥ 20 % of baseline',

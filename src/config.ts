@@ -69,6 +69,12 @@ export interface Config {
     /** Store reads (catch-ups, counts, openings) all of an instance's streams run at once. */
     reads: number
   }
+  /**
+   * Conditional polling: the seconds a client is asked to wait between polls (X-Poll-Interval),
+   * the users whose inbox version an instance keeps in memory, and the longest one version
+   * stands (changes no event announces, such as a snooze running out, show by then).
+   */
+  polling: { intervalS: number; versionUsers: number; versionLifetimeMs: number }
   limits: Limits
   /** Outbound webhooks: endpoints, and the worker that delivers them (see README, Webhooks). */
   webhooks: {
@@ -307,6 +313,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       bufferBytes: int(env, 'HERALD_STREAM_BUFFER_BYTES', 256 * 1024, 1024),
       stallMs: int(env, 'HERALD_STREAM_STALL_MS', 10_000, 10, 600_000),
       reads: int(env, 'HERALD_STREAM_READS', 8, 1, 1000),
+    },
+    polling: {
+      intervalS: int(env, 'HERALD_POLL_INTERVAL_S', 30, 1, 86_400),
+      versionUsers: int(env, 'HERALD_ETAG_USERS', 100_000, 1, 10_000_000),
+      versionLifetimeMs: int(env, 'HERALD_ETAG_LIFETIME_S', 300, 1, 86_400) * 1000,
     },
     limits: {
       filterText: int(env, 'HERALD_MAX_FILTER_TEXT', 256, 1, 4096),

@@ -98,6 +98,10 @@ export async function buildHerald({
       adminReach: config.adminReach,
       webhooks: { store: createWebhookStore(storage.db), sink: outbox, settings: config.webhooks },
       scheduleHorizonMs: config.scheduler.horizonMs,
+      versions: {
+        maxUsers: config.polling.versionUsers,
+        lifetimeMs: config.polling.versionLifetimeMs,
+      },
     })
     const keys = createApiKeyStore(storage.db)
     auth = createAuthenticator({

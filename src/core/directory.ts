@@ -1,9 +1,13 @@
 import { HeraldError, invalid } from './errors.ts'
+import type { EventBus } from './events.ts'
 import type { Principal, User } from './notification.ts'
 import type { Store, UserInput } from './store.ts'
 
 export interface DirectoryDeps {
   store: Store
+  /** Where a deleted user's emptied inbox is announced (streams, inbox versions). */
+  events: EventBus
+  clock: () => Date
   /**
    * Whether admins may act on other users' inboxes where a surface's contract gives them that
    * reach (Mantle2's user routes). Off, an admin reaches only their own inbox, like anyone else.
@@ -12,7 +16,7 @@ export interface DirectoryDeps {
 }
 
 /** Producer-side management of a tenant's users and topic subscriptions. */
-export function createDirectory({ store, adminReach = true }: DirectoryDeps) {
+export function createDirectory({ store, events, clock, adminReach = true }: DirectoryDeps) {
   async function upsertUser(input: UserInput): Promise<User> {
     if (input.id.trim() === '') throw invalid('id', 'must not be empty')
     await store.ensureTenant(input.tenantId)
@@ -29,6 +33,13 @@ export function createDirectory({ store, adminReach = true }: DirectoryDeps) {
     if (!(await store.deleteUser(tenantId, id))) {
       throw new HeraldError('NOT_FOUND', 'user not found', { userId: id })
     }
+    // Their notifications went with them: what was polled or streamed of their inbox is gone.
+    events.publish({
+      type: 'notifications.deleted',
+      tenantId,
+      userId: id,
+      at: clock().toISOString(),
+    })
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createDirectory } from './directory.ts'
 import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
+import { createInboxVersions, type VersionSettings } from './inbox-versions.ts'
 import { createPreferences } from './preferences.ts'
 import { createRetention } from './retention.ts'
 import { createSchedules } from './schedule.ts'
@@ -23,6 +24,8 @@ export interface CoreDeps {
   webhooks?: { store: WebhookStore; sink: WebhookSink; settings: WebhookSettings }
   /** How far ahead a send may be scheduled (default 365 days). */
   scheduleHorizonMs?: number
+  /** Inbox versions for conditional polling (default 100,000 users, 300 s). */
+  versions?: VersionSettings
 }
 
 /**
@@ -42,6 +45,12 @@ export function createCore(deps: CoreDeps) {
     /** Resolves when the store answers; rejects when it does not (readiness checks). */
     ready: () => deps.store.ping(),
     inbox: createInbox(full),
+    /** Each inbox's current version, moved on by its events (conditional polling). */
+    versions: createInboxVersions(
+      deps.events,
+      clock,
+      deps.versions ?? { maxUsers: 100_000, lifetimeMs: 300_000 },
+    ),
     sender: createSender(full),
     schedules: createSchedules({ ...full, horizonMs: deps.scheduleHorizonMs ?? 365 * 86_400_000 }),
     directory: createDirectory(full),

@@ -277,6 +277,8 @@ export function createInbox({ store, events, clock, webhooks }: InboxDeps) {
     async ensure(v: Viewer, initial: Date): Promise<Checkpoint> {
       const cp = await store.setCheckpoint(v.tenantId, v.userId, initial, 'insert')
       if (!cp) throw new HeraldError('UNAVAILABLE', 'checkpoint could not be stored')
+      // A first checkpoint makes what is older seen (an existing one at the same time: no harm).
+      if (cp.at.getTime() === initial.getTime()) emit(v, 'notifications.changed')
       return cp
     },
     /** Moves the checkpoint to now; `existing` refuses (NOT_FOUND) when the user has none. */

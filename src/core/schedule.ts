@@ -217,6 +217,8 @@ export function createSchedules(deps: {
         invalidate: () => {},
         onInvalidate: () => () => {},
         onGap: () => () => {},
+        onEvent: () => () => {},
+        live: () => true,
       }
       try {
         const done = await store.deliverDue(clock(), (row, tx) => {

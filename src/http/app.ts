@@ -50,6 +50,7 @@ export interface AppDeps {
     | 'tokens'
     | 'corsOrigins'
     | 'cleanup'
+    | 'polling'
   >
   /** Log through Fastify's logger: to standard output (`true`) or to this stream. */
   logger?: boolean | LogDestination
@@ -144,7 +145,14 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   await mountSurfaces(
     app,
     mounts,
-    { core, auth, stream: config.stream, limits: config.limits, cleanup: config.cleanup },
+    {
+      core,
+      auth,
+      stream: config.stream,
+      limits: config.limits,
+      cleanup: config.cleanup,
+      polling: config.polling,
+    },
     limiter,
     async (scope, mount) => {
       crossOrigin.watch(scope, mount.surface)

@@ -6,9 +6,9 @@ import { type Mount, mountAt } from './mount.ts'
 import type { Surface } from './surface.ts'
 
 /** What a browser client sends besides a surface's credential headers. */
-const REQUEST_HEADERS = ['Content-Type', 'Last-Event-ID', 'X-Request-Id']
+const REQUEST_HEADERS = ['Content-Type', 'Last-Event-ID', 'X-Request-Id', 'If-None-Match']
 /** What a browser client may read besides the safelisted ones (Content-Type and co). */
-const EXPOSED_HEADERS = ['Retry-After']
+const EXPOSED_HEADERS = ['Retry-After', 'ETag', 'X-Poll-Interval']
 /** How long a browser may keep a preflight's answer, in seconds. */
 const PREFLIGHT_MAX_AGE_S = 600
 

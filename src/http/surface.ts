@@ -52,6 +52,8 @@ export interface SurfaceDeps {
   limits: Limits
   /** The background clean-up's chunk size, which a purge by hand uses too. */
   cleanup: Config['cleanup']
+  /** Conditional polling's interval hint (the native counts and first pages). */
+  polling: Config['polling']
 }
 
 /**

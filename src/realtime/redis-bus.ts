@@ -36,34 +36,62 @@ export function createRedisBus(
   const pub = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, retryStrategy })
   const sub = new Redis(url, { lazyConnect: true, retryStrategy })
   let down = false
+  // Whether the subscription is confirmed: only then does this instance hear every event.
+  let listening = false
   const trouble = (err: unknown) => {
     if (!down) warn('realtime bus: Redis is unreachable; streams catch up from the store', err)
     down = true
   }
+  const listen = () =>
+    sub.subscribe(channel).then(() => {
+      listening = true
+    }, trouble)
   pub.on('error', trouble)
-  sub.on('error', trouble)
+  sub.on('error', (err) => {
+    listening = false
+    trouble(err)
+  })
+  sub.on('close', () => {
+    listening = false
+    down = true
+  })
   sub.on('ready', () => {
-    // Whatever was published while the subscription was gone, the store still has.
-    if (down) local.gap()
+    if (!down) return
+    // Whatever was published while the subscription was gone, the store still has. ioredis
+    // subscribes again after this event; asking once more tells when it has.
+    local.gap()
     down = false
+    void listen()
   })
   sub.on('message', (_channel, raw: string) => {
     try {
       const message = JSON.parse(raw) as Message
-      if (message.from === self) return
-      if ('invalidate' in message) local.invalidate(message.invalidate)
-      else local.publish(message.event)
+      if ('invalidate' in message) {
+        if (message.from !== self) local.invalidate(message.invalidate)
+      } else if (message.from === self) {
+        // Our own event, back in the order every instance receives them in.
+        local.learn(message.event, 'ordered')
+      } else {
+        const event = { ...message.event, id: message.event.id ?? randomUUID() }
+        local.deliver(event)
+        local.learn(event, 'ordered')
+      }
     } catch {
       // a malformed message from another writer is dropped
     }
   })
-  sub.subscribe(channel).catch(trouble)
+  void listen()
   pub.connect().catch(trouble)
   const send = (message: Message) => pub.publish(channel, JSON.stringify(message)).catch(trouble)
   return {
-    publish(event) {
-      local.publish(event)
-      send({ from: self, event })
+    publish(e) {
+      const event = { ...e, id: e.id ?? randomUUID() }
+      local.deliver(event)
+      local.learn(event, 'local')
+      pub.publish(channel, JSON.stringify({ from: self, event } satisfies Message)).catch((err) => {
+        trouble(err)
+        local.learn(event, 'lost')
+      })
     },
     subscribe: local.subscribe,
     invalidate(invalidate) {
@@ -72,6 +100,8 @@ export function createRedisBus(
     },
     onInvalidate: local.onInvalidate,
     onGap: local.onGap,
+    onEvent: local.onEvent,
+    live: () => listening,
     async close() {
       sub.disconnect()
       // quit() sends what is still queued first (a CLI publishes and exits right away); a Redis

@@ -131,7 +131,10 @@ describeEngines('CORS (development default: any origin)', (get) => {
       })
       assert.equal(res.statusCode, status, `${method} ${url}: ${res.body}`)
       assert.equal(res.headers['access-control-allow-origin'], APP, `${method} ${url}`)
-      assert.equal(res.headers['access-control-expose-headers'], 'Retry-After')
+      assert.equal(
+        res.headers['access-control-expose-headers'],
+        'Retry-After, ETag, X-Poll-Interval',
+      )
       assert.match(String(res.headers.vary), /Origin/)
     }
     // No Origin: a server or a same-origin page, which need no CORS header.
@@ -255,7 +258,10 @@ describeEngines(
       assert.equal(limited.statusCode, 429)
       assert.equal(limited.headers['access-control-allow-origin'], APP)
       assert.ok(limited.headers['retry-after'])
-      assert.equal(limited.headers['access-control-expose-headers'], 'Retry-After')
+      assert.equal(
+        limited.headers['access-control-expose-headers'],
+        'Retry-After, ETag, X-Poll-Interval',
+      )
       // Failed logins from the address: each 401, then 429, all readable by the page.
       const statuses: number[] = []
       for (let i = 0; i < 4; i++) {

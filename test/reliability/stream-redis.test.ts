@@ -1,48 +1,11 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { goOnWithPostgres, send, startHerald, type TestHerald } from '../support/harness.ts'
-import { redisAnswers } from '../support/redis.ts'
+import { freePort, privateRedis } from '../support/redis.ts'
 import { reader, type SseEvent } from '../support/sse.ts'
 
 const SENDS = 200
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const { port } = s.address() as { port: number }
-  s.close()
-  return port
-}
-
-/** A Redis of this test's own (never the shared one), stopped and started at will. */
-function privateRedis(port: number) {
-  let proc: ChildProcess | null = null
-  const ping = () => redisAnswers(`redis://127.0.0.1:${port}`)
-
-  return {
-    async start() {
-      proc = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        { stdio: 'ignore' },
-      )
-      for (let i = 0; i < 100 && !(await ping()); i++) await new Promise((r) => setTimeout(r, 50))
-      assert.ok(await ping(), 'private Redis started')
-    },
-    async stop() {
-      const p = proc
-      proc = null
-      if (p && p.exitCode === null) {
-        p.kill('SIGKILL')
-        await once(p, 'exit')
-      }
-    },
-  }
-}
 
 describe('two instances, Redis restarted during sends: the open stream gets every one, in order', async () => {
   if (!goOnWithPostgres()) return

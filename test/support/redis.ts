@@ -1,3 +1,7 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
 
 /** Whether a Redis answers at `url` (`redis://host:port`), without retrying. */
@@ -15,5 +19,39 @@ export async function redisAnswers(url: string): Promise<boolean> {
     return false
   } finally {
     r.disconnect()
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1')
+  await once(s, 'listening')
+  const { port } = s.address() as { port: number }
+  s.close()
+  return port
+}
+
+/** A Redis of this test's own (never the shared one), stopped and started at will. */
+export function privateRedis(port: number) {
+  let proc: ChildProcess | null = null
+  const ping = () => redisAnswers(`redis://127.0.0.1:${port}`)
+
+  return {
+    async start() {
+      proc = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      )
+      for (let i = 0; i < 100 && !(await ping()); i++) await new Promise((r) => setTimeout(r, 50))
+      assert.ok(await ping(), 'private Redis started')
+    },
+    async stop() {
+      const p = proc
+      proc = null
+      if (p && p.exitCode === null) {
+        p.kill('SIGKILL')
+        await once(p, 'exit')
+      }
+    },
   }
 }

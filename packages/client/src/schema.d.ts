@@ -81,7 +81,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Badge counts: total, unread and unseen (newer than the checkpoint) */
+        /**
+         * Badge counts: total, unread and unseen (newer than the checkpoint)
+         * @description Pollable: the answer carries an `ETag` and an `X-Poll-Interval` (seconds); sent back as `If-None-Match`, the tag gets `304 Not Modified` with no body while nothing in the inbox changed.
+         */
         get: operations["getCounts"];
         put?: never;
         /** Several named counts in one call, capped at `cap` or the server's HERALD_COUNT_CAP */
@@ -101,7 +104,7 @@ export interface paths {
         };
         /**
          * List the caller's notifications, newest first, by cursor
-         * @description Dismissed and snoozed notifications are left out unless `dismissed`/`snoozed` say `include` or `only`. Pages of `limit` (20 by default, 100 at most); `nextCursor` fetches the next.
+         * @description Dismissed and snoozed notifications are left out unless `dismissed`/`snoozed` say `include` or `only`. Pages of `limit` (20 by default, 100 at most); `nextCursor` fetches the next. A first page (no `cursor`) is pollable: it carries an `ETag` and an `X-Poll-Interval` (seconds); sent back as `If-None-Match`, the tag gets `304 Not Modified` with no body while nothing in the inbox changed.
          */
         get: operations["listNotifications"];
         put?: never;
@@ -1841,6 +1844,8 @@ export interface operations {
             header?: {
                 /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
                 "x-herald-tenant"?: string;
+                /** @description The ETag of the answer the client holds: 304 while it is current */
+                "if-none-match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -1850,11 +1855,26 @@ export interface operations {
             /** @description Counts by name */
             200: {
                 headers: {
+                    /** @description The inbox's version for this query and caller (weak): send it back as If-None-Match */
+                    ETag?: string;
+                    /** @description Seconds to wait before polling again (HERALD_POLL_INTERVAL_S) */
+                    "X-Poll-Interval"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Counts"];
                 };
+            };
+            /** @description Not Modified: nothing in the inbox changed since the ETag given as If-None-Match; no body */
+            304: {
+                headers: {
+                    /** @description The inbox's version for this query and caller (weak): send it back as If-None-Match */
+                    ETag?: string;
+                    /** @description Seconds to wait before polling again (HERALD_POLL_INTERVAL_S) */
+                    "X-Poll-Interval"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
             400: {
@@ -2031,6 +2051,8 @@ export interface operations {
             header?: {
                 /** @description The tenant this request acts in, one of the user token's `tenants`; the token's own `tenant` when absent. Another tenant is 403 */
                 "x-herald-tenant"?: string;
+                /** @description The ETag of the answer the client holds: 304 while it is current */
+                "if-none-match"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2040,11 +2062,26 @@ export interface operations {
             /** @description A page of notifications, newest first by default */
             200: {
                 headers: {
+                    /** @description The inbox's version for this query and caller (weak): send it back as If-None-Match */
+                    ETag?: string;
+                    /** @description Seconds to wait before polling again (HERALD_POLL_INTERVAL_S) */
+                    "X-Poll-Interval"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["NotificationPage"];
                 };
+            };
+            /** @description Not Modified: nothing in the inbox changed since the ETag given as If-None-Match; no body */
+            304: {
+                headers: {
+                    /** @description The inbox's version for this query and caller (weak): send it back as If-None-Match */
+                    ETag?: string;
+                    /** @description Seconds to wait before polling again (HERALD_POLL_INTERVAL_S) */
+                    "X-Poll-Interval"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description VALIDATION: the request is not valid; `details.errors` lists every failing field */
             400: {

@@ -23,7 +23,11 @@ export interface StreamHandlers {
 }
 
 export interface SubscribeOptions {
-  /** How often counts are polled while the stream is unavailable (default 30000). */
+  /**
+   * How often counts are polled while the stream is unavailable, in ms. By default, what the
+   * server's X-Poll-Interval asks (30000 until it has said). Polls are conditional
+   * (If-None-Match), so an unchanged inbox costs the server no query.
+   */
   pollIntervalMs?: number
   /** Resume after this event id (a mark kept from an earlier subscription). */
   lastEventId?: string
@@ -69,7 +73,6 @@ export function subscribe(
   handlers: StreamHandlers,
   opts: SubscribeOptions = {},
 ): Subscription {
-  const pollMs = opts.pollIntervalMs ?? 30_000
   const minDelay = opts.retryMs ?? 1_000
   const maxDelay = opts.maxRetryMs ?? 30_000
   const threshold = opts.failuresBeforePolling ?? 3
@@ -79,7 +82,8 @@ export function subscribe(
   let status: StreamStatus | null = null
   let controller: AbortController | null = null
   let retryTimer: ReturnType<typeof setTimeout> | undefined
-  let pollTimer: ReturnType<typeof setInterval> | undefined
+  let pollTimer: ReturnType<typeof setTimeout> | undefined
+  let pollingOn = false
   let lastCounts = ''
 
   const safely = (fn: () => void) => {
@@ -128,13 +132,21 @@ export function subscribe(
       handlers.error?.(err)
     }
   }
+  // A chain of timeouts, not an interval: each wait is what the server last asked for.
+  const pollAgain = async () => {
+    await poll()
+    if (pollingOn && !closed) {
+      pollTimer = setTimeout(pollAgain, opts.pollIntervalMs ?? http.pollIntervalMs() ?? 30_000)
+    }
+  }
   const polling = (on: boolean) => {
-    if (on && pollTimer === undefined) {
+    if (on && !pollingOn) {
+      pollingOn = true
       setStatus('polling')
-      pollTimer = setInterval(poll, pollMs)
-      void poll()
-    } else if (!on && pollTimer !== undefined) {
-      clearInterval(pollTimer)
+      void pollAgain()
+    } else if (!on && pollingOn) {
+      pollingOn = false
+      clearTimeout(pollTimer)
       pollTimer = undefined
     }
   }
@@ -160,7 +172,7 @@ export function subscribe(
     retryTimer = undefined
     if (closed || active) return
     if (offline()) return setStatus('offline')
-    if (pollTimer === undefined) setStatus('connecting')
+    if (!pollingOn) setStatus('connecting')
     active = true
     controller = new AbortController()
     const headers: Record<string, string> = { accept: 'text/event-stream' }

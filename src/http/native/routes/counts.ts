@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
+import { answeredUnchanged, NotModified, POLL_HEADERS, PollHeaders } from '../conditional.ts'
 import { filterFromBody, filterFromQuery } from '../convert.ts'
 import {
   BODY_ERRORS,
@@ -60,9 +61,9 @@ const CheckpointOut = T.Object(
 /** Badge counts and the "opened the inbox" checkpoint. */
 export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   app,
-  { core, limits },
+  { core, limits, polling },
 ) => {
-  const { inbox } = core
+  const { inbox, versions } = core
 
   app.get(
     '/me/counts',
@@ -71,17 +72,20 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       schema: {
         tags,
         security,
-        headers: TenantHeaders,
+        headers: PollHeaders,
         operationId: 'getCounts',
         summary: 'Badge counts: total, unread and unseen (newer than the checkpoint)',
+        description:
+          'Pollable: the answer carries an `ETag` and an `X-Poll-Interval` (seconds); sent back as `If-None-Match`, the tag gets `304 Not Modified` with no body while nothing in the inbox changed.',
         querystring: T.Object(
           { ...FilterQuery, cap: T.Optional(Cap), byType: T.Optional(T.Boolean()) },
           { additionalProperties: false },
         ),
-        response: { 200: CountsOut, ...errors },
+        response: { 200: { ...CountsOut, headers: POLL_HEADERS }, 304: NotModified, ...errors },
       },
     },
-    async (req) => {
+    async (req, reply) => {
+      if (answeredUnchanged(req, reply, versions, polling.intervalS)) return reply
       const { cap, byType, ...filters } = req.query
       const base = filterFromQuery(filters)
       const v = viewerOf(req)

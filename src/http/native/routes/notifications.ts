@@ -3,6 +3,7 @@ import { Type as T } from 'typebox'
 import { HeraldError } from '../../../core/errors.ts'
 import type { StateChange } from '../../../core/store.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
+import { answeredUnchanged, NotModified, POLL_HEADERS, PollHeaders } from '../conditional.ts'
 import {
   filterFromBody,
   filterFromQuery,
@@ -118,8 +119,11 @@ function changeOf(action: Action, until: string | undefined): StateChange {
 }
 
 /** Native inbox routes: the caller's own notifications only. */
-export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { core }) => {
-  const { inbox } = core
+export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
+  app,
+  { core, polling },
+) => {
+  const { inbox, versions } = core
 
   app.get(
     '/me/notifications',
@@ -128,17 +132,25 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
       schema: {
         tags,
         security,
-        headers: TenantHeaders,
+        headers: PollHeaders,
         operationId: 'listNotifications',
         summary: "List the caller's notifications, newest first, by cursor",
         description:
-          'Dismissed and snoozed notifications are left out unless `dismissed`/`snoozed` say `include` or `only`. Pages of `limit` (20 by default, 100 at most); `nextCursor` fetches the next.',
+          'Dismissed and snoozed notifications are left out unless `dismissed`/`snoozed` say `include` or `only`. Pages of `limit` (20 by default, 100 at most); `nextCursor` fetches the next. A first page (no `cursor`) is pollable: it carries an `ETag` and an `X-Poll-Interval` (seconds); sent back as `If-None-Match`, the tag gets `304 Not Modified` with no body while nothing in the inbox changed.',
         querystring: ListQuery,
-        response: { 200: NotificationPage, ...errors },
+        response: {
+          200: { ...NotificationPage, headers: POLL_HEADERS },
+          304: NotModified,
+          ...errors,
+        },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query
+      // Only a first page: a later one is fetched once, by a cursor into a list that moves on.
+      if (q.cursor === undefined && answeredUnchanged(req, reply, versions, polling.intervalS)) {
+        return reply
+      }
       const page = await inbox.list(viewerOf(req), {
         filter: filterFromQuery(q),
         sort: { field: 'createdAt', direction: q.sort === 'createdAt' ? 'asc' : 'desc' },
