@@ -98,6 +98,7 @@ export async function buildHerald({
       adminReach: config.adminReach,
       webhooks: { store: createWebhookStore(storage.db), sink: outbox, settings: config.webhooks },
       scheduleHorizonMs: config.scheduler.horizonMs,
+      broadcasts: config.broadcasts,
     })
     const keys = createApiKeyStore(storage.db)
     auth = createAuthenticator({

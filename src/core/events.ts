@@ -11,6 +11,8 @@ export interface InboxEvent {
   userId: string
   /** The notifications concerned, when the change named them. */
   ids?: number[]
+  /** Set on the tenant-wide event of a broadcast: its event number (see core/broadcasts.ts). */
+  broadcast?: number
   at: string
 }
 

@@ -1,3 +1,4 @@
+import { type BroadcastSettings, createBroadcastCursors, DEFAULT_BROADCASTS } from './broadcasts.ts'
 import { createDirectory } from './directory.ts'
 import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
@@ -23,6 +24,8 @@ export interface CoreDeps {
   webhooks?: { store: WebhookStore; sink: WebhookSink; settings: WebhookSettings }
   /** How far ahead a send may be scheduled (default 365 days). */
   scheduleHorizonMs?: number
+  /** When a topic or tenant send is stored once as a broadcast (default: 100,000 members). */
+  broadcasts?: BroadcastSettings
 }
 
 /**
@@ -35,7 +38,15 @@ export interface CoreDeps {
  */
 export function createCore(deps: CoreDeps) {
   const clock = deps.clock ?? (() => new Date())
-  const full = { ...deps, clock, webhooks: deps.webhooks?.sink }
+  const settings = deps.broadcasts ?? DEFAULT_BROADCASTS
+  const broadcasts = createBroadcastCursors({ ...deps, clock, settings })
+  const full = {
+    ...deps,
+    clock,
+    webhooks: deps.webhooks?.sink,
+    broadcasts,
+    broadcastMin: settings.min,
+  }
   return {
     events: deps.events,
     clock,
