@@ -114,6 +114,21 @@ describeEngines(
       assert.deepEqual(await titles(h, t, 'outsider'), [])
     })
 
+    test('an expired broadcast is never copied', async () => {
+      const h = get()
+      const { t, key } = await tenantWith(h, ['a', 'b', 'c'])
+      const past = new Date(Date.now() - 60_000).toISOString()
+      const res = await send(h, key, {
+        to: { tenant: true },
+        type: 'news',
+        title: 'Gone',
+        expiresAt: past,
+      })
+      assert.equal(res.json.broadcast, true)
+      assert.deepEqual(await titles(h, t, 'a'), [])
+      assert.equal(await rowsOf(h, t, res.json.messageId), 0)
+    })
+
     test('below the threshold a send writes its rows as before', async () => {
       const h = get()
       const { t, key } = await tenantWith(h, [])
