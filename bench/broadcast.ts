@@ -1,9 +1,9 @@
 // `npm run bench -- --broadcast [--engine …] [--quick]`: a send to every user of a tenant of
 // 1,000,000 (100,000 with --quick), stored once as a broadcast, and what the first read of one
 // of those users costs afterwards (the read that copies it into their inbox), against the same
-// read again (nothing left to copy) and a read of a user of a tenant without broadcasts.
+// read again for the same users (nothing left to copy).
 import { sql } from 'kysely'
-import { TENANT, userId } from './seed.ts'
+import { TENANT } from './seed.ts'
 import { type EngineName, startServer } from './server.ts'
 
 export interface BroadcastResult {
