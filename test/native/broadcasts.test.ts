@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { after, before, test } from 'node:test'
 import { sql } from 'kysely'
 import { describeEngines, send, type TestHerald } from '../support/harness.ts'
 import { streamClient } from '../support/sse.ts'
+import { type Receiver, startReceiver } from '../support/webhook-receiver.ts'
 
 // Topic and tenant sends of at least three members are broadcasts in these suites.
 const env = { HERALD_BROADCAST_MIN: '3' }
@@ -189,4 +190,52 @@ describeEngines(
     })
   },
   { env },
+)
+
+describeEngines(
+  'broadcasts: webhooks',
+  (get) => {
+    let rx: Receiver
+    before(async () => {
+      rx = await startReceiver()
+      get().webhooks.worker.start()
+    })
+    after(() => rx.close())
+
+    test('a broadcast fires one send.completed, and no notification.created per member', async () => {
+      const h = get()
+      const { t, key } = await tenantWith(h, ['a', 'b', 'c'])
+      const hook = await call(h, key, 'POST', '/v1/webhooks', {
+        url: rx.url(`/${t}`),
+        events: ['notification.created', 'send.completed'],
+      })
+      assert.equal(hook.status, 201, JSON.stringify(hook.json))
+      const res = await send(h, key, { to: { tenant: true }, type: 'news', title: 'All' })
+      assert.equal(res.json.broadcast, true)
+      for (const u of ['a', 'b', 'c']) assert.deepEqual(await titles(h, t, u), ['All'])
+      // A send to one user after the copies: its two events come after the broadcast's in the
+      // outbox, so once they are delivered every event before them has been written.
+      await send(h, key, { to: { users: ['a'] }, type: 'news', title: 'Marker' })
+      await rx.waitFor((r) => r.path === `/${t}` && r.json.type === 'notification.created')
+      const list = await call(h, key, 'GET', `/v1/webhooks/${hook.json.id}/deliveries`)
+      const types = (list.json.items as Array<{ payload: { type: string; data: never } }>).map(
+        (d) => d.payload.type,
+      )
+      assert.deepEqual(types.sort(), ['notification.created', 'send.completed', 'send.completed'])
+      const done = (
+        list.json.items as Array<{
+          payload: { type: string; data: { messageId: number; recipients: number } }
+        }>
+      ).find((d) => d.payload.data.messageId === res.json.messageId)
+      assert.equal(done?.payload.type, 'send.completed')
+      assert.equal(done?.payload.data.recipients, 3)
+    })
+  },
+  {
+    env: {
+      ...env,
+      HERALD_WEBHOOK_ALLOW_PRIVATE: 'true',
+      HERALD_WEBHOOK_POLL_MS: '20',
+    },
+  },
 )
