@@ -107,6 +107,10 @@ export async function startServer(
     DATABASE_URL: databaseUrl,
     HERALD_DATA_DIR: dir ?? tmpdir(),
     HERALD_RATE_LIMIT: '1000000000',
+    // The seed's statements may need longer on a loaded machine: the caller's setting applies.
+    ...(process.env.HERALD_DB_STATEMENT_TIMEOUT_MS
+      ? { HERALD_DB_STATEMENT_TIMEOUT_MS: process.env.HERALD_DB_STATEMENT_TIMEOUT_MS }
+      : {}),
     ...env,
   })
   let built: Herald | null = null
