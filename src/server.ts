@@ -130,8 +130,8 @@ export async function buildHerald({
     purgeNotifications: core.retention.purgeChunk,
     clock,
     onRun: (r) => {
-      if (r.idempotencyKeys || r.messages || r.scheduledSends || r.expired || r.read || r.old)
-        app.log.info({ cleanup: r }, 'cleaned up')
+      const any = r.idempotencyKeys || r.messages || r.scheduledSends || r.broadcasts
+      if (any || r.expired || r.read || r.old) app.log.info({ cleanup: r }, 'cleaned up')
     },
     onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
   })

@@ -130,6 +130,33 @@ describeEngines(
       assert.equal(await rowsOf(h, t, res.json.messageId), 0)
     })
 
+    test('the clean-up keeps a live broadcast and its message, and drops an expired one', async () => {
+      const h = get()
+      const { t, key } = await tenantWith(h, ['a', 'b', 'c'])
+      const live = await send(h, key, { to: { tenant: true }, type: 'news', title: 'Live' })
+      const soon = new Date(Date.now() + 60_000).toISOString()
+      const gone = await send(h, key, {
+        to: { tenant: true },
+        type: 'news',
+        title: 'Gone',
+        expiresAt: soon,
+      })
+      // Expire it now: a broadcast's expiry is only ever in the past by the clock's moving on.
+      await sql`UPDATE broadcasts SET expires_at = now() - interval '1 second'
+        WHERE tenant_id = ${t} AND message_id = ${Number(gone.json.messageId)}`.execute(
+        h.storage.db,
+      )
+      const run = await h.cleanup.purgeAll(t)
+      assert.equal(run.broadcasts, 1)
+      const { rows } = await sql<{ id: number }>`SELECT id FROM messages WHERE tenant_id = ${t}
+        ORDER BY id`.execute(h.storage.db)
+      assert.deepEqual(
+        rows.map((r) => Number(r.id)),
+        [Number(live.json.messageId)],
+      )
+      assert.deepEqual(await titles(h, t, 'a'), ['Live'])
+    })
+
     test('below the threshold a send writes its rows as before', async () => {
       const h = get()
       const { t, key } = await tenantWith(h, [])
