@@ -1,9 +1,10 @@
-// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse] [--sends]
+// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse] [--sends] [--broadcast]
 // [--startup [--runs N]]`: see bench/README.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { renderAbuse, runAbuse } from './abuse.ts'
 import { PACES, runBench, type SizeName } from './bench.ts'
+import { renderBroadcast, runBroadcast } from './broadcast.ts'
 import { type BenchResult, renderHeader, renderTable } from './report.ts'
 import { renderSends, runSends } from './sends.ts'
 import type { EngineName } from './server.ts'
@@ -31,6 +32,7 @@ function parseArgs(argv: string[]) {
     quick,
     abuse: flag('abuse'),
     sends: flag('sends'),
+    broadcast: flag('broadcast'),
     startup: flag('startup'),
     runs,
     size: (quick ? 'quick' : 'full') as SizeName,
@@ -56,7 +58,9 @@ function previous(engine: EngineName, size: string): BenchResult | null {
 }
 
 async function main() {
-  const { engines, quick, size, abuse, sends, startup, runs } = parseArgs(process.argv.slice(2))
+  const { engines, quick, size, abuse, sends, broadcast, startup, runs } = parseArgs(
+    process.argv.slice(2),
+  )
   if (startup) {
     const r = await runStartup(runs, (line) => console.error(line))
     console.log(`\n${renderStartup(r)}`)
@@ -70,6 +74,17 @@ async function main() {
       console.log(`\n${renderSends(r)}`)
       mkdirSync(RESULTS, { recursive: true })
       writeFileSync(join(RESULTS, `latest-sends-${engine}.json`), `${JSON.stringify(r, null, 2)}\n`)
+    }
+    return
+  }
+  if (broadcast) {
+    for (const engine of engines) {
+      const users = quick ? 100_000 : 1_000_000
+      const r = await runBroadcast(engine, users, (line) => console.error(line))
+      console.log(`\n${renderBroadcast(r)}`)
+      mkdirSync(RESULTS, { recursive: true })
+      const file = join(RESULTS, `latest-broadcast-${engine}-${size}.json`)
+      writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`)
     }
     return
   }

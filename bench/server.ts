@@ -109,6 +109,10 @@ export async function startServer(
     HERALD_RATE_LIMIT: '1000000000',
     // The 304 poll row holds each user's tag for the whole run: no version may end meanwhile.
     HERALD_ETAG_LIFETIME_S: '86400',
+    // The seed's statements may need longer on a loaded machine: the caller's setting applies.
+    ...(process.env.HERALD_DB_STATEMENT_TIMEOUT_MS
+      ? { HERALD_DB_STATEMENT_TIMEOUT_MS: process.env.HERALD_DB_STATEMENT_TIMEOUT_MS }
+      : {}),
     ...env,
   })
   let built: Herald | null = null

@@ -48,6 +48,8 @@ export interface Config {
    * many one poll delivers at most, and how far ahead a send may be scheduled.
    */
   scheduler: { enabled: boolean; intervalMs: number; batch: number; horizonMs: number }
+  /** Sends to a topic or the tenant stored once and copied on read (see core/broadcasts.ts). */
+  broadcasts: { min: number; recheckMs: number }
   /** Whether admins read and change other users' inboxes where a dialect's contract allows it. */
   adminReach: boolean
   /**
@@ -303,6 +305,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       batch: int(env, 'HERALD_SCHEDULER_BATCH', 100, 1, 10_000),
       // Ten years at most: a time past it is a mistake (a timestamp in ms read as s, say).
       horizonMs: int(env, 'HERALD_SCHEDULE_HORIZON_MS', 365 * 86_400_000, 1000, 3650 * 86_400_000),
+    },
+    broadcasts: {
+      min: int(env, 'HERALD_BROADCAST_MIN', 100_000, 1),
+      recheckMs: int(env, 'HERALD_BROADCAST_RECHECK_MS', 1000, 0, 3_600_000),
     },
     adminReach: onOff(env, 'HERALD_ADMIN_REACH', true),
     demo: !production && onOff(env, 'HERALD_DEMO', true),

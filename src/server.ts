@@ -102,6 +102,7 @@ export async function buildHerald({
         maxUsers: config.polling.versionUsers,
         lifetimeMs: config.polling.versionLifetimeMs,
       },
+      broadcasts: config.broadcasts,
     })
     const keys = createApiKeyStore(storage.db)
     auth = createAuthenticator({
@@ -133,8 +134,8 @@ export async function buildHerald({
     purgeNotifications: core.retention.purgeChunk,
     clock,
     onRun: (r) => {
-      if (r.idempotencyKeys || r.messages || r.scheduledSends || r.expired || r.read || r.old)
-        app.log.info({ cleanup: r }, 'cleaned up')
+      const any = r.idempotencyKeys || r.messages || r.scheduledSends || r.broadcasts
+      if (any || r.expired || r.read || r.old) app.log.info({ cleanup: r }, 'cleaned up')
     },
     onError: (err) => app.log.warn({ err }, 'clean-up failed; retrying later'),
   })

@@ -12,6 +12,8 @@ export interface InboxEvent {
   userId: string
   /** The notifications concerned, when the change named them. */
   ids?: number[]
+  /** Set on the tenant-wide event of a broadcast: its event number (see core/broadcasts.ts). */
+  broadcast?: number
   at: string
   /**
    * Unique to this event, given by the bus that publishes it (a caller leaves it out): inbox

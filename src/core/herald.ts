@@ -1,3 +1,4 @@
+import { type BroadcastSettings, createBroadcastCursors, DEFAULT_BROADCASTS } from './broadcasts.ts'
 import { createDirectory } from './directory.ts'
 import type { EventBus } from './events.ts'
 import { createInbox } from './inbox.ts'
@@ -26,6 +27,8 @@ export interface CoreDeps {
   scheduleHorizonMs?: number
   /** Inbox versions for conditional polling (default 100,000 users, 300 s). */
   versions?: VersionSettings
+  /** When a topic or tenant send is stored once as a broadcast (default: 100,000 members). */
+  broadcasts?: BroadcastSettings
 }
 
 /**
@@ -38,7 +41,15 @@ export interface CoreDeps {
  */
 export function createCore(deps: CoreDeps) {
   const clock = deps.clock ?? (() => new Date())
-  const full = { ...deps, clock, webhooks: deps.webhooks?.sink }
+  const settings = deps.broadcasts ?? DEFAULT_BROADCASTS
+  const broadcasts = createBroadcastCursors({ ...deps, clock, settings })
+  const full = {
+    ...deps,
+    clock,
+    webhooks: deps.webhooks?.sink,
+    broadcasts,
+    broadcastMin: settings.min,
+  }
   return {
     events: deps.events,
     clock,

@@ -1,3 +1,4 @@
+import type { BroadcastCursors } from './broadcasts.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { HeraldError } from './errors.ts'
 import type { EventBus, InboxEvent } from './events.ts'
@@ -89,19 +90,31 @@ export interface InboxDeps {
   clock: () => Date
   /** Where changes are reported for outbound webhooks (none: no webhooks). */
   webhooks?: WebhookSink
+  /** Broadcasts copied into an inbox before it is read (none: sends never broadcast). */
+  broadcasts?: BroadcastCursors
 }
 
 /** Every read and state change of one user's inbox, used by every API surface. */
-export function createInbox({ store, events, clock, webhooks }: InboxDeps) {
+export function createInbox({ store, events, clock, webhooks, broadcasts }: InboxDeps) {
   // Every surface changes inboxes through here, so every change is reported once, from here.
   const hooks = webhookReporter(webhooks, clock)
   const scope = (v: Viewer): Scope => ({ tenantId: v.tenantId, userId: v.userId, now: clock() })
+  /**
+   * The one step every read and change of an inbox takes first: the broadcasts the user has not
+   * had become their ordinary rows (free when there are none), so everything after it, on
+   * every surface, sees only rows.
+   */
+  const fresh = async (v: Viewer): Promise<Scope> => {
+    if (broadcasts) await broadcasts.catchUp(v.tenantId, v.userId)
+    return scope(v)
+  }
 
   const emit = (v: Viewer, type: InboxEvent['type'], ids?: number[]) =>
     events.publish({ type, tenantId: v.tenantId, userId: v.userId, ids, at: clock().toISOString() })
 
   /** The caller's notification; NOT_FOUND if none has this id, NOT_OWNER if another user's. */
   async function get(v: Viewer, id: NotificationId): Promise<Notification> {
+    await fresh(v)
     const n = validId(id) ? await store.findOne(v.tenantId, id) : null
     if (!n || isExpired(n, clock())) {
       throw new HeraldError('NOT_FOUND', 'notification not found', { id })
@@ -115,7 +128,7 @@ export function createInbox({ store, events, clock, webhooks }: InboxDeps) {
   async function list(v: Viewer, o: ListOptions = {}): Promise<ListPage> {
     const filter = o.filter ?? {}
     const sort = o.sort ?? DEFAULT_SORT
-    const s = scope(v)
+    const s = await fresh(v)
     if (o.page) {
       const res = await store.list(s, filter, sort, o.page)
       return { items: res.items, nextCursor: null, total: res.total ?? 0 }
@@ -143,18 +156,22 @@ export function createInbox({ store, events, clock, webhooks }: InboxDeps) {
   ): Promise<Record<K, number>> {
     const keys = Object.keys(filters) as K[]
     const list = keys.map((k) => filters[k])
-    const values = await store.count(scope(v), list, cap)
+    const values = await store.count(await fresh(v), list, cap)
     return Object.fromEntries(keys.map((k, i) => [k, values[i] ?? 0])) as Record<K, number>
   }
 
   /** The caller's new notifications after event number `after`, oldest first (see Store.since). */
-  const since = (v: Viewer, after: number, limit: number) => store.since(scope(v), after, limit)
-  const countSince = (v: Viewer, after: number, cap: number) =>
-    store.countSince(scope(v), after, cap)
-  const latestSeq = (v: Viewer) => store.latestSeq(v.tenantId, v.userId)
+  const since = async (v: Viewer, after: number, limit: number) =>
+    store.since(await fresh(v), after, limit)
+  const countSince = async (v: Viewer, after: number, cap: number) =>
+    store.countSince(await fresh(v), after, cap)
+  const latestSeq = async (v: Viewer) => {
+    await fresh(v)
+    return store.latestSeq(v.tenantId, v.userId)
+  }
 
   async function countByType(v: Viewer, filter: InboxFilter = {}) {
-    return store.countByType(scope(v), filter)
+    return store.countByType(await fresh(v), filter)
   }
 
   /**
@@ -163,6 +180,7 @@ export function createInbox({ store, events, clock, webhooks }: InboxDeps) {
    */
   async function classify(v: Viewer, ids: NotificationId[]): Promise<BulkResult> {
     const valid = ids.filter(validId)
+    await fresh(v)
     const owners = valid.length > 0 ? await store.owners(v.tenantId, valid, clock()) : new Map()
     const missing: NotificationId[] = []
     const foreign: NotificationId[] = []
@@ -211,7 +229,7 @@ export function createInbox({ store, events, clock, webhooks }: InboxDeps) {
 
   /** Changes every match; undismiss and unsnooze also reach hidden ones unless the filter says. */
   async function changeWhere(v: Viewer, change: StateChange, filter: InboxFilter) {
-    const changed = await store.update(scope(v), change, reach(change, filter))
+    const changed = await store.update(await fresh(v), change, reach(change, filter))
     if (changed > 0) {
       emit(v, 'notifications.changed')
       hooks.bulk(v.tenantId, v.userId, change.action, null, changed)
@@ -263,7 +281,7 @@ export function createInbox({ store, events, clock, webhooks }: InboxDeps) {
   }
 
   async function removeWhere(v: Viewer, filter: InboxFilter): Promise<number> {
-    const changed = await store.remove(scope(v), filter)
+    const changed = await store.remove(await fresh(v), filter)
     if (changed > 0) {
       emit(v, 'notifications.deleted')
       hooks.bulk(v.tenantId, v.userId, 'delete', null, changed)

@@ -93,6 +93,8 @@ export function createSchedules(deps: {
   events: EventBus
   clock: () => Date
   horizonMs: number
+  /** Topic and tenant sends with at least this many members are broadcasts (null: never). */
+  broadcastMin?: number | null
 }) {
   const { store, events, clock, horizonMs } = deps
   const sender = createSender(deps)
@@ -224,7 +226,9 @@ export function createSchedules(deps: {
         const done = await store.deliverDue(clock(), (row, tx) => {
           claimed.row = row
           const input = reviveInput(row.request)
-          return createSender({ store: tx, events: held, clock }).send(
+          // Its broadcast's event, published after the commit, tells the instances its number.
+          const broadcastMin = deps.broadcastMin ?? null
+          return createSender({ store: tx, events: held, clock, broadcastMin }).send(
             row.tenantId,
             input,
             row.idempotencyKey ?? undefined,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { BroadcastCursors } from './broadcasts.ts'
 import { HeraldError, invalid } from './errors.ts'
 import type { EventBus } from './events.ts'
 import type { Actor, Content, NotificationAction, Ref } from './notification.ts'
@@ -53,6 +54,8 @@ export interface SendInput {
 export interface SendOutcome extends SendResult {
   /** True when an earlier send with the same idempotency key answered this one. */
   replayed: boolean
+  /** True when the send was stored once, as a broadcast each member's next read copies. */
+  broadcast: boolean
   /** Set when the send reached nobody: why, for a person. */
   warning?: string
 }
@@ -118,7 +121,10 @@ export function checkSendInput(input: SendInput): Audience {
 
 const outcome = (audience: Audience, r: SendResult, replayed: boolean): SendOutcome => {
   const warning = warningOf(audience, r)
-  return warning === undefined ? { ...r, replayed } : { ...r, replayed, warning }
+  const broadcast = r.broadcastSeq !== undefined
+  return warning === undefined
+    ? { ...r, replayed, broadcast }
+    : { ...r, replayed, broadcast, warning }
 }
 
 /** A URL a browser may follow from a button: absolute, http or https, nothing else. */
@@ -182,11 +188,17 @@ export function createSender({
   events,
   clock,
   webhooks,
+  broadcasts,
+  broadcastMin = null,
 }: {
   store: Store
   events: EventBus
   clock: () => Date
   webhooks?: WebhookSink
+  /** Told of each broadcast this instance commits. */
+  broadcasts?: BroadcastCursors
+  /** Topic and tenant sends with at least this many members are broadcasts (null: never). */
+  broadcastMin?: number | null
 }) {
   const hooks = webhookReporter(webhooks, clock)
   // Tenants are never deleted, so one that exists once exists for good: skip the round trip.
@@ -245,6 +257,7 @@ export function createSender({
         lastActionAt: input.lastActionAt ?? null,
         keepLatest: input.keepLatest ?? null,
         critical: input.critical ?? false,
+        broadcastMin,
       },
       idempotencyKey === undefined ? null : { key: idempotencyKey, hash, response: (r) => r },
     )
@@ -254,12 +267,15 @@ export function createSender({
       if (earlier) return earlier
       throw new HeraldError('CONFLICT', 'idempotency key is in use by a request still running')
     }
+    if (result.broadcastSeq !== undefined) broadcasts?.sent(tenantId, result.broadcastSeq)
     if (result.notifications === null) {
-      // Too many recipients to name one by one: one hint to every listener of the tenant.
+      // Too many recipients to name one by one: one hint to every listener of the tenant, which
+      // for a broadcast also tells every instance its number (streams then catch up, and copy it).
       events.publish({
         type: 'notifications.changed',
         tenantId,
         userId: '*',
+        ...(result.broadcastSeq === undefined ? {} : { broadcast: result.broadcastSeq }),
         at: now.toISOString(),
       })
     }

@@ -41,6 +41,13 @@ export interface Store {
   countSince(scope: Scope, after: number, cap: number): Promise<number>
   /** The highest event number among the user's notifications; 0 when none. */
   latestSeq(tenantId: string, userId: string): Promise<number>
+  /** The tenant's latest broadcast number; 0 when it has none. */
+  latestBroadcast(tenantId: string): Promise<number>
+  /**
+   * Copies the broadcasts the user has not had yet into their notifications, and returns the
+   * broadcast number they are now current with.
+   */
+  catchUpBroadcasts(tenantId: string, userId: string, now: Date): Promise<number>
   count(scope: Scope, filters: InboxFilter[], cap: number | null): Promise<number[]>
   countByType(scope: Scope, filter: InboxFilter): Promise<Record<string, number>>
   /** Applies a state change to every match, in bounded chunks; returns how many rows changed. */
@@ -209,6 +216,11 @@ export interface SendRecord {
   keepLatest: number | null
   /** Reaches every recipient, whatever their preferences. */
   critical: boolean
+  /**
+   * A topic or tenant send with at least this many members is stored once as a broadcast, which
+   * each member's next read copies into their inbox; null: always a row per recipient.
+   */
+  broadcastMin: number | null
 }
 
 export interface IdempotencyRecord {
@@ -226,6 +238,11 @@ export interface SendResult {
   skipped: number
   /** Each recipient's notification; omitted past `SEND_DETAIL_LIMIT` recipients. */
   notifications: Array<{ recipientId: string; id: number; uuid: string }> | null
+  /**
+   * Set when the send was stored as a broadcast: its event number. `recipients` is then the
+   * audience's size when sent; preferences apply as each member reads.
+   */
+  broadcastSeq?: number
 }
 
 export const SEND_DETAIL_LIMIT = 100

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts'
 import type { PurgeResult } from '../core/retention.ts'
 import {
   type MessageCursor,
+  purgeBroadcasts,
   purgeFinishedSchedules,
   purgeIdempotencyKeys,
   purgeOrphanMessages,
@@ -14,6 +15,8 @@ export interface CleanupRun {
   messages: number
   /** Scheduled sends finished (delivered, cancelled, failed) longer ago than the key TTL. */
   scheduledSends: number
+  /** Broadcasts past their expiry or their tenant's retention (no member gets them any more). */
+  broadcasts: number
   /** Notifications deleted: past their `expiresAt`, or past their tenant's retention policy. */
   expired: number
   read: number
@@ -66,6 +69,7 @@ export function createCleanupJob(o: CleanupOptions) {
     // Finished scheduled sends are the server's, across tenants; a purge by hand of one tenant
     // leaves them to it.
     const scheduledSends = tenantId === null ? await purgeFinishedSchedules(o.db, cutoff, chunk) : 0
+    const broadcasts = await purgeBroadcasts(o.db, now(), chunk, tenantId)
     const walk = await purgeOrphanMessages(o.db, after, chunk, tenantId)
     const run: CleanupRun = {
       expired: purged.expired,
@@ -73,9 +77,14 @@ export function createCleanupJob(o: CleanupOptions) {
       old: purged.old,
       idempotencyKeys,
       scheduledSends,
+      broadcasts,
       messages: walk.deleted,
       more:
-        purged.more || idempotencyKeys >= chunk || scheduledSends >= chunk || walk.next !== null,
+        purged.more ||
+        idempotencyKeys >= chunk ||
+        scheduledSends >= chunk ||
+        broadcasts >= chunk ||
+        walk.next !== null,
     }
     return { run, next: walk.next }
   }
@@ -92,7 +101,13 @@ export function createCleanupJob(o: CleanupOptions) {
    * the totals. Still one chunk per statement, so a server sharing the database is never stalled.
    */
   async function purgeAll(tenantId: string | null = null): Promise<CleanupRun> {
-    const total: CleanupRun = { ...NOTHING, idempotencyKeys: 0, scheduledSends: 0, messages: 0 }
+    const total: CleanupRun = {
+      ...NOTHING,
+      idempotencyKeys: 0,
+      scheduledSends: 0,
+      broadcasts: 0,
+      messages: 0,
+    }
     let after: MessageCursor | null = null
     for (;;) {
       const { run, next } = await step(tenantId, after)
@@ -102,6 +117,7 @@ export function createCleanupJob(o: CleanupOptions) {
       total.old += run.old
       total.idempotencyKeys += run.idempotencyKeys
       total.scheduledSends += run.scheduledSends
+      total.broadcasts += run.broadcasts
       total.messages += run.messages
       if (!run.more) return total
     }

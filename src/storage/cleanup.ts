@@ -40,10 +40,32 @@ export async function purgeFinishedSchedules(
 }
 
 /**
+ * Deletes up to `chunk` broadcasts no member will be given any more: past their expiry, or older
+ * than their tenant's `all_days` (their copies would be purged as soon as made). Their messages
+ * are then orphans unless copies point at them, and go with the message walk.
+ */
+export async function purgeBroadcasts(
+  db: Kysely<Database>,
+  now: Date,
+  chunk: number,
+  tenantId: string | null = null,
+): Promise<number> {
+  const only = tenantId === null ? sql`` : sql`AND b.tenant_id = ${tenantId}`
+  const res = await sql`DELETE FROM broadcasts WHERE (tenant_id, seq) IN (
+      SELECT b.tenant_id, b.seq FROM broadcasts b
+      LEFT JOIN retention_policies p ON p.tenant_id = b.tenant_id
+      WHERE (b.expires_at <= ${now}
+        OR b.created_at < ${now}::timestamptz - p.all_days * interval '1 day') ${only}
+      LIMIT ${chunk})`.execute(db)
+  return Number(res.numAffectedRows ?? 0)
+}
+
+/**
  * Walks the next `chunk` messages after `after` (in key order) and deletes those no notification
  * points at any more. The walk is keyset-bounded, not "find any orphan": finding orphans among
  * millions of live messages would scan them all in one statement. A message is only ever pointed
- * at by the transaction that inserts it, so one seen without notifications stays orphaned.
+ * at by the transaction that inserts it (its notifications, or its broadcast, whose copies come
+ * later), so one seen without either stays orphaned.
  * Returns what was deleted and where to go on from (null: the walk reached the end). With
  * `tenantId`, the walk covers that tenant's messages only.
  */
@@ -66,6 +88,8 @@ export async function purgeOrphanMessages(
       WHERE m.tenant_id = b.tenant_id AND m.id = b.id
         AND NOT EXISTS (SELECT 1 FROM notifications n
           WHERE n.tenant_id = m.tenant_id AND n.message_id = m.id)
+        AND NOT EXISTS (SELECT 1 FROM broadcasts bc
+          WHERE bc.tenant_id = m.tenant_id AND bc.message_id = m.id)
       RETURNING 1
     ), last AS (
       SELECT tenant_id, id, count(*) OVER () AS n FROM batch ORDER BY tenant_id DESC, id DESC LIMIT 1

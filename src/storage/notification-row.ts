@@ -5,7 +5,7 @@ import { needsMessage } from './filter-sql.ts'
 import type { Database, MessagesTable, NotificationsTable } from './schema.ts'
 
 /** A notification as selected: the recipient's row and its message's content, typed by the schema. */
-export type NotificationRow = Omit<Selectable<NotificationsTable>, 'message_id'> &
+export type NotificationRow = Omit<Selectable<NotificationsTable>, 'message_id' | 'broadcast_seq'> &
   Omit<Selectable<MessagesTable>, 'tenant_id' | 'id' | 'type' | 'created_at'>
 
 const REF_PREFIXES = ['project', 'target', 'parent', 'root'] as const

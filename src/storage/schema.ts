@@ -103,6 +103,8 @@ export interface NotificationsTable {
   last_action_at: NullableTimestamp
   /** The send's event number in its tenant: commit order, what streams replay by. */
   seq: ColumnType<number | null, number | null | undefined, number | null>
+  /** The broadcast this row was copied from (migration 0013); null for an ordinary send. */
+  broadcast_seq: ColumnType<number | null, number | null | undefined, number | null>
 }
 
 export interface IdempotencyTable {
@@ -191,6 +193,36 @@ export interface UserPreferencesTable {
 export interface RecipientsTable {
   tenant_id: string
   user_id: string
+  /** Since when they belong to the tenant's audience (migration 0013). */
+  created_at: Timestamp
+}
+
+/** A send to a tenant or a topic, copied into each member's inbox on their next read (0013). */
+export interface BroadcastsTable {
+  tenant_id: string
+  /** The send's event number in its tenant: commit order. */
+  seq: number
+  message_id: number
+  /** Null: the whole tenant. */
+  topic: string | null
+  type: string
+  critical: boolean
+  /** Members who joined after this are not reached. */
+  sent_at: Timestamp
+  created_at: Timestamp
+  seen_at: NullableTimestamp
+  read_at: NullableTimestamp
+  archived_at: NullableTimestamp
+  snoozed_until: NullableTimestamp
+  expires_at: NullableTimestamp
+  last_action_at: NullableTimestamp
+}
+
+/** The last broadcast each user was given. */
+export interface BroadcastCursorsTable {
+  tenant_id: string
+  user_id: string
+  seq: number
 }
 
 /** A tenant's retention policy (migration 0008); no row: keep everything. */
@@ -218,5 +250,7 @@ export interface Database {
   tenant_preferences: TenantPreferencesTable
   user_preferences: UserPreferencesTable
   recipients: RecipientsTable
+  broadcasts: BroadcastsTable
+  broadcast_cursors: BroadcastCursorsTable
   retention_policies: RetentionPoliciesTable
 }

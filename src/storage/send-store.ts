@@ -7,6 +7,7 @@ import {
   type SendRecord,
   type SendResult,
 } from '../core/store.ts'
+import { countAudience, insertBroadcast } from './broadcast-store.ts'
 import type { Database, MessagesTable, NotificationsTable } from './schema.ts'
 
 /** Recipients per INSERT statement: one statement per chunk, never one per row. */
@@ -252,6 +253,11 @@ export async function send(
         .executeTakeFirst()
       if (!claimed) return null
     }
+    const wide = broadcastable(s)
+    if (wide && s.broadcastMin !== null) {
+      const members = await countAudience(tx, s.tenantId, wide, s.broadcastMin)
+      if (members >= s.broadcastMin) return broadcast(tx, s, wide, idem)
+    }
     const ids = [...new Set(await resolveAudience(tx, s.tenantId, s.audience))]
     const message = await tx
       .insertInto('messages')
@@ -277,14 +283,55 @@ export async function send(
       skipped: ids.length - delivered,
       notifications,
     }
-    if (idem) {
-      await tx
-        .updateTable('idempotency_keys')
-        .set({ response: JSON.stringify(idem.response(result)) })
-        .where('tenant_id', '=', s.tenantId)
-        .where('key', '=', idem.key)
-        .execute()
-    }
+    await record(tx, s, idem, result)
     return result
   })
+}
+
+async function record(
+  tx: Kysely<Database>,
+  s: SendRecord,
+  idem: IdempotencyRecord | null,
+  result: SendResult,
+) {
+  if (!idem) return
+  await tx
+    .updateTable('idempotency_keys')
+    .set({ response: JSON.stringify(idem.response(result)) })
+    .where('tenant_id', '=', s.tenantId)
+    .where('key', '=', idem.key)
+    .execute()
+}
+
+/**
+ * The audience of a send that may become a broadcast: a topic or the tenant, with no group key
+ * (folding is per recipient) and no per-user cap (trimming is per recipient).
+ */
+const broadcastable = (s: SendRecord) =>
+  s.audience.kind !== 'users' && s.groupKey === null && s.keepLatest === null ? s.audience : null
+
+/**
+ * The send as one `broadcasts` row, in the caller's transaction: the message, the tenant's next
+ * event number, the row, and the audience's size for the answer.
+ */
+async function broadcast(
+  tx: Kysely<Database>,
+  s: SendRecord,
+  wide: Exclude<SendRecord['audience'], { kind: 'users' }>,
+  idem: IdempotencyRecord | null,
+): Promise<SendResult> {
+  const message = await insertMessage(tx, s).executeTakeFirstOrThrow()
+  const members = await countAudience(tx, s.tenantId, wide, null)
+  const { rows: taken } = await nextSeq(s.tenantId).execute(tx)
+  const seq = Number(taken[0]?.event_seq)
+  await insertBroadcast(tx, s, wide, { message: message.id, seq })
+  const result: SendResult = {
+    messageId: message.id,
+    recipients: members,
+    skipped: 0,
+    notifications: null,
+    broadcastSeq: seq,
+  }
+  await record(tx, s, idem, result)
+  return result
 }

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { HeraldError } from '../core/errors.ts'
 import type { Store } from '../core/store.ts'
+import * as broadcasts from './broadcast-store.ts'
 import { asUnavailable } from './faults.ts'
 import * as notifications from './notification-store.ts'
 import * as preferences from './preference-store.ts'
@@ -105,6 +106,8 @@ export function createSqlStore(db: Kysely<Database>): Store {
     since: on(notifications.since),
     countSince: on(notifications.countSince),
     latestSeq: on(notifications.latestSeq),
+    latestBroadcast: on(broadcasts.latestBroadcast),
+    catchUpBroadcasts: on(broadcasts.catchUp),
     count: on(notifications.count),
     countByType: on(notifications.countByType),
     update: on(notifications.update),

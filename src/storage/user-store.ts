@@ -99,6 +99,11 @@ export async function deleteUser(db: Kysely<Database>, tenantId: string, id: str
       .where('tenant_id', '=', tenantId)
       .where('user_id', '=', id)
       .execute()
+    await tx
+      .deleteFrom('broadcast_cursors')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .execute()
     // No longer one of the tenant's users: a send to the whole tenant leaves them out.
     const past = await tx
       .deleteFrom('recipients')

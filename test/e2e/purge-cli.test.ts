@@ -129,6 +129,7 @@ test('herald purge on PostgreSQL opens the store itself, purges the named tenant
       messages: 1,
       idempotencyKeys: 0,
       scheduledSends: 0,
+      broadcasts: 0,
     })
     const left = await sql<{ tenant_id: string }>`SELECT tenant_id FROM notifications
       WHERE tenant_id IN (${tenant}, ${other}) ORDER BY tenant_id`.execute(h.storage.db)

@@ -35,6 +35,20 @@ describeEngines('native send: audiences and validation', (get) => {
     assert.equal((await inboxOf(h, t, '7')).length, 1)
   })
 
+  test('UUIDs are time-ordered (version 7), so a large send appends to their index', async () => {
+    const h = get()
+    const key = await h.apiKey(h.tenant())
+    const first = await send(h, key, { to: { users: ['a', 'b'] }, type: 'x', title: 'One' })
+    const second = await send(h, key, { to: { users: ['a'] }, type: 'x', title: 'Two' })
+    const uuids = [first, second].flatMap((r) =>
+      (r.json.notifications as Array<{ uuid: string }>).map((n) => n.uuid),
+    )
+    for (const u of uuids) assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab]/)
+    // The first 48 bits are milliseconds: a later send never sorts before an earlier one.
+    const later = uuids[2] ?? ''
+    for (const u of uuids.slice(0, 2)) assert.ok(u.slice(0, 13) <= later.slice(0, 13))
+  })
+
   test('to a topic: its subscribers only', async () => {
     const h = get()
     const t = h.tenant()

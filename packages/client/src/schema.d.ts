@@ -1088,6 +1088,8 @@ export interface components {
             warning?: string;
             /** @description True when this answers a retry with the same Idempotency-Key */
             replayed: boolean;
+            /** @description True when the send was stored once as a broadcast (a topic or the whole tenant with at least HERALD_BROADCAST_MIN members, no groupKey, no keepLatest): `recipients` is then the audience's size when sent, `skipped` 0, and each member's inbox gets it on their next read, with their preferences applied then; members who joined after the send do not */
+            broadcast: boolean;
             /** @description Each recipient's notification when the send reached at most 100 users; null past that (a topic or tenant send often does), where listing them would cost more than the send: each recipient lists their own inbox, and their streams tell them */
             notifications: components["schemas"]["SentNotification"][] | null;
         };

@@ -210,6 +210,10 @@ export const SendResponse = T.Object(
     replayed: T.Boolean({
       description: 'True when this answers a retry with the same Idempotency-Key',
     }),
+    broadcast: T.Boolean({
+      description:
+        "True when the send was stored once as a broadcast (a topic or the whole tenant with at least HERALD_BROADCAST_MIN members, no groupKey, no keepLatest): `recipients` is then the audience's size when sent, `skipped` 0, and each member's inbox gets it on their next read, with their preferences applied then; members who joined after the send do not",
+    }),
     notifications: T.Union(
       [
         T.Array(

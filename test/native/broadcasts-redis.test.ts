@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { sql } from 'kysely'
+import { goOnWithPostgres, send, startHerald, type TestHerald } from '../support/harness.ts'
+import { redisAnswers } from '../support/redis.ts'
+
+const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+const list = async (h: TestHerald, tenant: string, user: string) => {
+  const token = await h.token({ tenant, user })
+  const res = await h.app.inject({
+    url: '/v1/me/notifications',
+    headers: { authorization: `Bearer ${token}` },
+  })
+  assert.equal(res.statusCode, 200, res.body)
+  return (res.json().items as Array<{ title: string }>).map((n) => n.title)
+}
+
+/** Resolves when `h` hears a broadcast of the tenant on its bus. */
+const heard = (h: TestHerald, tenant: string) =>
+  new Promise<void>((resolve) => {
+    const off = h.core.events.subscribe(tenant, '*', (e) => {
+      if (e.broadcast === undefined) return
+      off()
+      resolve()
+    })
+  })
+
+// Two instances share one store only on PostgreSQL.
+describe('broadcasts across two instances sharing PostgreSQL and Redis', async () => {
+  if (!goOnWithPostgres()) return
+  if (!(await redisAnswers(REDIS_URL))) {
+    const why = `Redis is not reachable at ${REDIS_URL}`
+    test('Redis is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
+      throw new Error(`${why}, and CI=true requires it`)
+    })
+    return
+  }
+  // The latest broadcast is trusted for a minute: instance b can only learn of it from the bus.
+  const env = {
+    REDIS_URL,
+    HERALD_REDIS_PREFIX: `herald-test-${randomBytes(6).toString('hex')}:`,
+    HERALD_BROADCAST_MIN: '3',
+    HERALD_BROADCAST_RECHECK_MS: '60000',
+  }
+  let a: TestHerald
+  let b: TestHerald
+  before(async () => {
+    a = await startHerald('postgres', env)
+    b = await startHerald('postgres', env, a)
+  })
+  after(async () => {
+    await b?.close()
+    await a?.close()
+  })
+
+  test('a broadcast sent on one instance is read on the other; racing reads copy it once', async () => {
+    const tenant = a.tenant()
+    const key = await a.apiKey(tenant)
+    const users = ['u1', 'u2', 'u3']
+    for (const id of users) {
+      const res = await a.app.inject({
+        method: 'PUT',
+        url: `/v1/users/${id}`,
+        headers: { authorization: `Bearer ${key}` },
+        payload: {},
+      })
+      assert.equal(res.statusCode, 200)
+    }
+    // b has read this tenant before the broadcast: it knows "no broadcasts yet".
+    assert.deepEqual(await list(b, tenant, 'u1'), [])
+    const told = heard(b, tenant)
+    const res = await send(a, key, { to: { tenant: true }, type: 'news', title: 'Everyone' })
+    assert.equal(res.json.broadcast, true)
+    await told
+    // Ten reads of the same user on both instances at once.
+    const reads = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => list(i % 2 === 0 ? a : b, tenant, 'u2')),
+    )
+    for (const titles of reads) assert.deepEqual(titles, ['Everyone'])
+    assert.deepEqual(await list(b, tenant, 'u1'), ['Everyone'])
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM notifications
+      WHERE tenant_id = ${tenant} AND message_id = ${Number(res.json.messageId)}`.execute(
+      a.storage.db,
+    )
+    assert.equal(Number(rows[0]?.n), 2)
+  })
+})
