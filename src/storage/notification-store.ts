@@ -83,7 +83,7 @@ export async function list(
       .limit(page.size)
       .offset((page.page - 1) * page.size)
       .execute(),
-    count(db, scope, [filter], null, window),
+    countWithin(db, scope, [filter], null, edge),
   ])
   return { items: rows.map(toNotification), total }
 }
@@ -127,7 +127,17 @@ export async function count(
   window = 0,
 ): Promise<number[]> {
   if (filters.length === 0) return []
-  const edge = await contentWindow(db, scope, filters, window)
+  return countWithin(db, scope, filters, cap, await contentWindow(db, scope, filters, window))
+}
+
+/** `count`, with the content window's edge already found (a list's total shares its own). */
+async function countWithin(
+  db: Kysely<Database>,
+  scope: Scope,
+  filters: InboxFilter[],
+  cap: number | null,
+  edge: Cond | null,
+): Promise<number[]> {
   const together = filters.map((f, i) => ({ f, i })).filter(({ f }) => !needsMessage(f))
   const alone = filters.map((f, i) => ({ f, i })).filter(({ f }) => needsMessage(f))
   const statements = [together, ...alone.map((one) => [one])].filter((g) => g.length > 0)
