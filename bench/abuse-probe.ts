@@ -59,3 +59,5 @@ async function loop() {
 await Promise.all(Array.from({ length: spec.connections }, loop))
 agent.destroy()
 process.stdout.write(`${JSON.stringify(samples)}\n`)
+// Nothing more to hear: stdin's listener would keep this process (and the bench) alive.
+process.stdin.pause()

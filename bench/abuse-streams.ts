@@ -75,7 +75,13 @@ process.stdout.write('open\n')
 process.stdin.on('data', (chunk: Buffer) => {
   if (!chunk.toString('utf8').includes('report')) return
   for (const res of stalledOnes) res.resume()
-  setTimeout(finish, 1500)
+  // What the kernel held for them (a few MiB each) is read before their end arrives.
+  const from = Date.now()
+  const wait = setInterval(() => {
+    if (report.stalled.closedByServer < report.stalled.count && Date.now() - from < 10_000) return
+    clearInterval(wait)
+    finish()
+  }, 100)
 })
 
 function finish() {

@@ -33,7 +33,8 @@ const STREAM_SENDS = 20
 const STALLED_SENDS = 40
 /** The bench's server drops a stalled reader after this (the default is 10 s). */
 const STALL_MS = 2000
-const THROWAWAY_DB = 'herald_abuse_bench'
+// Its own per run: two runs side by side on one PostgreSQL must not drop each other's.
+const THROWAWAY_DB = `herald_abuse_bench_${process.pid}`
 
 /** Goals of issue 9: another tenant's p99 during any abuse, and memory under 1,000 streams. */
 export const GOALS = { p99Ms: { postgres: 100, pglite: 250 }, rssMb: 300 }
@@ -67,6 +68,8 @@ export interface AbuseResult {
     /** Streams the server says it dropped because their consumer stopped reading. */
     dropped: number
     sendSeconds: number
+    /** From the first send until the server had dropped every stalled reader (or gave up waiting). */
+    dropSeconds: number
   }
 }
 
@@ -84,6 +87,12 @@ function child(script: string, spec: unknown) {
   )
   const lines: string[] = []
   const waiters: Array<() => void> = []
+  // Closed: exited with its output read to the end (a line printed just before is not lost).
+  let closed: number | null | undefined
+  proc.once('close', (code) => {
+    closed = code
+    for (const w of waiters.splice(0)) w()
+  })
   const stdout = proc.stdout
   if (!stdout) throw new Error('no stdout')
   createInterface({ input: stdout }).on('line', (l) => {
@@ -92,17 +101,27 @@ function child(script: string, spec: unknown) {
   })
   const next = async (): Promise<string> => {
     while (lines.length === 0) {
-      await new Promise<void>((resolve, reject) => {
-        waiters.push(resolve)
-        proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)))
-      })
+      if (closed !== undefined) throw new Error(`${script} exited with ${closed}`)
+      await new Promise<void>((resolve) => waiters.push(resolve))
     }
     return lines.shift() as string
   }
   return {
     next,
     say: (line: string) => proc.stdin?.write(`${line}\n`),
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    /**
+     * Ends the child: its stdin closed (its line reader held it, and its pipes held this
+     * process: the bench printed its results and never exited), killed if still running 5 s on.
+     */
+    async cleanup() {
+      proc.stdin?.end()
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const kill = setTimeout(() => proc.kill(), 5_000)
+        await once(proc, 'exit')
+        clearTimeout(kill)
+      }
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
 
@@ -330,6 +349,10 @@ async function serve(engine: EngineName) {
         HERALD_RATE_LIMIT: '1000000000',
         LOG_LEVEL: 'info',
         HERALD_STREAM_STALL_MS: String(STALL_MS),
+        // HERALD_BENCH_SERVE_NODE_OPTIONS: Node options for the served process (a profiler, say).
+        ...(process.env.HERALD_BENCH_SERVE_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.HERALD_BENCH_SERVE_NODE_OPTIONS }
+          : {}),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -345,7 +368,12 @@ async function serve(engine: EngineName) {
     })
     proc.once('exit', (code) => reject(new Error(`herald serve exited with ${code}: ${out}`)))
   })
+  let exit: string | null = null
+  proc.once('exit', (code, signal) => {
+    exit = `herald serve exited (${code ?? signal}): ${out}`
+  })
   const rss = () => {
+    if (exit) throw new Error(exit)
     const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8')
     return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
   }
@@ -354,8 +382,10 @@ async function serve(engine: EngineName) {
     rss,
     dropped: () => dropped,
     async close() {
-      proc.kill('SIGTERM')
-      await once(proc, 'exit')
+      if (exit === null) {
+        proc.kill('SIGTERM')
+        await once(proc, 'exit')
+      }
       rmSync(dir, { recursive: true, force: true })
       if (engine === 'postgres') {
         const admin = new pg.Client({ connectionString: PG_URL })
@@ -373,7 +403,7 @@ async function serve(engine: EngineName) {
  * custom data) to the 100 that never read, enough to fill the kernel's socket buffers and pass
  * the server's per-stream bound. Its memory is read from /proc throughout.
  */
-async function streamsMemory(engine: EngineName): Promise<AbuseResult['memory']> {
+export async function streamsMemory(engine: EngineName): Promise<AbuseResult['memory']> {
   const server = await serve(engine)
   const users = Array.from({ length: STREAMS }, (_, i) => userId(i))
   const tokens = await Promise.all(
@@ -400,8 +430,13 @@ async function streamsMemory(engine: EngineName): Promise<AbuseResult['memory']>
     stalled: STALLED,
   } satisfies StreamsSpec)
   let peakMb = 0
+  let failed: unknown = null
   const sampler = setInterval(() => {
-    peakMb = Math.max(peakMb, server.rss())
+    try {
+      peakMb = Math.max(peakMb, server.rss())
+    } catch (err) {
+      failed ??= err
+    }
   }, 50)
   try {
     if ((await streams.next()) !== 'open') throw new Error('streams did not open')
@@ -416,8 +451,14 @@ async function streamsMemory(engine: EngineName): Promise<AbuseResult['memory']>
     for (let i = 0; i < STALLED_SENDS; i++)
       await send(users.slice(0, STALLED), { data: { blob } }, i)
     const sendSeconds = (performance.now() - t0) / 1000
-    // Let the streams catch up, and stalled ones pass the stall bound, before measuring.
-    await new Promise((r) => setTimeout(r, STALL_MS + 3000))
+    // Let the streams catch up, and stalled ones pass the stall bound, before measuring: until
+    // the server has dropped every stalled reader, or for 30 s at most.
+    const waitFrom = performance.now()
+    while (server.dropped() < STALLED && performance.now() - waitFrom < STALL_MS + 28_000)
+      await new Promise((r) => setTimeout(r, 100))
+    const dropSeconds = (performance.now() - t0) / 1000
+    await new Promise((r) => setTimeout(r, 1000))
+    if (failed) throw failed
     const afterMb = server.rss()
     streams.say('report')
     const report = JSON.parse(await streams.next()) as StreamsReport
@@ -430,10 +471,11 @@ async function streamsMemory(engine: EngineName): Promise<AbuseResult['memory']>
       streams: report,
       dropped: server.dropped(),
       sendSeconds,
+      dropSeconds,
     }
   } finally {
     clearInterval(sampler)
-    streams.cleanup()
+    await streams.cleanup()
     await server.close()
   }
 }
@@ -469,7 +511,7 @@ export async function runAbuse(
       probe.say('stop')
     }
     const samples = JSON.parse(await probe.next()) as Array<[number, number, number]>
-    probe.cleanup()
+    await probe.cleanup()
     const q = within(samples, quiet).map(([, ms]) => ms)
     const rows = windows.map(({ sc, w }): AbuseRow => {
       const other = within(samples, w)
@@ -524,7 +566,8 @@ export function renderAbuse(r: AbuseResult): string {
       `in ${m.sendSeconds.toFixed(1)} s; ${m.streams.opened} streams opened, ${m.streams.refused} refused; ` +
       `${m.streams.readers.count} readers got ${f(m.streams.readers.bytes / 1024 / 1024)} MB, ` +
       `${m.streams.readers.closedByServer} of them closed by the server; of the ${m.streams.stalled.count} that never read, ` +
-      `${m.streams.stalled.closedByServer} were cut (the server logged ${m.dropped} "stream dropped")`,
+      `${m.streams.stalled.closedByServer} were cut (the server logged ${m.dropped} "stream dropped", ` +
+      `the last ${m.dropSeconds.toFixed(1)} s after the first send)`,
   )
   return lines.join('\n')
 }

@@ -111,6 +111,8 @@ export interface Limits {
   ids: number
   /** Where a count stops when the request gives no cap of its own (named counts). */
   countCap: number
+  /** Newest notifications of an inbox a filter on a message's content looks at (0: all). */
+  contentWindow: number
 }
 
 export class ConfigError extends Error {}
@@ -329,6 +331,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       filterText: int(env, 'HERALD_MAX_FILTER_TEXT', 256, 1, 4096),
       ids: int(env, 'HERALD_MAX_IDS', 1000, 1, 100_000),
       countCap: int(env, 'HERALD_COUNT_CAP', 1000, 1, 10_000_000),
+      contentWindow: int(env, 'HERALD_CONTENT_FILTER_WINDOW', 10_000, 0, 100_000_000),
     },
     corsOrigins: corsOrigins(env.HERALD_CORS_ORIGINS, production),
     webhooks: {

@@ -83,7 +83,7 @@ export async function buildHerald({
   migrated.catch(() => {}) // awaited below
   try {
     const { createApp } = await import('./http/app.ts')
-    const store = createSqlStore(storage.db)
+    const store = createSqlStore(storage.db, { contentWindow: config.limits.contentWindow })
     // The bus starts before the app and its logger: its warnings reach the log once both exist.
     events = config.redisUrl
       ? (await import('./realtime/redis-bus.ts')).createRedisBus(config.redisUrl, {

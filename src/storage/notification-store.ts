@@ -19,15 +19,49 @@ export const BULK_CHUNK = 10_000
 
 type Cond = RawBuilder<unknown>
 
+/**
+ * Where a filter on a message's content (actor, project, target, flags, custom data) starts
+ * looking: the (created_at, id) of the `window`-th newest notification of the inbox, read by one
+ * walk of the inbox index, or null when the inbox holds fewer (or there is no window). Such a
+ * filter joins every row it looks at to `messages` and tests it (a 256-character pattern on
+ * each): bounded to the newest `window` rows, one statement costs the same on any inbox, and
+ * the embedded store, which runs one statement at a time, is never held for long by one user.
+ */
+async function contentWindow(
+  db: Kysely<Database>,
+  scope: Scope,
+  filters: InboxFilter[],
+  window: number,
+): Promise<Cond | null> {
+  if (window <= 0 || !filters.some((f) => needsMessage(f))) return null
+  const edge = await db
+    .selectFrom('notifications as n')
+    .select([sql<string>`n.created_at::text`.as('at'), 'n.id'])
+    .where('n.tenant_id', '=', scope.tenantId)
+    .where('n.recipient_id', '=', scope.userId)
+    .orderBy('n.created_at', 'desc')
+    .orderBy('n.id', 'desc')
+    .offset(window - 1)
+    .limit(1)
+    .executeTakeFirst()
+  return edge ? sql`(n.created_at, n.id) >= (${edge.at}::timestamptz, ${edge.id}::bigint)` : null
+}
+
+/** A filter's conditions, with the content window when it reads a message's content. */
+const within = (scope: Scope, f: InboxFilter, edge: Cond | null): Cond[] =>
+  edge && needsMessage(f) ? [...conditions(scope, f), edge] : conditions(scope, f)
+
 export async function list(
   db: Kysely<Database>,
   scope: Scope,
   filter: InboxFilter,
   sort: Sort,
   page: Page,
+  window = 0,
 ): Promise<ListResult> {
+  const edge = await contentWindow(db, scope, [filter], window)
   const matching = selectNotifications(db)
-    .where(and(conditions(scope, filter)))
+    .where(and(within(scope, filter, edge)))
     .orderBy(orderBy(sort))
   if (page.kind === 'keyset') {
     const { after } = page
@@ -49,7 +83,7 @@ export async function list(
       .limit(page.size)
       .offset((page.page - 1) * page.size)
       .execute(),
-    count(db, scope, [filter], null),
+    countWithin(db, scope, [filter], null, edge),
   ])
   return { items: rows.map(toNotification), total }
 }
@@ -58,8 +92,14 @@ export async function list(
  * One filter's count as a scalar subquery, reading at most `cap + 1` rows when capped. A count is
  * a bigint, which both engines hand over as a number (see `openStorage`).
  */
-function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, cap: number | null) {
-  const matching = source(db, f).where(and(conditions(scope, f)))
+function counted(
+  db: Kysely<Database>,
+  scope: Scope,
+  f: InboxFilter,
+  cap: number | null,
+  edge: Cond | null,
+) {
+  const matching = source(db, f).where(and(within(scope, f, edge)))
   if (cap === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
   return db
     .selectFrom(
@@ -84,8 +124,20 @@ export async function count(
   scope: Scope,
   filters: InboxFilter[],
   cap: number | null,
+  window = 0,
 ): Promise<number[]> {
   if (filters.length === 0) return []
+  return countWithin(db, scope, filters, cap, await contentWindow(db, scope, filters, window))
+}
+
+/** `count`, with the content window's edge already found (a list's total shares its own). */
+async function countWithin(
+  db: Kysely<Database>,
+  scope: Scope,
+  filters: InboxFilter[],
+  cap: number | null,
+  edge: Cond | null,
+): Promise<number[]> {
   const together = filters.map((f, i) => ({ f, i })).filter(({ f }) => !needsMessage(f))
   const alone = filters.map((f, i) => ({ f, i })).filter(({ f }) => needsMessage(f))
   const statements = [together, ...alone.map((one) => [one])].filter((g) => g.length > 0)
@@ -93,7 +145,7 @@ export async function count(
   // One after another: a request holds one connection at a time, never a pool's worth.
   for (const group of statements) {
     const row = await db
-      .selectNoFrom(group.map(({ f, i }) => counted(db, scope, f, cap).as(`c${i}` as const)))
+      .selectNoFrom(group.map(({ f, i }) => counted(db, scope, f, cap, edge).as(`c${i}` as const)))
       .executeTakeFirstOrThrow()
     for (const { i } of group) out[i] = row[`c${i}`] ?? 0
   }
@@ -104,10 +156,12 @@ export async function countByType(
   db: Kysely<Database>,
   scope: Scope,
   filter: InboxFilter,
+  window = 0,
 ): Promise<Record<string, number>> {
+  const edge = await contentWindow(db, scope, [filter], window)
   const rows = await source(db, filter)
     .select(['n.type', (eb) => eb.fn.countAll<number>().as('c')])
-    .where(and(conditions(scope, filter)))
+    .where(and(within(scope, filter, edge)))
     .groupBy('n.type')
     .execute()
   return Object.fromEntries(rows.map((r) => [r.type, r.c]))

@@ -52,8 +52,18 @@ export const guard =
     }
   }
 
+/** What the SQL store bounds. */
+export interface SqlStoreOptions {
+  /**
+   * Newest notifications of an inbox a filter on a message's content looks at (0: all of them;
+   * HERALD_CONTENT_FILTER_WINDOW).
+   */
+  contentWindow?: number
+}
+
 /** The SQL implementation of core's Store, the same on PGlite and PostgreSQL. */
-export function createSqlStore(db: Kysely<Database>): Store {
+export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions = {}): Store {
+  const window = options.contentWindow ?? 0
   // A storage function on this database, guarded: every method of the store is one.
   const on = <A extends unknown[], R>(fn: (db: Kysely<Database>, ...args: A) => Promise<R>) =>
     guard((...args: A) => fn(db, ...args))
@@ -100,7 +110,9 @@ export function createSqlStore(db: Kysely<Database>): Store {
         .executeTakeFirst()
       return row ? { hash: row.request_hash, response: row.response } : null
     }),
-    list: on(notifications.list),
+    list: guard((scope, filter, sort, page) =>
+      notifications.list(db, scope, filter, sort, page, window),
+    ),
     findOne: on(notifications.findOne),
     owners: on(notifications.owners),
     since: on(notifications.since),
@@ -108,8 +120,8 @@ export function createSqlStore(db: Kysely<Database>): Store {
     latestSeq: on(notifications.latestSeq),
     latestBroadcast: on(broadcasts.latestBroadcast),
     catchUpBroadcasts: on(broadcasts.catchUp),
-    count: on(notifications.count),
-    countByType: on(notifications.countByType),
+    count: guard((scope, filters, cap) => notifications.count(db, scope, filters, cap, window)),
+    countByType: guard((scope, filter) => notifications.countByType(db, scope, filter, window)),
     update: on(notifications.update),
     remove: on(notifications.remove),
     getCheckpoint: on(users.getCheckpoint),

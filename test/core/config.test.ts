@@ -274,19 +274,26 @@ describe('loadConfig', () => {
 
   test('request bounds have defaults and are validated', () => {
     const base = { HERALD_JWT_SECRET: SECRET }
-    assert.deepEqual(loadConfig(base).limits, { filterText: 256, ids: 1000, countCap: 1000 })
+    assert.deepEqual(loadConfig(base).limits, {
+      filterText: 256,
+      ids: 1000,
+      countCap: 1000,
+      contentWindow: 10_000,
+    })
     const set = loadConfig({
       ...base,
       HERALD_MAX_FILTER_TEXT: '64',
       HERALD_MAX_IDS: '5',
       HERALD_COUNT_CAP: '99',
+      HERALD_CONTENT_FILTER_WINDOW: '0',
     })
-    assert.deepEqual(set.limits, { filterText: 64, ids: 5, countCap: 99 })
+    assert.deepEqual(set.limits, { filterText: 64, ids: 5, countCap: 99, contentWindow: 0 })
     for (const [name, value] of [
       ['HERALD_MAX_FILTER_TEXT', '0'],
       ['HERALD_MAX_FILTER_TEXT', '5000'],
       ['HERALD_MAX_IDS', '0'],
       ['HERALD_COUNT_CAP', 'lots'],
+      ['HERALD_CONTENT_FILTER_WINDOW', '-1'],
     ] as const) {
       assert.throws(() => loadConfig({ ...base, [name]: value }), ConfigError, `${name}=${value}`)
     }

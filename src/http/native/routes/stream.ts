@@ -105,24 +105,45 @@ async function drained(res: ServerResponse, ms: number): Promise<boolean> {
  * to read (a replay or a burst of events goes at the reader's pace); a consumer that has not read
  * within `stallMs` is dropped, never buffered further: one slow or malicious reader must not hold
  * the server's memory. A catch-up checks `room` before each row and stops at a full buffer,
- * reading the rest again once the reader has caught up, so no rows are held while it waits.
+ * reading the rest again once the reader has caught up, so no rows are held while it waits;
+ * `fits` says how many rows to read for the room left, so that it rarely reads one it lets go.
  */
 function sseOutput(req: FastifyRequest, res: ServerResponse, o: Config['stream']) {
   const gone = () => res.writableEnded || res.destroyed
   const room = () => res.writableLength <= o.bufferBytes
+  // Rows the catch-ups read from the store and wrote, and the size of the last one written.
+  const rows = { read: 0, written: 0, lastBytes: 0 }
   /** Writes now; false once the stream is gone. */
   const put = (s: string) => {
     if (gone()) return false
     res.write(s)
     return true
   }
+  /** Writes one notification's frame now; false once the stream is gone. */
+  const putRow = (s: string) => {
+    if (!put(s)) return false
+    rows.written++
+    rows.lastBytes = Buffer.byteLength(s)
+    return true
+  }
+  /**
+   * Rows (at most `most`) that fill the room left if they are the size of the last one: each
+   * one the buffer takes, and the one that crosses the bound.
+   */
+  const fits = (most: number) =>
+    rows.lastBytes === 0
+      ? most
+      : Math.max(
+          1,
+          Math.min(most, Math.floor((o.bufferBytes - res.writableLength) / rows.lastBytes) + 1),
+        )
   /** Waits until the consumer has room; false once the stream is gone or dropped. */
   const ready = async (): Promise<boolean> => {
     if (gone()) return false
     if (!room() && !(await drained(res, o.stallMs))) {
       if (!res.destroyed) {
         req.log.info(
-          { buffered: res.writableLength },
+          { buffered: res.writableLength, rowsRead: rows.read, rowsWritten: rows.written },
           'stream dropped: its consumer stopped reading',
         )
         res.destroy()
@@ -131,7 +152,18 @@ function sseOutput(req: FastifyRequest, res: ServerResponse, o: Config['stream']
     }
     return !gone()
   }
-  return { room, put, ready, write: async (s: string) => (await ready()) && put(s) }
+  return {
+    room,
+    put,
+    putRow,
+    fits,
+    ready,
+    /** Counts rows read from the store for this stream. */
+    readRows: (n: number) => {
+      rows.read += n
+    },
+    write: async (s: string) => (await ready()) && put(s),
+  }
 }
 
 /**
@@ -183,26 +215,27 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     }
     /**
      * Sends what is past the mark, a page at a time; how many it sent, or null once gone. A page
-     * cut short by a full buffer sizes the next one, so a slow reader of large notifications is
-     * read a row or two at a time instead of a page being read again for each row it takes.
+     * holds what the buffer's room takes at the size of the last notification sent, so a slow
+     * reader of large notifications is read a row at a time, each row read once (a page of ten
+     * let go at a full buffer, again on every wake-up, was most of what a flood read and threw
+     * away, and held every stalled reader's drop behind it).
      */
     const drain = async (): Promise<number | null> => {
       let sent = 0
-      let page = PAGE
       for (;;) {
         if (!(await out.ready())) return null
-        const limit = page
+        const limit = out.fits(PAGE)
         const batch = await reading(() => inbox.since(v, mark, limit))
+        out.readRows(batch.length)
         let i = 0
         // At a full buffer the rest of the page is let go and read again after the wait.
         for (; i < batch.length && out.room(); i++) {
           const n = batch[i] as Notification
-          if (!out.put(created(n))) return null
+          if (!out.putRow(created(n))) return null
           mark = Math.max(mark, n.seq ?? mark)
         }
         sent += i
         if (i === batch.length && batch.length < limit) return sent
-        page = i < batch.length ? Math.max(1, i) : Math.min(PAGE, page * 2)
       }
     }
     return {
