@@ -10,7 +10,18 @@ import {
 import type { InboxFilter, Page, Sort } from '../core/filters.ts'
 import type { Notification } from '../core/notification.ts'
 import type { ListResult, Scope, StateChange } from '../core/store.ts'
-import { and, conditions, needsMessage, notExpired, orderBy } from './filter-sql.ts'
+import {
+  and,
+  conditions,
+  covered,
+  type MarkSide,
+  markAt,
+  markUpTo,
+  needsMessage,
+  notExpired,
+  orderBy,
+  splitsByMark,
+} from './filter-sql.ts'
 import { selectNotifications, source, toNotification } from './notification-row.ts'
 import type { Database } from './schema.ts'
 
@@ -28,7 +39,7 @@ export async function list(
 ): Promise<ListResult> {
   const matching = selectNotifications(db)
     .where(and(conditions(scope, filter)))
-    .orderBy(orderBy(sort))
+    .orderBy(orderBy(sort, scope))
   if (page.kind === 'keyset') {
     const { after } = page
     const cmp = sort.direction === 'asc' ? '>' : '<'
@@ -58,8 +69,14 @@ export async function list(
  * One filter's count as a scalar subquery, reading at most `cap + 1` rows when capped. A count is
  * a bigint, which both engines hand over as a number (see `openStorage`).
  */
-function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, cap: number | null) {
-  const matching = source(db, f).where(and(conditions(scope, f)))
+function countedOn(
+  db: Kysely<Database>,
+  scope: Scope,
+  f: InboxFilter,
+  cap: number | null,
+  onSide?: MarkSide,
+) {
+  const matching = source(db, f).where(and(conditions(scope, f, onSide)))
   if (cap === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
   return db
     .selectFrom(
@@ -69,6 +86,18 @@ function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, cap: number
         .as('s'),
     )
     .select((eb) => eb.fn.countAll<number>().as('c'))
+}
+
+/**
+ * An unread or unseen count is the sum of its two sides of the read mark (see MarkSide), each a
+ * range of its own index; with a cap, each side stops at cap + 1, so the sum passes the cap
+ * exactly when the count does.
+ */
+function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, cap: number | null) {
+  if (!splitsByMark(f)) return countedOn(db, scope, f, cap)
+  const past = countedOn(db, scope, f, cap, 'past')
+  const own = countedOn(db, scope, f, cap, 'own')
+  return db.selectNoFrom(sql<number>`(${past}) + (${own})`.as('c'))
 }
 
 /**
@@ -218,23 +247,48 @@ export async function owners(
 
 const changing = expressionBuilder<Database, 'notifications'>()
 
-/** For each change: what it sets, and the condition for rows it would actually change. */
+/**
+ * Taking a row out from under the read mark (marking it unread or unseen): the state the mark gave
+ * it becomes its own (`read_at` or `seen_at` from the mark's time), and `own_state` keeps the
+ * mark from deciding for it again until the next mark-all.
+ */
+function detach(scope: Scope, column: 'read_at' | 'seen_at') {
+  const upTo = markUpTo(scope)
+  const byMark = covered(upTo, 'notifications')
+  return {
+    [column]: sql<Date | null>`COALESCE(${sql.ref(column)}, CASE WHEN ${byMark} THEN ${markAt(scope)} END)`,
+    own_state: sql<boolean>`(own_state OR seq <= ${upTo})`,
+  }
+}
+
+/**
+ * For each change: what it sets, and the condition for rows it would actually change. Read and
+ * seen count the read mark in: a row it covers is already read (marking it read changes nothing).
+ */
 function changeSql(
   change: StateChange,
-  now: Date,
+  scope: Scope,
 ): [UpdateObject<Database, 'notifications'>, Cond] {
+  const now = scope.now
+  const byMark = covered(markUpTo(scope))
   switch (change.action) {
     case 'read':
       return [
         { read_at: now, seen_at: changing.fn.coalesce('seen_at', changing.val(now)) },
-        sql`n.read_at IS NULL`,
+        sql`n.read_at IS NULL AND NOT ${byMark}`,
       ]
     case 'unread':
-      return [{ read_at: null }, sql`n.read_at IS NOT NULL`]
+      return [
+        { read_at: null, ...detach(scope, 'seen_at') },
+        sql`(n.read_at IS NOT NULL OR ${byMark})`,
+      ]
     case 'seen':
-      return [{ seen_at: now }, sql`n.seen_at IS NULL`]
+      return [{ seen_at: now }, sql`n.seen_at IS NULL AND NOT ${byMark}`]
     case 'unseen':
-      return [{ seen_at: null }, sql`n.seen_at IS NOT NULL`]
+      return [
+        { seen_at: null, ...detach(scope, 'read_at') },
+        sql`(n.seen_at IS NOT NULL OR ${byMark})`,
+      ]
     case 'dismiss':
       return [{ archived_at: now }, sql`n.archived_at IS NULL`]
     case 'undismiss':
@@ -282,7 +336,7 @@ export function update(
   change: StateChange,
   filter: InboxFilter,
 ): Promise<number> {
-  const [set, pending] = changeSql(change, scope.now)
+  const [set, pending] = changeSql(change, scope)
   const conds = [...conditions(scope, filter), pending]
   return inChunks(db, scope, filter, conds, async (inChunk) => {
     const res = await db.updateTable('notifications').set(set).where(inChunk).executeTakeFirst()

@@ -103,6 +103,16 @@ export interface NotificationsTable {
   last_action_at: NullableTimestamp
   /** The send's event number in its tenant: commit order, what streams replay by. */
   seq: ColumnType<number | null, number | null | undefined, number | null>
+  /** Its own read_at/seen_at decide even at or below the user's read mark (migration 0012). */
+  own_state: Generated<boolean>
+}
+
+/** Each user's "read up to" mark: the tenant's event number when they marked all read, and when. */
+export interface ReadMarksTable {
+  tenant_id: string
+  user_id: string
+  up_to: number
+  at: Timestamp
 }
 
 export interface IdempotencyTable {
@@ -206,6 +216,7 @@ export interface Database {
   users: UsersTable
   api_keys: ApiKeysTable
   inbox_checkpoints: CheckpointsTable
+  read_marks: ReadMarksTable
   topic_subscriptions: TopicSubscriptionsTable
   messages: MessagesTable
   notifications: NotificationsTable

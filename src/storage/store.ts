@@ -4,6 +4,7 @@ import type { Store } from '../core/store.ts'
 import { asUnavailable } from './faults.ts'
 import * as notifications from './notification-store.ts'
 import * as preferences from './preference-store.ts'
+import { markAllRead } from './read-mark-store.ts'
 import * as retention from './retention-store.ts'
 import * as schedules from './schedule-store.ts'
 import type { Database } from './schema.ts'
@@ -109,6 +110,7 @@ export function createSqlStore(db: Kysely<Database>): Store {
     countByType: on(notifications.countByType),
     update: on(notifications.update),
     remove: on(notifications.remove),
+    markAllRead: on(markAllRead),
     getCheckpoint: on(users.getCheckpoint),
     setCheckpoint: on(users.setCheckpoint),
     schedule: on(schedules.schedule),

@@ -9,6 +9,7 @@ import { retention } from './0008-retention.ts'
 import { actions } from './0009-actions.ts'
 import { webhooks } from './0010-webhooks.ts'
 import { deletedUsers } from './0011-deleted-users.ts'
+import { readWatermark } from './0012-read-watermark.ts'
 
 /**
  * One migration set for both engines. Every key and index holding per-user data leads with the
@@ -143,6 +144,7 @@ export const migrationProvider: MigrationProvider = {
       '0006_preferences': preferences,
       '0008_retention': retention,
       '0009_actions': actions,
+      '0012_read_watermark': readWatermark,
     }
   },
 }
