@@ -101,8 +101,11 @@ export interface NotificationsTable {
   group_key: string | null
   activity_count: Generated<number>
   last_action_at: NullableTimestamp
-  /** The send's event number in its tenant: commit order, what streams replay by. */
-  seq: ColumnType<number | null, number | null | undefined, number | null>
+  /**
+   * The send's event number in its tenant: commit order, what streams replay by and what the
+   * read mark covers; 0 for rows from before migration 0003 (and fixtures that give none).
+   */
+  seq: ColumnType<number, number | undefined, number>
   /** Its own read_at/seen_at decide even at or below the user's read mark (migration 0012). */
   own_state: Generated<boolean>
 }

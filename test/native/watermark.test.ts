@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { sql } from 'kysely'
 import pg from 'pg'
 import { describeEngines, PG_URL, type TestHerald } from '../support/harness.ts'
 import { world } from '../support/world.ts'
@@ -213,6 +214,33 @@ describeEngines('native inbox: mark all read as a read mark', (get) => {
     assert.equal((await r.bulk({ action: 'delete', filter: { read: true } })).changed, 2)
     assert.deepEqual(ids(await r.list()), [b])
     assert.deepEqual((await r.counts()).counts, { total: 1, unread: 1, unseen: 0 })
+  })
+  test('retention purges what a mark read `readDays` ago; unread below it and later ones stay', async () => {
+    const h = get()
+    const { w, r, n, ids: mine } = await inbox(h, 3)
+    const [, b] = mine
+    assert.ok(b)
+    await r.bulk({ action: 'read', filter: {} })
+    await r.act(b, 'unread')
+    const fresh = await w.seed('r', { type: 'a' })
+    const put = await h.app.inject({
+      method: 'PUT',
+      url: '/v1/retention',
+      headers: { authorization: `Bearer ${w.key}` },
+      payload: { readDays: 30 },
+    })
+    assert.equal(put.statusCode, 200, put.body)
+    const purge = async () => {
+      for (let i = 0; i < 100; i++) if (!(await h.cleanup.runOnce()).more) return
+    }
+    await purge()
+    assert.equal((await r.list()).length, 4, 'marked just now: kept')
+    // The mark as if set 31 days ago (the clock of the test does not move).
+    await sql`UPDATE read_marks SET at = now() - interval '31 days'
+      WHERE tenant_id = ${w.tenant} AND user_id = 'r'`.execute(h.storage.db)
+    await purge()
+    assert.deepEqual(new Set(ids(await r.list())), new Set([b, fresh.id]))
+    assert.equal((await n.list()).length, 3, 'the neighbour has no mark')
   })
 })
 

@@ -7,7 +7,8 @@ import { type Kysely, type Migration, sql } from 'kysely'
  * `own_state` says its own `read_at`/`seen_at` decide (set when it is marked unread or unseen
  * below the mark, or kept out of a mark-all that skips dismissed or snoozed ones). Event numbers
  * are handed out under the tenant row's lock, so one read of `event_seq` covers only committed
- * sends. Rows from before 0003 have no number: they get 0, older than any mark.
+ * sends. Rows from before 0003 had no number: they get 0, older than any mark, and so does a
+ * row written without one (only test and benchmark fixtures do; every send numbers its rows).
  *
  * Indexes: the not-yet-read-or-seen rows by event number (counts of what is past the mark are a
  * range of it), and the two small sets a mark-all or a count visits row by row: rows with their
@@ -26,7 +27,10 @@ export const readWatermark: Migration = {
       db,
     )
     await sql`UPDATE notifications SET seq = 0 WHERE seq IS NULL`.execute(db)
+    await sql`ALTER TABLE notifications ALTER COLUMN seq SET DEFAULT 0`.execute(db)
+    await sql`ALTER TABLE notifications ALTER COLUMN seq SET NOT NULL`.execute(db)
     await sql`CREATE INDEX notifications_open_seq ON notifications (tenant_id, recipient_id, seq)
+      INCLUDE (read_at, own_state, expires_at)
       WHERE (read_at IS NULL OR seen_at IS NULL) AND archived_at IS NULL`.execute(db)
     await sql`CREATE INDEX notifications_own_state ON notifications (tenant_id, recipient_id, seq)
       WHERE own_state`.execute(db)
