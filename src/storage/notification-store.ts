@@ -30,6 +30,37 @@ export const BULK_CHUNK = 10_000
 
 type Cond = RawBuilder<unknown>
 
+/** Rows an unread or unseen list gathers by their ids first, at most (see `notCovered`). */
+const NOT_COVERED_MAX = 1_000
+
+/**
+ * The ids an unread or unseen list can only be among: the rows on either side of the read mark
+ * (see MarkSide), each side walked on its own index from the newest number; null when there are
+ * more than `NOT_COVERED_MAX`. Listed in `created_at` order with `seq > mark OR own_state`, a
+ * heavy inbox right after a mark-all walked its 100,000 covered rows to find none: the planner
+ * cannot see the mark, so it took the order's index.
+ */
+async function notCovered(
+  db: Kysely<Database>,
+  scope: Scope,
+  filter: InboxFilter,
+): Promise<number[] | null> {
+  const side = (s: MarkSide) =>
+    db.selectFrom(
+      source(db, filter)
+        .select('n.id')
+        .where(and(conditions(scope, filter, s)))
+        .orderBy('n.seq', 'desc')
+        .limit(NOT_COVERED_MAX + 1)
+        .as(s),
+    )
+  const rows = await side('past')
+    .select('past.id')
+    .unionAll(side('own').select('own.id'))
+    .execute()
+  return rows.length > NOT_COVERED_MAX ? null : rows.map((r) => Number(r.id))
+}
+
 export async function list(
   db: Kysely<Database>,
   scope: Scope,
@@ -37,8 +68,10 @@ export async function list(
   sort: Sort,
   page: Page,
 ): Promise<ListResult> {
+  const among = splitsByMark(filter) ? await notCovered(db, scope, filter) : null
   const matching = selectNotifications(db)
     .where(and(conditions(scope, filter)))
+    .$if(among !== null, (q) => q.where(sql<boolean>`n.id = ANY(${among}::bigint[])`))
     .orderBy(orderBy(sort, scope))
   if (page.kind === 'keyset') {
     const { after } = page

@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { describeEngines, PG_URL, type TestHerald } from '../support/harness.ts'
+import { streamClient } from '../support/sse.ts'
 import { world } from '../support/world.ts'
 
 /**
@@ -285,5 +286,34 @@ describeEngines('native inbox: the read mark and sends under way', (get) => {
     }
     assert.deepEqual((await r.counts()).counts, { total: 4, unread: 1, unseen: 1 })
     assert.deepEqual(ids(await r.list('&read=false')), [late])
+  })
+})
+
+describeEngines('native stream: the read mark', (get) => {
+  const client = streamClient(() => get().app)
+
+  test('mark all is one changed event, counts drop to 0; a later send arrives unread; a replay reads the mark', async () => {
+    const h = get()
+    const { w, r } = await inbox(h, 3)
+    const token = w.tokens.r
+    const next = (await client.open(token)).next
+    assert.deepEqual((await next()).data, { unread: 3, unseen: 3 })
+    await r.bulk({ action: 'read', filter: {} })
+    const changed = await next()
+    assert.equal(changed.event, 'notifications.changed')
+    assert.deepEqual((await next()).data, { unread: 0, unseen: 0 })
+    const fresh = await w.seed('r', { type: 'a', title: 'after' })
+    const created = await next()
+    assert.equal(created.event, 'notification.created')
+    assert.equal(created.data.id, fresh.id)
+    assert.equal(created.data.read, false)
+    assert.deepEqual((await next()).data, { unread: 1, unseen: 1 })
+    // A reconnect from the start replays the covered rows as read, at the mark's time.
+    const replay = (await client.open(token, { 'last-event-id': '0' })).next
+    assert.equal((await replay()).event, 'counts')
+    const first = await replay()
+    assert.equal(first.event, 'notification.created')
+    assert.equal(first.data.read, true)
+    assert.ok(first.data.readAt)
   })
 })
