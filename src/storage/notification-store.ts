@@ -36,7 +36,7 @@ const NOT_COVERED_MAX = 1_000
 /**
  * The ids an unread or unseen list can only be among: the rows on either side of the read mark
  * (see MarkSide), each side walked on its own index from the newest number; null when there are
- * more than `NOT_COVERED_MAX`. Listed in `created_at` order with `seq > mark OR own_state`, a
+ * more than `NOT_COVERED_MAX`, or when the user has no mark. Listed in `created_at` order with `seq > mark OR own_state`, a
  * heavy inbox right after a mark-all walked its 100,000 covered rows to find none: the planner
  * cannot see the mark, so it took the order's index.
  */
@@ -45,6 +45,14 @@ async function notCovered(
   scope: Scope,
   filter: InboxFilter,
 ): Promise<number[] | null> {
+  // Without a mark every row is past it: the list's own plan is the right one.
+  const mark = await db
+    .selectFrom('read_marks')
+    .select('up_to')
+    .where('tenant_id', '=', scope.tenantId)
+    .where('user_id', '=', scope.userId)
+    .executeTakeFirst()
+  if (!mark) return null
   const side = (s: MarkSide) =>
     db.selectFrom(
       source(db, filter)
@@ -54,10 +62,7 @@ async function notCovered(
         .limit(NOT_COVERED_MAX + 1)
         .as(s),
     )
-  const rows = await side('past')
-    .select('past.id')
-    .unionAll(side('own').select('own.id'))
-    .execute()
+  const rows = await side('past').select('past.id').unionAll(side('own').select('own.id')).execute()
   return rows.length > NOT_COVERED_MAX ? null : rows.map((r) => Number(r.id))
 }
 
