@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
+import { sql } from 'kysely'
 import { describeEngines, type TestHerald } from '../support/harness.ts'
 import { world } from '../support/world.ts'
 
@@ -29,6 +30,13 @@ const nativeMarkAll = async (h: TestHerald, token: string) => {
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
+/** Whether the user's mark-all went through the read mark (the store holds one for them). */
+const hasMark = async (h: TestHerald, tenant: string, user: string) => {
+  const { rows } = await sql<{ c: number }>`SELECT count(*) AS c FROM read_marks
+    WHERE tenant_id = ${tenant} AND user_id = ${user}`.execute(h.storage.db)
+  return Number(rows[0]?.c) === 1
+}
+
 describeEngines('dialects read the read mark', (get) => {
   test('ondi: mark-read of everything, then stats, the list and a later send', async () => {
     const h = get()
@@ -46,6 +54,7 @@ describeEngines('dialects read the read mark', (get) => {
       }>
     const mark = await call(h, 'PUT', `${B}/mark-read`, auth)
     assert.equal(mark.json().updated_count, 2, 'Ondi reads dismissed ones too, as before')
+    assert.ok(await hasMark(h, w.tenant, user))
     assert.deepEqual(await stats(), { total: 2, unread: 0, read: 2 })
     const items = await list()
     assert.ok(items.every((n) => n.read_at !== null))
@@ -70,6 +79,7 @@ describeEngines('dialects read the read mark', (get) => {
     const b = hex((await w.seed('42')).uuid)
     const list = async () => (await call(h, 'GET', P, auth)).json()
     assert.equal((await call(h, 'POST', `${P}/mark_all_read`, auth)).statusCode, 204)
+    assert.ok(await hasMark(h, w.tenant, '42'))
     const after = await list()
     assert.equal(after.unread_count, 0)
     assert.ok(after.items.every((i: { read: boolean }) => i.read))
@@ -105,7 +115,9 @@ describeEngines('dialects read the read mark', (get) => {
       200,
     )
     assert.deepEqual(await q('status=unread'), [val], 'by type: row by row')
+    assert.equal(await hasMark(h, w.tenant, '5'), false)
     assert.equal((await call(h, 'POST', `${P}/mark-as-read-all/`, auth)).statusCode, 200)
+    assert.ok(await hasMark(h, w.tenant, '5'))
     assert.deepEqual(await q('status=unread'), [])
     assert.deepEqual(new Set(await q('status=read')), new Set([men, val]))
     const fresh = (await w.seed('5', { type: 'mention' })).id

@@ -83,16 +83,28 @@ async function inbox(h: TestHerald, count: number, types = ['a', 'b']) {
 
 const ids = (items: Item[]) => items.map((i) => i.id)
 
+/** What the store holds for user `r`: their read mark, and their rows with a `read_at` of their own. */
+async function stored(h: TestHerald, tenant: string) {
+  const marks = await sql<{ c: number }>`SELECT count(*) AS c FROM read_marks
+    WHERE tenant_id = ${tenant} AND user_id = 'r'`.execute(h.storage.db)
+  const rows = await sql<{ c: number }>`SELECT count(*) AS c FROM notifications
+    WHERE tenant_id = ${tenant} AND recipient_id = 'r' AND read_at IS NOT NULL`.execute(
+    h.storage.db,
+  )
+  return { marks: Number(marks.rows[0]?.c), readRows: Number(rows.rows[0]?.c) }
+}
+
 describeEngines('native inbox: mark all read as a read mark', (get) => {
   test('mark all: lists, filters, counts and gets read it; order, ids and neighbours unchanged', async () => {
     const h = get()
-    const { r, n, ids: mine } = await inbox(h, 6)
+    const { w, r, n, ids: mine } = await inbox(h, 6)
     const [first, second] = mine
     assert.ok(first && second)
     const early = await r.act(first, 'read')
     const before = await r.list()
     const res = await r.bulk({ action: 'read', filter: {} })
     assert.equal(res.changed, 5, 'the one read before is not counted again')
+    assert.deepEqual(await stored(h, w.tenant), { marks: 1, readRows: 1 }, 'one row written')
     const after = await r.list()
     assert.deepEqual(ids(after), ids(before), 'same rows, same order')
     assert.ok(after.every((i) => i.read && i.seen))
@@ -196,8 +208,9 @@ describeEngines('native inbox: mark all read as a read mark', (get) => {
 
   test('mark all by a filter changes only the matches, row by row', async () => {
     const h = get()
-    const { r, ids: mine } = await inbox(h, 4)
+    const { w, r, ids: mine } = await inbox(h, 4)
     assert.equal((await r.bulk({ action: 'read', filter: { types: ['a'] } })).changed, 2)
+    assert.deepEqual(await stored(h, w.tenant), { marks: 0, readRows: 2 }, 'no mark: row by row')
     const unread = await r.list('&read=false')
     assert.deepEqual(new Set(unread.map((i) => i.type)), new Set(['b']))
     assert.deepEqual((await r.counts()).counts.unread, 2)
@@ -216,6 +229,21 @@ describeEngines('native inbox: mark all read as a read mark', (get) => {
     assert.deepEqual(ids(await r.list()), [b])
     assert.deepEqual((await r.counts()).counts, { total: 1, unread: 1, unseen: 0 })
   })
+  test('deleting the user deletes their mark: a user of that id starts unread again', async () => {
+    const h = get()
+    const { w, r } = await inbox(h, 2)
+    await r.bulk({ action: 'read', filter: {} })
+    const del = await h.app.inject({
+      method: 'DELETE',
+      url: '/v1/users/r',
+      headers: { authorization: `Bearer ${w.key}` },
+    })
+    assert.equal(del.statusCode, 204, del.body)
+    assert.equal((await stored(h, w.tenant)).marks, 0)
+    await w.seed('r', { type: 'a' })
+    assert.deepEqual((await r.counts()).counts, { total: 1, unread: 1, unseen: 1 })
+  })
+
   test('retention purges what a mark read `readDays` ago; unread below it and later ones stay', async () => {
     const h = get()
     const { w, r, n, ids: mine } = await inbox(h, 3)
