@@ -27,7 +27,8 @@ export async function markAllRead(
   keep: MarkAllKeep,
 ): Promise<number> {
   const work = async (tx: Kysely<Database>) => {
-    // Two mark-alls of one user queue on the mark's row (the first one creates it).
+    // Two mark-alls of one user queue on the mark's row once it exists; two first ones may
+    // overlap, and the mark then keeps the larger number (GREATEST below).
     const previous = await tx
       .selectFrom('read_marks')
       .select('up_to')
@@ -51,7 +52,10 @@ export async function markAllRead(
       .insertInto('read_marks')
       .values({ tenant_id: scope.tenantId, user_id: scope.userId, up_to: upTo, at: scope.now })
       .onConflict((oc) =>
-        oc.columns(['tenant_id', 'user_id']).doUpdateSet({ up_to: upTo, at: scope.now }),
+        oc.columns(['tenant_id', 'user_id']).doUpdateSet({
+          up_to: sql<number>`GREATEST(read_marks.up_to, excluded.up_to)`,
+          at: scope.now,
+        }),
       )
       .execute()
     return covered + own
