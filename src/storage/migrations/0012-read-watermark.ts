@@ -11,7 +11,8 @@ import { type Kysely, type Migration, sql } from 'kysely'
  * row written without one (only test and benchmark fixtures do; every send numbers its rows).
  *
  * Indexes: the not-yet-read-or-seen rows by event number (counts of what is past the mark are a
- * range of it), and the two small sets a mark-all or a count visits row by row: rows with their
+ * range of it; the columns a mark-all reads of the rows it covers are included, so it walks the
+ * index alone), and the two small sets a mark-all or a count visits row by row: rows with their
  * own state, and dismissed or snoozed rows still following the mark.
  */
 export const readWatermark: Migration = {
@@ -30,7 +31,7 @@ export const readWatermark: Migration = {
     await sql`ALTER TABLE notifications ALTER COLUMN seq SET DEFAULT 0`.execute(db)
     await sql`ALTER TABLE notifications ALTER COLUMN seq SET NOT NULL`.execute(db)
     await sql`CREATE INDEX notifications_open_seq ON notifications (tenant_id, recipient_id, seq)
-      INCLUDE (read_at, own_state, expires_at)
+      INCLUDE (read_at, seen_at, own_state, expires_at)
       WHERE (read_at IS NULL OR seen_at IS NULL) AND archived_at IS NULL`.execute(db)
     await sql`CREATE INDEX notifications_own_state ON notifications (tenant_id, recipient_id, seq)
       WHERE own_state`.execute(db)
