@@ -52,9 +52,9 @@ export function checkTargets(r: BenchResult): Target[] {
       met: r.bulk.send.seconds <= 1 && bulkRate >= 0.4,
     },
     {
-      name: `mark all ${r.bulk.markAll.rows.toLocaleString('en-US')} read ≤ 1 s; heavy count p99 < 10 ms`,
-      value: `${r.bulk.markAll.seconds.toFixed(3)} s; p99 ${msOf(n(heavy?.p99))} at c=50 (${msOf(n(heavy?.probe?.p99))} at c=1)`,
-      met: r.bulk.markAll.seconds <= 1 && n(heavy?.p99) < 10,
+      name: `mark all ${r.bulk.markAll.rows.toLocaleString('en-US')} read ≤ 50 ms; heavy count right after ≤ 10 ms p99 at c=1`,
+      value: `${(r.bulk.markAll.seconds * 1000).toFixed(1)} ms; p99 ${msOf(n(heavy?.probe?.p99))} at c=1 (${msOf(n(heavy?.p99))} at c=50)`,
+      met: r.bulk.markAll.seconds <= 0.05 && n(heavy?.probe?.p99) <= 10,
     },
     {
       name: 'keyset page 1,000 ≥ 10× faster than OFFSET + COUNT',

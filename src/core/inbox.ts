@@ -11,7 +11,7 @@ import {
   type Sort,
 } from './filters.ts'
 import type { Notification } from './notification.ts'
-import type { Checkpoint, Scope, StateChange, Store } from './store.ts'
+import type { Checkpoint, MarkAllKeep, Scope, StateChange, Store } from './store.ts'
 import { webhookReporter } from './webhook-events.ts'
 import type { WebhookSink } from './webhooks.ts'
 
@@ -82,6 +82,25 @@ function reach(change: StateChange, f: InboxFilter): InboxFilter {
   if (change.action === 'undismiss') return { ...f, dismissed: f.dismissed ?? 'include' }
   if (change.action === 'unsnooze') return { ...f, snoozed: f.snoozed ?? 'include' }
   return f
+}
+
+/**
+ * Whether a change by filter is "mark all read", which moves the user's read mark instead of
+ * updating every row: the filter names nothing but the default hiding of dismissed and snoozed
+ * ones (kept as they are, as the row-by-row update left them) or their inclusion, and perhaps
+ * `read: false`, which a read changes nothing else on. Null for anything narrower.
+ */
+export function markAllOf(change: StateChange, f: InboxFilter): MarkAllKeep | null {
+  if (change.action !== 'read') return null
+  for (const [key, value] of Object.entries(f)) {
+    if (value === undefined || (key === 'read' && value === false)) continue
+    if ((key === 'dismissed' || key === 'snoozed') && value !== 'only') continue
+    return null
+  }
+  return {
+    dismissed: (f.dismissed ?? 'exclude') === 'exclude',
+    snoozed: (f.snoozed ?? 'exclude') === 'exclude',
+  }
 }
 
 export interface InboxDeps {
@@ -229,7 +248,11 @@ export function createInbox({ store, events, clock, webhooks, broadcasts }: Inbo
 
   /** Changes every match; undismiss and unsnooze also reach hidden ones unless the filter says. */
   async function changeWhere(v: Viewer, change: StateChange, filter: InboxFilter) {
-    const changed = await store.update(await fresh(v), change, reach(change, filter))
+    const s = await fresh(v)
+    const all = markAllOf(change, filter)
+    const changed = all
+      ? await store.markAllRead(s, all)
+      : await store.update(s, change, reach(change, filter))
     if (changed > 0) {
       emit(v, 'notifications.changed')
       hooks.bulk(v.tenantId, v.userId, change.action, null, changed)

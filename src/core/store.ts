@@ -53,6 +53,12 @@ export interface Store {
   /** Applies a state change to every match, in bounded chunks; returns how many rows changed. */
   update(scope: Scope, change: StateChange, filter: InboxFilter): Promise<number>
   remove(scope: Scope, filter: InboxFilter): Promise<number>
+  /**
+   * Marks every notification of the user read by moving their read mark past every committed
+   * send (one row), leaving dismissed or snoozed ones as they are where `keep` says; returns how
+   * many became read. Notifications committed later stay unread.
+   */
+  markAllRead(scope: Scope, keep: MarkAllKeep): Promise<number>
 
   getCheckpoint(tenantId: string, userId: string): Promise<Checkpoint | null>
   setCheckpoint(
@@ -156,6 +162,12 @@ export interface Purged {
   tenantId: string
   recipientId: string
   id: number
+}
+
+/** Which notifications a mark-all leaves as they are (its filter's default exclusions). */
+export interface MarkAllKeep {
+  dismissed: boolean
+  snoozed: boolean
 }
 
 export interface Checkpoint {

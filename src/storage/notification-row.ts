@@ -1,11 +1,14 @@
-import type { Kysely, Selectable } from 'kysely'
+import { type Kysely, type Selectable, sql } from 'kysely'
 import type { InboxFilter, Sort } from '../core/filters.ts'
 import type { Notification, Ref } from '../core/notification.ts'
-import { needsMessage } from './filter-sql.ts'
+import { covered, needsMessage } from './filter-sql.ts'
 import type { Database, MessagesTable, NotificationsTable } from './schema.ts'
 
 /** A notification as selected: the recipient's row and its message's content, typed by the schema. */
-export type NotificationRow = Omit<Selectable<NotificationsTable>, 'message_id' | 'broadcast_seq'> &
+export type NotificationRow = Omit<
+  Selectable<NotificationsTable>,
+  'message_id' | 'broadcast_seq' | 'own_state'
+> &
   Omit<Selectable<MessagesTable>, 'tenant_id' | 'id' | 'type' | 'created_at'>
 
 const REF_PREFIXES = ['project', 'target', 'parent', 'root'] as const
@@ -18,8 +21,6 @@ const RECIPIENT_COLUMNS = [
   'n.recipient_id',
   'n.type',
   'n.created_at',
-  'n.seen_at',
-  'n.read_at',
   'n.archived_at',
   'n.snoozed_until',
   'n.expires_at',
@@ -63,10 +64,22 @@ const joined = (db: Kysely<Database>) =>
 export const source = (db: Kysely<Database>, f: InboxFilter, sort?: Sort) =>
   db.selectFrom('notifications as n').$if(needsMessage(f, sort), () => joined(db))
 
-/** Every column of a `NotificationRow`. */
+/**
+ * A state the recipient's read mark (migration 0014) may stand in for: the row's own time, or
+ * the mark's when the mark covers the row (marked all read: read, and seen, then).
+ */
+const byMark = (column: 'read_at' | 'seen_at') =>
+  sql<Date | null>`COALESCE(${sql.ref(`n.${column}`)},
+    CASE WHEN ${covered(sql`rm.up_to`)} THEN rm.at END)`.as(column)
+
+/** Every column of a `NotificationRow`, read and seen as the recipient's read mark has them. */
 export const selectNotifications = (db: Kysely<Database>) =>
   joined(db)
+    .leftJoin('read_marks as rm', (j) =>
+      j.onRef('rm.tenant_id', '=', 'n.tenant_id').onRef('rm.user_id', '=', 'n.recipient_id'),
+    )
     .select(RECIPIENT_COLUMNS)
+    .select([byMark('read_at'), byMark('seen_at')])
     .select(CONTENT_COLUMNS)
     .select((eb) => eb.cast<string>('n.uuid', 'text').as('uuid'))
 

@@ -10,7 +10,18 @@ import {
 import type { InboxFilter, Page, Sort } from '../core/filters.ts'
 import type { Notification } from '../core/notification.ts'
 import type { ListResult, Scope, StateChange } from '../core/store.ts'
-import { and, conditions, needsMessage, notExpired, orderBy } from './filter-sql.ts'
+import {
+  and,
+  conditions,
+  covered,
+  type MarkSide,
+  markAt,
+  markUpTo,
+  needsMessage,
+  notExpired,
+  orderBy,
+  splitsByMark,
+} from './filter-sql.ts'
 import { selectNotifications, source, toNotification } from './notification-row.ts'
 import type { Database } from './schema.ts'
 
@@ -47,9 +58,45 @@ async function contentWindow(
   return edge ? sql`(n.created_at, n.id) >= (${edge.at}::timestamptz, ${edge.id}::bigint)` : null
 }
 
-/** A filter's conditions, with the content window when it reads a message's content. */
-const within = (scope: Scope, f: InboxFilter, edge: Cond | null): Cond[] =>
-  edge && needsMessage(f) ? [...conditions(scope, f), edge] : conditions(scope, f)
+/** A filter's conditions (on one side of the read mark), with the content window when it reads a message's content. */
+const within = (scope: Scope, f: InboxFilter, edge: Cond | null, side?: MarkSide): Cond[] =>
+  edge && needsMessage(f) ? [...conditions(scope, f, side), edge] : conditions(scope, f, side)
+
+/** Rows an unread or unseen list gathers by their ids first, at most (see `notCovered`). */
+const NOT_COVERED_MAX = 1_000
+
+/**
+ * The ids an unread or unseen list can only be among: the rows on either side of the read mark
+ * (see MarkSide), each side walked on its own index from the newest number; null when there are
+ * more than `NOT_COVERED_MAX`, or when the user has no mark. Listed in `created_at` order with `seq > mark OR own_state`, a
+ * heavy inbox right after a mark-all walked its 100,000 covered rows to find none: the planner
+ * cannot see the mark, so it took the order's index.
+ */
+async function notCovered(
+  db: Kysely<Database>,
+  scope: Scope,
+  filter: InboxFilter,
+): Promise<number[] | null> {
+  // Without a mark every row is past it: the list's own plan is the right one.
+  const mark = await db
+    .selectFrom('read_marks')
+    .select('up_to')
+    .where('tenant_id', '=', scope.tenantId)
+    .where('user_id', '=', scope.userId)
+    .executeTakeFirst()
+  if (!mark) return null
+  const side = (s: MarkSide) =>
+    db.selectFrom(
+      source(db, filter)
+        .select('n.id')
+        .where(and(conditions(scope, filter, s)))
+        .orderBy('n.seq', 'desc')
+        .limit(NOT_COVERED_MAX + 1)
+        .as(s),
+    )
+  const rows = await side('past').select('past.id').unionAll(side('own').select('own.id')).execute()
+  return rows.length > NOT_COVERED_MAX ? null : rows.map((r) => Number(r.id))
+}
 
 export async function list(
   db: Kysely<Database>,
@@ -60,9 +107,11 @@ export async function list(
   window = 0,
 ): Promise<ListResult> {
   const edge = await contentWindow(db, scope, [filter], window)
+  const among = splitsByMark(filter) ? await notCovered(db, scope, filter) : null
   const matching = selectNotifications(db)
     .where(and(within(scope, filter, edge)))
-    .orderBy(orderBy(sort))
+    .$if(among !== null, (q) => q.where(sql<boolean>`n.id = ANY(${among}::bigint[])`))
+    .orderBy(orderBy(sort, scope))
   if (page.kind === 'keyset') {
     const { after } = page
     const cmp = sort.direction === 'asc' ? '>' : '<'
@@ -92,6 +141,35 @@ export async function list(
  * One filter's count as a scalar subquery, reading at most `cap + 1` rows when capped. A count is
  * a bigint, which both engines hand over as a number (see `openStorage`).
  */
+function countedOn(
+  db: Kysely<Database>,
+  scope: Scope,
+  f: InboxFilter,
+  cap: number | null,
+  edge: Cond | null,
+  onSide?: MarkSide,
+) {
+  const matching = source(db, f).where(and(within(scope, f, edge, onSide)))
+  if (cap === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
+  // A side's range of event numbers is bounded by a parameter the planner cannot see (the
+  // mark), so it guesses a third of the inbox and may scan the table; walking the side's index
+  // in its order, which a LIMIT makes the cheapest plan, stops where the range does.
+  const walked = onSide ? matching.orderBy('n.seq', 'desc') : matching
+  return db
+    .selectFrom(
+      walked
+        .select(sql`1`.as('one'))
+        .limit(cap + 1)
+        .as('s'),
+    )
+    .select((eb) => eb.fn.countAll<number>().as('c'))
+}
+
+/**
+ * An unread or unseen count is the sum of its two sides of the read mark (see MarkSide), each a
+ * range of its own index; with a cap, each side stops at cap + 1, so the sum passes the cap
+ * exactly when the count does.
+ */
 function counted(
   db: Kysely<Database>,
   scope: Scope,
@@ -99,16 +177,10 @@ function counted(
   cap: number | null,
   edge: Cond | null,
 ) {
-  const matching = source(db, f).where(and(within(scope, f, edge)))
-  if (cap === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
-  return db
-    .selectFrom(
-      matching
-        .select(sql`1`.as('one'))
-        .limit(cap + 1)
-        .as('s'),
-    )
-    .select((eb) => eb.fn.countAll<number>().as('c'))
+  if (!splitsByMark(f)) return countedOn(db, scope, f, cap, edge)
+  const past = countedOn(db, scope, f, cap, edge, 'past')
+  const own = countedOn(db, scope, f, cap, edge, 'own')
+  return db.selectNoFrom(sql<number>`(${past}) + (${own})`.as('c'))
 }
 
 /**
@@ -272,23 +344,48 @@ export async function owners(
 
 const changing = expressionBuilder<Database, 'notifications'>()
 
-/** For each change: what it sets, and the condition for rows it would actually change. */
+/**
+ * Taking a row out from under the read mark (marking it unread or unseen): the state the mark gave
+ * it becomes its own (`read_at` or `seen_at` from the mark's time), and `own_state` keeps the
+ * mark from deciding for it again until the next mark-all.
+ */
+function detach(scope: Scope, column: 'read_at' | 'seen_at') {
+  const upTo = markUpTo(scope)
+  const byMark = covered(upTo, 'notifications')
+  return {
+    [column]: sql<Date | null>`COALESCE(${sql.ref(column)}, CASE WHEN ${byMark} THEN ${markAt(scope)} END)`,
+    own_state: sql<boolean>`(own_state OR seq <= ${upTo})`,
+  }
+}
+
+/**
+ * For each change: what it sets, and the condition for rows it would actually change. Read and
+ * seen count the read mark in: a row it covers is already read (marking it read changes nothing).
+ */
 function changeSql(
   change: StateChange,
-  now: Date,
+  scope: Scope,
 ): [UpdateObject<Database, 'notifications'>, Cond] {
+  const now = scope.now
+  const byMark = covered(markUpTo(scope))
   switch (change.action) {
     case 'read':
       return [
         { read_at: now, seen_at: changing.fn.coalesce('seen_at', changing.val(now)) },
-        sql`n.read_at IS NULL`,
+        sql`n.read_at IS NULL AND NOT ${byMark}`,
       ]
     case 'unread':
-      return [{ read_at: null }, sql`n.read_at IS NOT NULL`]
+      return [
+        { read_at: null, ...detach(scope, 'seen_at') },
+        sql`(n.read_at IS NOT NULL OR ${byMark})`,
+      ]
     case 'seen':
-      return [{ seen_at: now }, sql`n.seen_at IS NULL`]
+      return [{ seen_at: now }, sql`n.seen_at IS NULL AND NOT ${byMark}`]
     case 'unseen':
-      return [{ seen_at: null }, sql`n.seen_at IS NOT NULL`]
+      return [
+        { seen_at: null, ...detach(scope, 'read_at') },
+        sql`(n.seen_at IS NOT NULL OR ${byMark})`,
+      ]
     case 'dismiss':
       return [{ archived_at: now }, sql`n.archived_at IS NULL`]
     case 'undismiss':
@@ -336,7 +433,7 @@ export function update(
   change: StateChange,
   filter: InboxFilter,
 ): Promise<number> {
-  const [set, pending] = changeSql(change, scope.now)
+  const [set, pending] = changeSql(change, scope)
   const conds = [...conditions(scope, filter), pending]
   return inChunks(db, scope, filter, conds, async (inChunk) => {
     const res = await db.updateTable('notifications').set(set).where(inChunk).executeTakeFirst()

@@ -66,6 +66,25 @@ function plan(kind: PurgeKind, tenantId: string | null, now: Date) {
 }
 
 /**
+ * Notifications read by their user's read mark (migration 0014), the mark set `read_days` ago:
+ * per tenant with a policy, each user whose mark is that old, their covered rows (those numbered
+ * up to the mark without their own state) from the oldest number, on `notifications_seq`. A
+ * covered row read earlier on its own is found by the `read_at` walk as well.
+ */
+function byMark(tenants: RawBuilder<unknown>, o: { now: Date; chunk: number }) {
+  return sql`SELECT n.tenant_id, n.id FROM (${tenants}) t
+    JOIN read_marks rm ON rm.tenant_id = t.id
+      AND rm.at < ${o.now}::timestamptz - make_interval(days => t.days)
+    CROSS JOIN LATERAL (
+      SELECT n.tenant_id, n.id FROM notifications n
+      WHERE n.tenant_id = rm.tenant_id AND n.recipient_id = rm.user_id
+        AND n.seq <= rm.up_to AND NOT n.own_state
+      ORDER BY n.seq LIMIT ${o.chunk}
+    ) n
+    LIMIT ${o.chunk}`
+}
+
+/**
  * Deletes at most `chunk` notifications of one kind in one statement. For each tenant in turn a
  * lateral subquery walks its index from the oldest end, and the outer LIMIT stops the walk once
  * the chunk is full, so a tenant with nothing to delete costs one index probe and a chunk never
@@ -77,16 +96,16 @@ export async function purge(
   o: { tenantId: string | null; now: Date; chunk: number },
 ): Promise<Purged[]> {
   const p = plan(kind, o.tenantId, o.now)
-  const query: RawBuilder<{ tenant_id: string; recipient_id: string; id: number | string }> = sql`
-    WITH batch AS (
-      SELECT n.tenant_id, n.id FROM (${p.tenants}) t
+  const walk = sql`SELECT n.tenant_id, n.id FROM (${p.tenants}) t
       CROSS JOIN LATERAL (
         SELECT n.tenant_id, n.id FROM notifications n
         WHERE n.tenant_id = t.id AND ${p.where}
         ORDER BY ${p.order} LIMIT ${o.chunk}
       ) n
-      LIMIT ${o.chunk}
-    )
+      LIMIT ${o.chunk}`
+  const found = kind === 'read' ? sql`(${walk}) UNION (${byMark(p.tenants, o)})` : walk
+  const query: RawBuilder<{ tenant_id: string; recipient_id: string; id: number | string }> = sql`
+    WITH batch AS (SELECT * FROM (${found}) b LIMIT ${o.chunk})
     DELETE FROM notifications d USING batch b
     WHERE d.tenant_id = b.tenant_id AND d.id = b.id
     RETURNING d.tenant_id, d.recipient_id, d.id`

@@ -101,10 +101,23 @@ export interface NotificationsTable {
   group_key: string | null
   activity_count: Generated<number>
   last_action_at: NullableTimestamp
-  /** The send's event number in its tenant: commit order, what streams replay by. */
-  seq: ColumnType<number | null, number | null | undefined, number | null>
+  /**
+   * The send's event number in its tenant: commit order, what streams replay by and what the
+   * read mark covers; 0 for rows from before migration 0003 (and fixtures that give none).
+   */
+  seq: ColumnType<number, number | undefined, number>
   /** The broadcast this row was copied from (migration 0013); null for an ordinary send. */
   broadcast_seq: ColumnType<number | null, number | null | undefined, number | null>
+  /** Its own read_at/seen_at decide even at or below the user's read mark (migration 0014). */
+  own_state: Generated<boolean>
+}
+
+/** Each user's "read up to" mark: the tenant's event number when they marked all read, and when. */
+export interface ReadMarksTable {
+  tenant_id: string
+  user_id: string
+  up_to: number
+  at: Timestamp
 }
 
 export interface IdempotencyTable {
@@ -238,6 +251,7 @@ export interface Database {
   users: UsersTable
   api_keys: ApiKeysTable
   inbox_checkpoints: CheckpointsTable
+  read_marks: ReadMarksTable
   topic_subscriptions: TopicSubscriptionsTable
   messages: MessagesTable
   notifications: NotificationsTable

@@ -5,6 +5,7 @@ import * as broadcasts from './broadcast-store.ts'
 import { asUnavailable } from './faults.ts'
 import * as notifications from './notification-store.ts'
 import * as preferences from './preference-store.ts'
+import { markAllRead } from './read-mark-store.ts'
 import * as retention from './retention-store.ts'
 import * as schedules from './schedule-store.ts'
 import type { Database } from './schema.ts'
@@ -124,6 +125,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions = 
     countByType: guard((scope, filter) => notifications.countByType(db, scope, filter, window)),
     update: on(notifications.update),
     remove: on(notifications.remove),
+    markAllRead: on(markAllRead),
     getCheckpoint: on(users.getCheckpoint),
     setCheckpoint: on(users.setCheckpoint),
     schedule: on(schedules.schedule),

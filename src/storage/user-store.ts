@@ -90,6 +90,11 @@ export async function deleteUser(db: Kysely<Database>, tenantId: string, id: str
       .where('user_id', '=', id)
       .execute()
     await tx
+      .deleteFrom('read_marks')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', id)
+      .execute()
+    await tx
       .deleteFrom('topic_subscriptions')
       .where('tenant_id', '=', tenantId)
       .where('user_id', '=', id)

@@ -126,7 +126,7 @@ export interface paths {
         put?: never;
         /**
          * Change or delete many notifications: by ids, or every one matching a filter ({} is all)
-         * @description Give exactly one of `ids` (numeric ids or UUIDs, 1,000 at most) or `filter`; `until` is required to snooze. Filtered changes run in bounded chunks.
+         * @description Give exactly one of `ids` (numeric ids or UUIDs, 1,000 at most) or `filter`; `until` is required to snooze. `read` with `filter: {}` (mark all read) moves the caller's read mark, one write however many it reads; other filtered changes run in bounded chunks.
          */
         post: operations["bulkNotifications"];
         delete?: never;

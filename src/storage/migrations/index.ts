@@ -11,6 +11,7 @@ import { webhooks } from './0010-webhooks.ts'
 import { deletedUsers } from './0011-deleted-users.ts'
 import { orderedUuids } from './0012-ordered-uuids.ts'
 import { broadcasts } from './0013-broadcasts.ts'
+import { readWatermark } from './0014-read-watermark.ts'
 
 /**
  * One migration set for both engines. Every key and index holding per-user data leads with the
@@ -147,6 +148,7 @@ export const migrationProvider: MigrationProvider = {
       '0009_actions': actions,
       '0012_ordered_uuids': orderedUuids,
       '0013_broadcasts': broadcasts,
+      '0014_read_watermark': readWatermark,
     }
   },
 }
