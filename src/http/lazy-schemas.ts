@@ -11,16 +11,22 @@ type Route = { schema: unknown; httpPart?: string; url?: string; method?: string
 
 type Pending = Set<() => unknown>
 
-function lazyValidator(pending: Pending, compile: () => ValidateFn): ValidateFn {
-  let fn: ValidateFn | undefined
+/** `compile`, run once, when first asked for; listed in `pending` until then. */
+function onDemand<F>(pending: Pending, compile: () => F): () => F {
+  let fn: F | undefined
   const force = () => {
-    if (!fn) {
+    if (fn === undefined) {
       fn = compile()
       pending.delete(force)
     }
     return fn
   }
   pending.add(force)
+  return force
+}
+
+function lazyValidator(pending: Pending, compile: () => ValidateFn): ValidateFn {
+  const force = onDemand(pending, compile)
   const validate: ValidateFn = (data, ctx) => {
     const f = force()
     const ok = f(data, ctx)
@@ -35,15 +41,7 @@ function lazyValidator(pending: Pending, compile: () => ValidateFn): ValidateFn 
 }
 
 function lazySerializer(pending: Pending, compile: () => SerializeFn): SerializeFn {
-  let fn: SerializeFn | undefined
-  const force = () => {
-    if (!fn) {
-      fn = compile()
-      pending.delete(force)
-    }
-    return fn
-  }
-  pending.add(force)
+  const force = onDemand(pending, compile)
   return (doc) => force()(doc)
 }
 
