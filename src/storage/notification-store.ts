@@ -10,8 +10,14 @@ import {
 import type { InboxFilter, Page, Sort } from '../core/filters.ts'
 import type { Notification } from '../core/notification.ts'
 import type { ListResult, Scope, StateChange } from '../core/store.ts'
+import { type Markers, templateFor } from './compiled.ts'
 import { and, conditions, needsMessage, notExpired, orderBy } from './filter-sql.ts'
-import { selectNotifications, source, toNotification } from './notification-row.ts'
+import {
+  type NotificationRow,
+  selectNotifications,
+  source,
+  toNotification,
+} from './notification-row.ts'
 import type { Database } from './schema.ts'
 
 /** Rows changed per statement in bulk updates and deletes: bounded work per transaction. */
@@ -26,18 +32,32 @@ export async function list(
   sort: Sort,
   page: Page,
 ): Promise<ListResult> {
-  const matching = selectNotifications(db)
-    .where(and(conditions(scope, filter)))
-    .orderBy(orderBy(sort))
+  const matching = (s: Scope) =>
+    selectNotifications(db)
+      .where(and(conditions(s, filter)))
+      .orderBy(orderBy(sort))
   if (page.kind === 'keyset') {
     const { after } = page
     const cmp = sort.direction === 'asc' ? '>' : '<'
-    const fromCursor = after
-      ? matching.where((eb) =>
-          eb(eb.refTuple('n.created_at', 'n.id'), cmp, eb.tuple(after.at, after.id)),
-        )
-      : matching
-    const rows = await fromCursor.limit(page.limit + 1).execute()
+    const keyset = (m: Scope, at: Date, id: number, limit: number) =>
+      (after
+        ? matching(m).where((eb) => eb(eb.refTuple('n.created_at', 'n.id'), cmp, eb.tuple(at, id)))
+        : matching(m)
+      ).limit(limit)
+    const shape = plainShape(filter)
+    const limit = page.limit + 1
+    const rows =
+      shape === null || sort.rank
+        ? await keyset(scope, after?.at ?? scope.now, after?.id ?? 0, limit).execute()
+        : ((
+            await db.executeQuery(
+              templateFor(
+                db,
+                `list ${shape} ${JSON.stringify(sort)} ${after ? 'after' : ''}`,
+                (m) => keyset(markedScope(m), m.at, m.id, m.limit),
+              )({ ...scope, at: after?.at, id: after?.id, limit }),
+            )
+          ).rows as NotificationRow[])
     const items = rows.slice(0, page.limit).map(toNotification)
     const last = items.at(-1)
     return rows.length > page.limit && last
@@ -45,7 +65,7 @@ export async function list(
       : { items }
   }
   const [rows, [total]] = await Promise.all([
-    matching
+    matching(scope)
       .limit(page.size)
       .offset((page.page - 1) * page.size)
       .execute(),
@@ -55,19 +75,35 @@ export async function list(
 }
 
 /**
- * One filter's count as a scalar subquery, reading at most `cap + 1` rows when capped. A count is
- * a bigint, which both engines hand over as a number (see `openStorage`).
+ * A filter on nothing but the read and seen states (the badge's counts, the plain inbox): its
+ * statement's text depends on nothing else, so it is built and compiled once (see compiled.ts).
+ * Null for any other filter, built afresh each time.
  */
-function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, cap: number | null) {
+function plainShape(f: InboxFilter): string | null {
+  let shape = ''
+  for (const [k, v] of Object.entries(f)) {
+    if (v === undefined) continue
+    if ((k !== 'read' && k !== 'seen') || typeof v !== 'boolean') return null
+    shape += `${k}=${v};`
+  }
+  return shape
+}
+
+// The aliases (c0, c1…) are part of the text, so the filters' places are part of the key.
+const countKey = (places: number[], shapes: Array<string | null>, limit: number | null) =>
+  `count ${places.map((p, j) => `${p}:${shapes[j]}`).join(',')} ${limit === null ? '' : 'capped'}`
+
+const markedScope = (m: Markers): Scope => ({ tenantId: m.tenantId, userId: m.userId, now: m.now })
+
+/**
+ * One filter's count as a scalar subquery, reading at most `limit` rows (the cap + 1) when
+ * capped. A count is a bigint, which both engines hand over as a number (see `openStorage`).
+ */
+function counted(db: Kysely<Database>, scope: Scope, f: InboxFilter, limit: number | null) {
   const matching = source(db, f).where(and(conditions(scope, f)))
-  if (cap === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
+  if (limit === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
   return db
-    .selectFrom(
-      matching
-        .select(sql`1`.as('one'))
-        .limit(cap + 1)
-        .as('s'),
-    )
+    .selectFrom(matching.select(sql`1`.as('one')).limit(limit).as('s'))
     .select((eb) => eb.fn.countAll<number>().as('c'))
 }
 
@@ -91,11 +127,27 @@ export async function count(
   const statements = [together, ...alone.map((one) => [one])].filter((g) => g.length > 0)
   const out = new Array<number>(filters.length).fill(0)
   // One after another: a request holds one connection at a time, never a pool's worth.
+  const limit = cap === null ? null : cap + 1
   for (const group of statements) {
-    const row = await db
-      .selectNoFrom(group.map(({ f, i }) => counted(db, scope, f, cap).as(`c${i}` as const)))
-      .executeTakeFirstOrThrow()
-    for (const { i } of group) out[i] = row[`c${i}`] ?? 0
+    const statement = (s: Scope, lim: number | null) =>
+      db.selectNoFrom(group.map(({ f, i }) => counted(db, s, f, lim).as(`c${i}` as const)))
+    const shapes = group.map(({ f }) => plainShape(f))
+    const row = shapes.every((sh) => sh !== null)
+      ? ((
+          await db.executeQuery(
+            templateFor(
+              db,
+              countKey(
+                group.map(({ i }) => i),
+                shapes,
+                limit,
+              ),
+              (m) => statement(markedScope(m), limit === null ? null : m.limit),
+            )({ ...scope, limit: limit ?? undefined }),
+          )
+        ).rows[0] as Record<string, number> | undefined)
+      : await statement(scope, limit).executeTakeFirstOrThrow()
+    for (const { i } of group) out[i] = row?.[`c${i}`] ?? 0
   }
   return out
 }
