@@ -170,18 +170,23 @@ export function preparedStatements(db: PGlite) {
     return rowsOf(db, messages as BackendMessage[])
   }
 
+  async function runOrPrepareAgain(text: string, params: readonly unknown[]) {
+    try {
+      return await run(text, params)
+    } catch (err) {
+      // A migration changed a table a kept statement reads: prepare it again, once.
+      if (!isCachedPlanChange(err)) throw err
+      const st = statements.get(text)
+      statements.delete(text)
+      if (st) await db.execProtocol(concat([close(st.name), sync()]), { syncToFs: false })
+      return run(text, params)
+    }
+  }
+
   return {
-    async query(text: string, params: readonly unknown[]): Promise<StatementResult> {
-      try {
-        return await run(text, params)
-      } catch (err) {
-        // A migration changed a table a kept statement reads: prepare it again, once.
-        if (!isCachedPlanChange(err)) throw err
-        const st = statements.get(text)
-        statements.delete(text)
-        if (st) await db.execProtocol(concat([close(st.name), sync()]), { syncToFs: false })
-        return run(text, params)
-      }
-    },
+    // Under PGlite's query lock, so nothing of its own query (which binds the unnamed portal in
+    // calls of its own) runs between a parse and its run, or between its bind and execute.
+    query: (text: string, params: readonly unknown[]): Promise<StatementResult> =>
+      db.runExclusive(() => runOrPrepareAgain(text, params)),
   }
 }
