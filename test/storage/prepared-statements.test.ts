@@ -82,5 +82,8 @@ describeEngines('prepared statements', (get) => {
     assert.deepEqual((await read()).rows, [{ id: 1, name: 'one' }])
     await sql`ALTER TABLE prep_change ADD COLUMN extra text DEFAULT 'x'`.execute(db)
     assert.deepEqual((await read()).rows, [{ id: 1, name: 'one', extra: 'x' }])
+    // Kept prepared, but planned for each run's values (a generic plan misread skewed inboxes).
+    const mode = await sql<{ plan_cache_mode: string }>`SHOW plan_cache_mode`.execute(db)
+    assert.deepEqual(mode.rows, [{ plan_cache_mode: 'force_custom_plan' }])
   })
 })
