@@ -15,6 +15,7 @@ import {
   PROBED,
   pollRequests,
 } from './phases.ts'
+import { measureRaw, RAW_ROWS, type RawRowName } from './raw-rows.ts'
 import type { BenchResult } from './report.ts'
 import { SIZES, seed } from './seed.ts'
 import { type BenchServer, type EngineName, PG_URL, startServer } from './server.ts'
@@ -98,6 +99,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const f = await prepareFixtures(s, size, 2_000)
     const mix = endpointRequests(f)
     const endpoints: BenchResult['endpoints'] = {}
+    const direct: NonNullable<BenchResult['raw']> = {}
     const run = async (name: EndpointName) => {
       log(`  load: ${name}`)
       const poll = name === 'notModifiedPoll'
@@ -109,6 +111,11 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
         PROBE_ONLY.has(name),
         poll ? 304 : undefined,
       )
+      // Right after the HTTP row, the same statements straight through pg (PostgreSQL only).
+      if (o.engine === 'postgres' && RAW_ROWS.includes(name as RawRowName)) {
+        log(`  raw SQL: ${name}`)
+        direct[name as RawRowName] = await measureRaw(s, f, mix, name as RawRowName, o.pace)
+      }
     }
     for (const name of LOAD_ORDER) await run(name)
     const afterLoad = rssMb()
@@ -130,6 +137,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       machine: await versions(s),
       seed: seeded,
       endpoints: endpoints as Record<EndpointName, EndpointResult>,
+      raw: o.engine === 'postgres' ? direct : undefined,
       limits: {
         singleRowCommitsPerSecond: commits.perSecond,
         rawInsert: { seconds: raw.seconds, rows: o.bulkRecipients },

@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type LoadRequest, type LoadResult, type LoadSpec, runLoad } from './load.ts'
+import { type RawSpec, runRaw } from './raw.ts'
 
 const LOADER = new URL('./load-child.ts', import.meta.url).pathname
 
 /**
- * Runs one load in a child process (load-child.ts) and returns what it measured; `inProcess`
- * (the smoke test) skips the child's start-up cost at the price of sharing the event loop.
+ * Runs one load (HTTP, or Herald's statements straight through `pg`) in a child process
+ * (load-child.ts) and returns what it measured; `inProcess` (the smoke test) skips the child's
+ * start-up cost at the price of sharing the event loop.
  */
-export async function drive(spec: LoadSpec, inProcess = false): Promise<LoadResult> {
-  if (inProcess) return runLoad(spec)
+export async function drive(spec: LoadSpec | RawSpec, inProcess = false): Promise<LoadResult> {
+  if (inProcess) return spec.mode === 'raw' ? runRaw(spec) : runLoad(spec)
   const dir = mkdtempSync(join(tmpdir(), 'herald-load-'))
   const file = join(dir, 'spec.json')
   writeFileSync(file, JSON.stringify(spec))

@@ -10,8 +10,12 @@ export interface Fixtures {
   tokens: Array<{ user: string; token: string }>
   heavyToken: string
   apiKey: string
-  /** Unread notifications of the sampled users, to mark read one at a time. */
-  unread: Array<{ id: number; token: string }>
+  /**
+   * Unread notifications of the sampled users, to mark read one at a time: the even-numbered
+   * ones over HTTP, the odd-numbered ones by the raw statements (so neither finds the other's
+   * already read).
+   */
+  unread: Array<{ id: number; user: string; token: string }>
   /** The heavy user's cursor after `deep` items, and after `peerPage - 1` pages of 20. */
   deepCursor: string
   peerCursor: string
@@ -49,7 +53,11 @@ export async function prepareFixtures(
   const { rows } = await sql<{ id: number; recipient_id: string }>`SELECT id, recipient_id
     FROM notifications WHERE tenant_id = ${TENANT} AND recipient_id = ANY(${users}::text[])
       AND read_at IS NULL AND archived_at IS NULL`.execute(db)
-  const unread = rows.map((r) => ({ id: Number(r.id), token: byUser.get(r.recipient_id) ?? '' }))
+  const unread = rows.map((r) => ({
+    id: Number(r.id),
+    user: r.recipient_id,
+    token: byUser.get(r.recipient_id) ?? '',
+  }))
   const deep = Math.min(10_000, Math.floor(size.heavy / 2))
   const peerPage = Math.min(1_000, Math.floor(size.heavy / 40))
   const deleteCount = Math.min(10_000, Math.floor(size.heavy / 10))

@@ -1,4 +1,5 @@
 import type { EndpointName, EndpointResult } from './phases.ts'
+import type { RawRowName, RawRowResult } from './raw-rows.ts'
 import type { SeedResult } from './seed.ts'
 
 export interface Timing {
@@ -13,6 +14,8 @@ export interface BenchResult {
   machine: { cpus: number; node: string; postgres: string; pglite: string }
   seed: SeedResult
   endpoints: Partial<Record<EndpointName, EndpointResult>>
+  /** PostgreSQL: the endpoint's own statements driven straight through pg (see raw-rows.ts). */
+  raw?: Partial<Record<RawRowName, RawRowResult>>
   limits: { singleRowCommitsPerSecond: number; rawInsert: Timing }
   bulk: {
     send: Timing
@@ -74,6 +77,19 @@ export function renderTable(r: BenchResult): string {
       ms(e.probe?.p50),
       ms(e.probe?.p99),
     ])
+    const direct = r.raw?.[name as RawRowName]
+    if (direct) {
+      const n = direct.statements.flat().length
+      lines.push([
+        `  its ${n} statement${n === 1 ? '' : 's'} through pg${direct.bad > 0 ? ` (${direct.bad} failed)` : ''}`,
+        fmt(direct.rps),
+        ms(direct.p50),
+        ms(direct.p99),
+        `Herald ${fmt(e.rps / direct.rps, 2)}×`,
+        '',
+        '',
+      ])
+    }
   }
   const raw = r.limits.rawInsert
   const timed = (label: string, t: Timing, ratio: string) => [

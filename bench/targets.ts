@@ -20,7 +20,24 @@ export function checkTargets(r: BenchResult): Target[] {
   const bulkRate = r.bulk.send.rows / r.bulk.send.seconds / raw
   const heavy = e.heavyCountAfterMarkAll
   const keysetSpeedup = n(e.offsetPageN?.probe?.p50) / n(e.keysetPageN?.probe?.p50)
+  // Herald's rate over its own statements' rate through pg, same run (PostgreSQL only).
+  const overRaw = (k: 'unreadCount' | 'firstPage') => n(e[k]?.rps) / n(r.raw?.[k]?.rps)
+  const rawTargets: Target[] = r.raw
+    ? [
+        {
+          name: 'unread count ≥ 60 % of its statements straight through pg',
+          value: x(overRaw('unreadCount')),
+          met: overRaw('unreadCount') >= 0.6,
+        },
+        {
+          name: 'first page ≥ 50 % of its statements straight through pg',
+          value: x(overRaw('firstPage')),
+          met: overRaw('firstPage') >= 0.5,
+        },
+      ]
+    : []
   return [
+    ...rawTargets,
     {
       name: 'unread count ≥ 40 % of baseline req/s, p99 < 10 ms',
       value: `${x(countRatio)}, p99 ${msOf(n(count?.p99))} at c=50 (${msOf(n(count?.probe?.p99))} at c=1)`,

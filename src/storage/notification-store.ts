@@ -10,6 +10,7 @@ import {
 import type { InboxFilter, Page, Sort } from '../core/filters.ts'
 import type { Notification } from '../core/notification.ts'
 import type { ListResult, Scope, StateChange } from '../core/store.ts'
+import { type Markers, templateFor } from './compiled.ts'
 import {
   and,
   conditions,
@@ -22,7 +23,12 @@ import {
   orderBy,
   splitsByMark,
 } from './filter-sql.ts'
-import { selectNotifications, source, toNotification } from './notification-row.ts'
+import {
+  type NotificationRow,
+  selectNotifications,
+  source,
+  toNotification,
+} from './notification-row.ts'
 import type { Database } from './schema.ts'
 
 /** Rows changed per statement in bulk updates and deletes: bounded work per transaction. */
@@ -108,19 +114,33 @@ export async function list(
 ): Promise<ListResult> {
   const edge = await contentWindow(db, scope, [filter], window)
   const among = splitsByMark(filter) ? await notCovered(db, scope, filter) : null
-  const matching = selectNotifications(db)
-    .where(and(within(scope, filter, edge)))
-    .$if(among !== null, (q) => q.where(sql<boolean>`n.id = ANY(${among}::bigint[])`))
-    .orderBy(orderBy(sort, scope))
+  const matching = (s: Scope) =>
+    selectNotifications(db)
+      .where(and(within(s, filter, edge)))
+      .$if(among !== null, (q) => q.where(sql<boolean>`n.id = ANY(${among}::bigint[])`))
+      .orderBy(orderBy(sort, s))
   if (page.kind === 'keyset') {
     const { after } = page
     const cmp = sort.direction === 'asc' ? '>' : '<'
-    const fromCursor = after
-      ? matching.where((eb) =>
-          eb(eb.refTuple('n.created_at', 'n.id'), cmp, eb.tuple(after.at, after.id)),
-        )
-      : matching
-    const rows = await fromCursor.limit(page.limit + 1).execute()
+    const keyset = (m: Scope, at: Date, id: number, limit: number) =>
+      (after
+        ? matching(m).where((eb) => eb(eb.refTuple('n.created_at', 'n.id'), cmp, eb.tuple(at, id)))
+        : matching(m)
+      ).limit(limit)
+    const shape = plainShape(filter)
+    const limit = page.limit + 1
+    const rows =
+      shape === null || sort.rank || among !== null
+        ? await keyset(scope, after?.at ?? scope.now, after?.id ?? 0, limit).execute()
+        : ((
+            await db.executeQuery(
+              templateFor(
+                db,
+                `list ${shape} ${JSON.stringify(sort)} ${after ? 'after' : ''}`,
+                (m) => keyset(markedScope(m), m.at, m.id, m.limit),
+              )({ ...scope, at: after?.at, id: after?.id, limit }),
+            )
+          ).rows as NotificationRow[])
     const items = rows.slice(0, page.limit).map(toNotification)
     const last = items.at(-1)
     return rows.length > page.limit && last
@@ -128,7 +148,7 @@ export async function list(
       : { items }
   }
   const [rows, [total]] = await Promise.all([
-    matching
+    matching(scope)
       .limit(page.size)
       .offset((page.page - 1) * page.size)
       .execute(),
@@ -138,19 +158,41 @@ export async function list(
 }
 
 /**
- * One filter's count as a scalar subquery, reading at most `cap + 1` rows when capped. A count is
- * a bigint, which both engines hand over as a number (see `openStorage`).
+ * A filter on nothing but the read and seen states (the badge's counts, the plain inbox): its
+ * statement's text depends on nothing else, so it is built and compiled once (see compiled.ts).
+ * Null for any other filter, built afresh each time.
+ */
+function plainShape(f: InboxFilter): string | null {
+  let shape = ''
+  for (const [k, v] of Object.entries(f)) {
+    if (v === undefined) continue
+    if ((k !== 'read' && k !== 'seen') || typeof v !== 'boolean') return null
+    shape += `${k}=${v};`
+  }
+  return shape
+}
+
+// The aliases (c0, c1…) are part of the text, so the filters' places are part of the key.
+const countKey = (places: number[], shapes: Array<string | null>, limit: number | null) =>
+  `count ${places.map((p, j) => `${p}:${shapes[j]}`).join(',')} ${limit === null ? '' : 'capped'}`
+
+const markedScope = (m: Markers): Scope => ({ tenantId: m.tenantId, userId: m.userId, now: m.now })
+
+/**
+ * One filter's count (on one side of the read mark) as a scalar subquery, reading at most `limit`
+ * rows (the cap + 1) when capped. A count is a bigint, which both engines hand over as a number
+ * (see `openStorage`).
  */
 function countedOn(
   db: Kysely<Database>,
   scope: Scope,
   f: InboxFilter,
-  cap: number | null,
+  limit: number | null,
   edge: Cond | null,
   onSide?: MarkSide,
 ) {
   const matching = source(db, f).where(and(within(scope, f, edge, onSide)))
-  if (cap === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
+  if (limit === null) return matching.select((eb) => eb.fn.countAll<number>().as('c'))
   // A side's range of event numbers is bounded by a parameter the planner cannot see (the
   // mark), so it guesses a third of the inbox and may scan the table; walking the side's index
   // in its order, which a LIMIT makes the cheapest plan, stops where the range does.
@@ -159,7 +201,7 @@ function countedOn(
     .selectFrom(
       walked
         .select(sql`1`.as('one'))
-        .limit(cap + 1)
+        .limit(limit)
         .as('s'),
     )
     .select((eb) => eb.fn.countAll<number>().as('c'))
@@ -174,12 +216,12 @@ function counted(
   db: Kysely<Database>,
   scope: Scope,
   f: InboxFilter,
-  cap: number | null,
+  limit: number | null,
   edge: Cond | null,
 ) {
-  if (!splitsByMark(f)) return countedOn(db, scope, f, cap, edge)
-  const past = countedOn(db, scope, f, cap, edge, 'past')
-  const own = countedOn(db, scope, f, cap, edge, 'own')
+  if (!splitsByMark(f)) return countedOn(db, scope, f, limit, edge)
+  const past = countedOn(db, scope, f, limit, edge, 'past')
+  const own = countedOn(db, scope, f, limit, edge, 'own')
   return db.selectNoFrom(sql<number>`(${past}) + (${own})`.as('c'))
 }
 
@@ -215,11 +257,27 @@ async function countWithin(
   const statements = [together, ...alone.map((one) => [one])].filter((g) => g.length > 0)
   const out = new Array<number>(filters.length).fill(0)
   // One after another: a request holds one connection at a time, never a pool's worth.
+  const limit = cap === null ? null : cap + 1
   for (const group of statements) {
-    const row = await db
-      .selectNoFrom(group.map(({ f, i }) => counted(db, scope, f, cap, edge).as(`c${i}` as const)))
-      .executeTakeFirstOrThrow()
-    for (const { i } of group) out[i] = row[`c${i}`] ?? 0
+    const statement = (s: Scope, lim: number | null) =>
+      db.selectNoFrom(group.map(({ f, i }) => counted(db, s, f, lim, edge).as(`c${i}` as const)))
+    const shapes = group.map(({ f }) => plainShape(f))
+    const row = shapes.every((sh) => sh !== null)
+      ? ((
+          await db.executeQuery(
+            templateFor(
+              db,
+              countKey(
+                group.map(({ i }) => i),
+                shapes,
+                limit,
+              ),
+              (m) => statement(markedScope(m), limit === null ? null : m.limit),
+            )({ ...scope, limit: limit ?? undefined }),
+          )
+        ).rows[0] as Record<string, number> | undefined)
+      : await statement(scope, limit).executeTakeFirstOrThrow()
+    for (const { i } of group) out[i] = row?.[`c${i}`] ?? 0
   }
   return out
 }

@@ -103,6 +103,65 @@ describeEngines('native inbox: counts and checkpoint', (get) => {
     })
   })
 
+  test('plain counts and pages, built once per shape, answer each user, place and cap anew', async () => {
+    const h = get()
+    const { key, tokens } = await world(h, { users: ['p', 'q'] })
+    await send(h, key, { to: { users: ['p', 'q'] }, type: 'comment', title: 'both', read: true })
+    const actor = { id: 'a', username: 'Al' }
+    for (let i = 0; i < 3; i++) {
+      await send(h, key, { to: { users: ['p'] }, type: 'task', title: `p${i}`, actor })
+    }
+    const p = as(h, tokens.p)
+    const q = as(h, tokens.q)
+    const state = { unread: { read: false }, all: {} }
+    // The same two plain filters behind a content filter (counted apart), then before it: the
+    // statement of the two then names its columns differently.
+    const behind = { tasks: { actorUsername: 'al' }, ...state }
+    const before = { ...state, tasks: { actorUsername: 'al' } }
+    for (const [who, counts] of [
+      [p, { tasks: 3, unread: 3, all: 4 }],
+      [q, { tasks: 0, unread: 0, all: 1 }],
+    ] as const) {
+      for (const filters of [behind, before, behind]) {
+        const res = await who.post('/v1/me/counts', { filters })
+        assert.equal(res.statusCode, 200, res.body)
+        assert.deepEqual(res.json().counts, counts)
+      }
+    }
+    assert.deepEqual((await p.get('/v1/me/counts')).json().counts, {
+      total: 4,
+      unread: 3,
+      unseen: 3,
+    })
+    assert.deepEqual((await p.get('/v1/me/counts?cap=2')).json().counts, {
+      total: 2,
+      unread: 2,
+      unseen: 2,
+    })
+    assert.deepEqual((await q.get('/v1/me/counts?cap=2')).json().counts, {
+      total: 1,
+      unread: 0,
+      unseen: 0,
+    })
+    const first = (await p.get('/v1/me/notifications?limit=2')).json()
+    assert.deepEqual(
+      first.items.map((n: { title: string }) => n.title),
+      ['p2', 'p1'],
+    )
+    const next = (await p.get(`/v1/me/notifications?limit=2&cursor=${first.nextCursor}`)).json()
+    assert.deepEqual(
+      next.items.map((n: { title: string }) => n.title),
+      ['p0', 'both'],
+    )
+    const theirs = (await q.get('/v1/me/notifications?limit=2')).json()
+    assert.deepEqual(
+      theirs.items.map((n: { title: string }) => n.title),
+      ['both'],
+    )
+    const unread = (await q.get('/v1/me/notifications?limit=2&read=false')).json()
+    assert.deepEqual(unread.items, [])
+  })
+
   test('checkpoint: null until put; afterwards older ones are seen, newer unseen', async () => {
     const h = get()
     const { r, key } = await seed(h)
