@@ -198,12 +198,7 @@ function countedOn(
   // in its order, which a LIMIT makes the cheapest plan, stops where the range does.
   const walked = onSide ? matching.orderBy('n.seq', 'desc') : matching
   return db
-    .selectFrom(
-      walked
-        .select(sql`1`.as('one'))
-        .limit(limit)
-        .as('s'),
-    )
+    .selectFrom(walked.select(sql`1`.as('one')).limit(limit).as('s'))
     .select((eb) => eb.fn.countAll<number>().as('c'))
 }
 

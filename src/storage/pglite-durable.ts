@@ -37,15 +37,8 @@ export function pgliteOptions(
   fsync: boolean,
   sharedBuffersMb: number,
 ): PGliteOptions {
-  // PostgreSQL's default is 128 MB, all of it in the process once touched. Statements are kept
-  // prepared (pglite-statements.ts) but planned for each run's values: a generic plan, which
-  // PostgreSQL may pick after five runs, read a deep page of the heavy inbox 14 times slower.
-  const buffers = [
-    '-c',
-    `shared_buffers=${Math.trunc(sharedBuffersMb)}MB`,
-    '-c',
-    'plan_cache_mode=force_custom_plan',
-  ]
+  // PostgreSQL's default is 128 MB, all of it in the process once touched.
+  const buffers = ['-c', `shared_buffers=${Math.trunc(sharedBuffersMb)}MB`]
   if (!fsync || dataDir.startsWith('memory://')) {
     return { dataDir, startParams: [...PGlite.defaultStartParams, ...buffers] }
   }

@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite } from '@electric-sql/pglite'
 import { pgliteOptions } from './pglite-durable.ts'
-import { preparedStatements } from './pglite-statements.ts'
 
 interface Request {
   id: number
@@ -27,10 +26,6 @@ const db = snapshot
   ? new PGlite({ ...options, loadDataDir: new Blob([await readFile(snapshot)]) })
   : new PGlite(options)
 
-// Statements with parameters (every request's) are kept prepared; the rest (BEGIN, COMMIT, DDL)
-// go through PGlite's own query.
-const prepared = preparedStatements(db)
-
 port.on('message', async (req: Request) => {
   try {
     if (req.op === 'close') {
@@ -43,11 +38,7 @@ port.on('message', async (req: Request) => {
       port.postMessage({ id: req.id, ok: true, rows: [], dump })
       return
     }
-    const params = req.params ?? []
-    const res =
-      params.length > 0
-        ? await prepared.query(req.sql ?? '', params)
-        : await db.query(req.sql ?? '', params)
+    const res = await db.query(req.sql ?? '', req.params ?? [])
     port.postMessage({ id: req.id, ok: true, rows: res.rows, affectedRows: res.affectedRows })
   } catch (err) {
     const e = err as { message?: string; code?: string; detail?: string; constraint?: string }
