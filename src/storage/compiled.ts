@@ -37,12 +37,18 @@ const looksLikeMarker = (p: unknown): boolean =>
 
 export type Template = (values: Partial<Markers>) => CompiledQuery
 
+/** Statements the embedded store keeps prepared, so PostgreSQL may reuse one plan for them. */
+const kept = new WeakSet<CompiledQuery>()
+
+/** Whether a template marked `keep` made this statement (see pglite-dialect.ts). */
+export const isKept = (q: CompiledQuery): boolean => kept.has(q)
+
 /**
  * Builds and compiles a statement once, with `MARKERS` in place of the values that change from
  * call to call; each call then only fills in its parameters. Building and compiling a Kysely
  * query is about a tenth of the CPU of a badge count's request.
  */
-export function template(build: (m: Markers) => Compilable): Template {
+export function template(build: (m: Markers) => Compilable, keep = false): Template {
   const compiled = build(MARKERS).compile()
   const slots = compiled.parameters.map(slotOf)
   compiled.parameters.forEach((p, i) => {
@@ -58,7 +64,9 @@ export function template(build: (m: Markers) => Compilable): Template {
       if (v === undefined) throw new Error(`a template's ${slot} was not given`)
       return v
     })
-    return CompiledQuery.raw(compiled.sql, parameters)
+    const query = CompiledQuery.raw(compiled.sql, parameters)
+    if (keep) kept.add(query)
+    return query
   }
 }
 
@@ -69,6 +77,7 @@ export function templateFor(
   db: Kysely<Database>,
   key: string,
   build: (m: Markers) => Compilable,
+  keep = false,
 ): Template {
   let cache = caches.get(db)
   if (!cache) {
@@ -77,7 +86,7 @@ export function templateFor(
   }
   let t = cache.get(key)
   if (!t) {
-    t = template(build)
+    t = template(build, keep)
     cache.set(key, t)
   }
   return t

@@ -268,6 +268,10 @@ async function countWithin(
                 limit,
               ),
               (m) => statement(markedScope(m), limit === null ? null : m.limit),
+              // Kept prepared on the embedded store: a badge count's plan fits every inbox (each
+              // subquery walks one user's index range up to the cap), and planning its five
+              // subqueries afresh was most of what a count cost there.
+              true,
             )({ ...scope, limit: limit ?? undefined }),
           )
         ).rows[0] as Record<string, number> | undefined)

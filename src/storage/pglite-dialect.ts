@@ -10,6 +10,7 @@ import {
   PostgresQueryCompiler,
   type QueryResult,
 } from 'kysely'
+import { isKept } from './compiled.ts'
 import { storeUnavailable } from './faults.ts'
 
 interface Reply {
@@ -91,6 +92,8 @@ class WorkerClient {
     op: 'query' | 'close' | 'dump',
     sql?: string,
     params?: readonly unknown[],
+    /** Run as a named prepared statement kept on the session (see compiled.ts `keep`). */
+    keep = false,
   ): Promise<Reply> {
     await this.ready
     if (this.#gone) {
@@ -100,7 +103,7 @@ class WorkerClient {
     const id = this.#next++
     const reply = await new Promise<Reply>((resolve) => {
       this.#pending.set(id, resolve)
-      this.#worker.postMessage({ id, op, sql, params })
+      this.#worker.postMessage({ id, op, sql, params, keep })
     })
     if (reply === GONE && op !== 'close') throw storeUnavailable()
     if (!reply.ok) {
@@ -132,7 +135,7 @@ class WorkerConnection implements DatabaseConnection {
   constructor(private readonly client: WorkerClient) {}
 
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const reply = await this.client.send('query', query.sql, query.parameters)
+    const reply = await this.client.send('query', query.sql, query.parameters, isKept(query))
     return {
       rows: reply.rows as R[],
       numAffectedRows: reply.affectedRows === undefined ? undefined : BigInt(reply.affectedRows),

@@ -4,12 +4,14 @@ import { readFile } from 'node:fs/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite } from '@electric-sql/pglite'
 import { pgliteOptions } from './pglite-durable.ts'
+import { preparedStatements } from './pglite-statements.ts'
 
 interface Request {
   id: number
   op: 'query' | 'close' | 'dump'
   sql?: string
   params?: unknown[]
+  keep?: boolean
 }
 
 const port = parentPort
@@ -26,6 +28,10 @@ const db = snapshot
   ? new PGlite({ ...options, loadDataDir: new Blob([await readFile(snapshot)]) })
   : new PGlite(options)
 
+// Statements the store marks `keep` (the badge counts) run as named prepared statements, so
+// PostgreSQL may reuse one plan for them; the rest are parsed and planned for their values.
+const prepared = preparedStatements(db)
+
 port.on('message', async (req: Request) => {
   try {
     if (req.op === 'close') {
@@ -38,7 +44,11 @@ port.on('message', async (req: Request) => {
       port.postMessage({ id: req.id, ok: true, rows: [], dump })
       return
     }
-    const res = await db.query(req.sql ?? '', req.params ?? [])
+    const params = req.params ?? []
+    const res =
+      req.keep && params.length > 0
+        ? await prepared.query(req.sql ?? '', params)
+        : await db.query(req.sql ?? '', params)
     port.postMessage({ id: req.id, ok: true, rows: res.rows, affectedRows: res.affectedRows })
   } catch (err) {
     const e = err as { message?: string; code?: string; detail?: string; constraint?: string }

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
-import { test } from 'node:test'
+import { after, before, describe, test } from 'node:test'
+import { PGlite } from '@electric-sql/pglite'
 import { sql } from 'kysely'
+import { preparedStatements } from '../../src/storage/pglite-statements.ts'
 import { describeEngines } from '../support/harness.ts'
 
 // Statements with parameters run as pg's named prepared statements on PostgreSQL (and plainly on
@@ -56,5 +58,81 @@ describeEngines('prepared statements', (get) => {
       name: string
     }>`SELECT name FROM prep_probe WHERE id = ${1}`.execute(db)
     assert.deepEqual(rows, [{ name: 'x' }])
+  })
+})
+
+// The embedded store keeps the statements the store marks `keep` (the badge counts) as named
+// prepared statements on PGlite's one session (storage/pglite-statements.ts): their answers must
+// be those of PGlite's own query, run after run, past the number kept and across a table change.
+describe('PGlite kept statements', () => {
+  let db: PGlite
+  let kept: ReturnType<typeof preparedStatements>
+  before(async () => {
+    db = new PGlite()
+    kept = preparedStatements(db)
+    await db.exec(`CREATE TABLE probe (id int8 PRIMARY KEY, name text NOT NULL, at timestamptz,
+      tags text[], doc jsonb, flag boolean)`)
+  })
+  after(async () => {
+    await db.close()
+  })
+
+  test('values of every kind come out as PGlite.query gives them, past five runs', async () => {
+    const when = new Date('2026-01-02T03:04:05.678Z')
+    const text = `SELECT $1::int8 AS n, $2::text AS t, $3::timestamptz AS at, $4::text[] AS arr,
+      $5::jsonb AS doc, $6::boolean AS even, $7::text AS nothing`
+    for (let i = 0; i < 8; i++) {
+      const params = [
+        i,
+        `text ${i}`,
+        when,
+        ['a', `b${i}`],
+        JSON.stringify({ k: i }),
+        i % 2 === 0,
+        null,
+      ]
+      const plain = await db.query(text, params)
+      assert.deepEqual((await kept.query(text, params)).rows, plain.rows)
+      assert.deepEqual((await kept.query(text, params)).rows[0], {
+        n: i,
+        t: `text ${i}`,
+        at: when,
+        arr: ['a', `b${i}`],
+        doc: { k: i },
+        even: i % 2 === 0,
+        nothing: null,
+      })
+    }
+  })
+
+  test('changed rows are counted; an error keeps its code and the session goes on', async () => {
+    const insert = 'INSERT INTO probe (id, name) VALUES ($1, $2)'
+    assert.equal((await kept.query(insert, [1, 'one'])).affectedRows, 1)
+    assert.equal((await kept.query(insert, [2, 'two'])).affectedRows, 1)
+    const updated = await kept.query('UPDATE probe SET name = $1 WHERE id <= $2', ['x', 2])
+    assert.equal(updated.affectedRows, 2)
+    await assert.rejects(kept.query(insert, [1, 'again']), { code: '23505' })
+    await assert.rejects(kept.query('SELECT $1::int AS n', ['zz']), { code: '22P02' })
+    const { rows } = await kept.query('SELECT name FROM probe WHERE id = $1', [1])
+    assert.deepEqual(rows, [{ name: 'x' }])
+  })
+
+  test('more distinct statements than are kept, then the first ones again', async () => {
+    for (const round of [1, 2]) {
+      for (let k = 0; k < 300; k++) {
+        const { rows } = await kept.query(`SELECT $1::int8 + ${k} AS v`, [round])
+        assert.deepEqual(rows, [{ v: round + k }])
+      }
+    }
+  })
+
+  test('a table changed under a kept statement: the statement is prepared again', async () => {
+    await db.exec(
+      `CREATE TABLE changing (id int8, name text); INSERT INTO changing VALUES (1, 'one')`,
+    )
+    const read = () => kept.query('SELECT * FROM changing WHERE id = $1', [1])
+    assert.deepEqual((await read()).rows, [{ id: 1, name: 'one' }])
+    await db.exec(`ALTER TABLE changing ADD COLUMN extra text DEFAULT 'x'`)
+    assert.deepEqual((await read()).rows, [{ id: 1, name: 'one', extra: 'x' }])
   })
 })

@@ -1,0 +1,192 @@
+// Named prepared statements on PGlite's one session. `PGlite.query` parses, describes and plans
+// every statement afresh, in six separate calls into PostgreSQL (parse, describe, bind,
+// describe, execute, sync); here a statement with parameters is parsed once (kept by name, as
+// `pg` does for PostgreSQL, see db.ts) and then each run is one call: bind, describe, execute,
+// sync, batched in one message.
+import type { PGlite } from '@electric-sql/pglite'
+
+/** Statements kept prepared at most; the least recently used is closed past it. */
+const MAX_STATEMENTS = 256
+
+const encoder = new TextEncoder()
+
+/** A frontend message: its type byte, then its length (itself included) and its body. */
+function message(type: string, parts: Uint8Array[]): Uint8Array {
+  const size = parts.reduce((n, p) => n + p.length, 0)
+  const out = new Uint8Array(5 + size)
+  const view = new DataView(out.buffer)
+  out[0] = type.charCodeAt(0)
+  view.setInt32(1, 4 + size)
+  let at = 5
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+const cstring = (s: string) => {
+  const bytes = encoder.encode(s)
+  const out = new Uint8Array(bytes.length + 1)
+  out.set(bytes)
+  return out
+}
+
+const int16 = (n: number) => {
+  const out = new Uint8Array(2)
+  new DataView(out.buffer).setInt16(0, n)
+  return out
+}
+
+const int32 = (n: number) => {
+  const out = new Uint8Array(4)
+  new DataView(out.buffer).setInt32(0, n)
+  return out
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+const parse = (name: string, text: string) => message('P', [cstring(name), cstring(text), int16(0)])
+const describe = (kind: 'S' | 'P', name: string) =>
+  message('D', [new Uint8Array([kind.charCodeAt(0)]), cstring(name)])
+const close = (name: string) => message('C', [new Uint8Array(['S'.charCodeAt(0)]), cstring(name)])
+const execute = () => message('E', [cstring(''), int32(0)])
+const sync = () => message('S', [])
+
+/** Bind to the unnamed portal, every parameter and result in text format. */
+function bind(name: string, values: Array<string | null>): Uint8Array {
+  const parts = [cstring(''), cstring(name), int16(0), int16(values.length)]
+  for (const v of values) {
+    if (v === null) parts.push(int32(-1))
+    else {
+      const bytes = encoder.encode(v)
+      parts.push(int32(bytes.length), bytes)
+    }
+  }
+  parts.push(int16(0))
+  return message('B', parts)
+}
+
+interface Statement {
+  name: string
+  paramTypes: number[]
+}
+
+interface BackendMessage {
+  name: string
+  dataTypeIDs?: number[]
+  fields?: Array<{ name: string; dataTypeID: number } | string | null>
+  text?: string
+}
+
+export interface StatementResult {
+  rows: Array<Record<string, unknown>>
+  affectedRows?: number
+}
+
+/** "UPDATE 3", "INSERT 0 1", "DELETE 2": the rows a command changed, as PGlite reports them. */
+function affected(tag: string | undefined): number | undefined {
+  const m = /^(?:INSERT \d+|UPDATE|DELETE|MERGE|COPY) (\d+)$/.exec(tag ?? '')
+  return m ? Number(m[1]) : undefined
+}
+
+/** A result's rows from its row description and data rows, parsed by PGlite's own parsers. */
+function rowsOf(db: PGlite, messages: BackendMessage[]): StatementResult {
+  let fields: Array<{ name: string; dataTypeID: number }> = []
+  const rows: Array<Record<string, unknown>> = []
+  let tag: string | undefined
+  for (const m of messages) {
+    if (m.name === 'rowDescription') {
+      fields = (m.fields ?? []) as Array<{ name: string; dataTypeID: number }>
+    } else if (m.name === 'dataRow') {
+      const row: Record<string, unknown> = {}
+      const values = (m.fields ?? []) as Array<string | null>
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i] as { name: string; dataTypeID: number }
+        const v = values[i] ?? null
+        const parser = db.parsers[f.dataTypeID]
+        row[f.name] = v === null ? null : parser ? parser(v, f.dataTypeID) : v
+      }
+      rows.push(row)
+    } else if (m.name === 'commandComplete') tag = m.text
+  }
+  return { rows, affectedRows: affected(tag) }
+}
+
+const isCachedPlanChange = (err: unknown) =>
+  (err as { code?: string }).code === '0A000' &&
+  /cached plan must not change result type/.test(String((err as Error).message))
+
+/** Runs statements with parameters as named prepared statements on `db`'s session. */
+export function preparedStatements(db: PGlite) {
+  const statements = new Map<string, Statement>()
+  let next = 0
+
+  async function prepare(text: string): Promise<Statement> {
+    const known = statements.get(text)
+    if (known) {
+      // Most recently used last: the first entry is the one to close when full.
+      statements.delete(text)
+      statements.set(text, known)
+      return known
+    }
+    const name = `h${++next}`
+    const evicted = statements.size >= MAX_STATEMENTS ? statements.keys().next().value : undefined
+    const oldest = evicted === undefined ? undefined : statements.get(evicted)
+    if (evicted !== undefined) statements.delete(evicted)
+    const { messages } = await db.execProtocol(
+      concat([
+        ...(oldest ? [close(oldest.name)] : []),
+        parse(name, text),
+        describe('S', name),
+        sync(),
+      ]),
+      { syncToFs: false },
+    )
+    const params = (messages as BackendMessage[]).find((m) => m.name === 'parameterDescription')
+    const statement = { name, paramTypes: params?.dataTypeIDs ?? [] }
+    statements.set(text, statement)
+    return statement
+  }
+
+  async function run(text: string, params: readonly unknown[]): Promise<StatementResult> {
+    const st = await prepare(text)
+    const values = params.map((p, i) => {
+      if (p === null || p === undefined) return null
+      const serialize = db.serializers[st.paramTypes[i] ?? 0]
+      return serialize ? serialize(p) : String(p)
+    })
+    const { messages } = await db.execProtocol(
+      concat([bind(st.name, values), describe('P', ''), execute(), sync()]),
+    )
+    return rowsOf(db, messages as BackendMessage[])
+  }
+
+  async function runOrPrepareAgain(text: string, params: readonly unknown[]) {
+    try {
+      return await run(text, params)
+    } catch (err) {
+      // A migration changed a table a kept statement reads: prepare it again, once.
+      if (!isCachedPlanChange(err)) throw err
+      const st = statements.get(text)
+      statements.delete(text)
+      if (st) await db.execProtocol(concat([close(st.name), sync()]), { syncToFs: false })
+      return run(text, params)
+    }
+  }
+
+  return {
+    // Under PGlite's query lock, so nothing of its own query (which binds the unnamed portal in
+    // calls of its own) runs between a parse and its run, or between its bind and execute.
+    query: (text: string, params: readonly unknown[]): Promise<StatementResult> =>
+      db.runExclusive(() => runOrPrepareAgain(text, params)),
+  }
+}
