@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
-import pg from 'pg'
 import { Type as T } from 'typebox'
 import { mintToken } from '../src/auth/tokens.ts'
 import { type Config, loadConfig } from '../src/config.ts'
@@ -11,6 +10,7 @@ import type { Principal } from '../src/core/notification.ts'
 import { renderNotification } from '../src/http/native/convert.ts'
 import { NotificationOut } from '../src/http/native/schemas.ts'
 import { buildHerald, type Herald } from '../src/server.ts'
+import { underSchemaLock } from '../test/support/schema-lock.ts'
 
 export type EngineName = 'postgres' | 'pglite'
 
@@ -28,12 +28,12 @@ export interface BenchServer {
   close(): Promise<void>
 }
 
-async function resetSchema(): Promise<void> {
-  const c = new pg.Client({ connectionString: PG_URL })
-  await c.connect()
-  await c.query(`DROP SCHEMA IF EXISTS ${BENCH_SCHEMA} CASCADE`)
-  await c.end()
-}
+// Under the test suites' schema lock: the bench also runs inside `npm test` (test/bench), beside
+// suites that build and drop schemas of their own on the same database.
+const resetSchema = (): Promise<unknown> =>
+  underSchemaLock(PG_URL, 'exclusive', (c) =>
+    c.query(`DROP SCHEMA IF EXISTS ${BENCH_SCHEMA} CASCADE`),
+  )
 
 const viewer = (p: Principal | null): Viewer => {
   if (!p?.userId) throw new Error('bench routes need a user token')
@@ -120,12 +120,15 @@ export async function startServer(
     if (!built) throw new Error('server not built')
     return built
   }
-  const herald = await buildHerald({
-    config,
-    schema: engine === 'postgres' ? BENCH_SCHEMA : undefined,
-    // Handlers only run after listen, by which time `built` is set.
-    extend: benchRoutes(get),
-  })
+  const build = () =>
+    buildHerald({
+      config,
+      schema: engine === 'postgres' ? BENCH_SCHEMA : undefined,
+      // Handlers only run after listen, by which time `built` is set.
+      extend: benchRoutes(get),
+    })
+  const herald =
+    engine === 'postgres' ? await underSchemaLock(PG_URL, 'shared', build) : await build()
   built = herald
   const address = await herald.app.listen({ host: '127.0.0.1', port: 0 })
   return {

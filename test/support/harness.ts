@@ -5,6 +5,7 @@ import { type MintOptions, mintToken } from '../../src/auth/tokens.ts'
 import { loadConfig } from '../../src/config.ts'
 import type { LogDestination } from '../../src/http/log.ts'
 import { buildHerald, type Herald } from '../../src/server.ts'
+import { underSchemaLock as lockSchemas } from './schema-lock.ts'
 
 export type EngineName = 'pglite' | 'postgres'
 
@@ -37,25 +38,8 @@ export interface TestHerald extends Herald {
   apiKey(tenant: string): Promise<string>
 }
 
-/**
- * Kysely's migrator lists the tables of every schema in the database, so a schema dropped meanwhile
- * fails the listing with "schema … does not exist". Suites of this harness build under a shared
- * advisory lock and drop their schema under an exclusive one, so they never do that to each other.
- */
-async function underSchemaLock<T>(
-  mode: 'shared' | 'exclusive',
-  work: (c: pg.Client) => Promise<T>,
-): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_URL })
-  await c.connect()
-  try {
-    const lock = mode === 'shared' ? 'pg_advisory_lock_shared' : 'pg_advisory_lock'
-    await c.query(`SELECT ${lock}(4826)`)
-    return await work(c)
-  } finally {
-    await c.end() // which releases the lock
-  }
-}
+const underSchemaLock = <T>(mode: 'shared' | 'exclusive', work: (c: pg.Client) => Promise<T>) =>
+  lockSchemas(PG_URL, mode, work)
 
 /**
  * A run that does not use this harness (another checkout's, on the same database) may still drop a
