@@ -55,10 +55,12 @@ export function createBroadcastCursors({
     const known = tenants.get(tenantId)
     if (known && now - known.checkedAt < settings.recheckMs) return known.latest
     const seq = await store.latestBroadcast(tenantId)
-    if (known) {
-      known.latest = Math.max(known.latest, seq)
-      known.checkedAt = now
-      return known.latest
+    // Another read of the tenant may have learned it while this one waited: one subscription.
+    const learned = known ?? tenants.get(tenantId)
+    if (learned) {
+      learned.latest = Math.max(learned.latest, seq)
+      learned.checkedAt = now
+      return learned.latest
     }
     if (tenants.size >= MAX_TENANTS) forgetTenants()
     const off = events.subscribe(tenantId, '*', heard)
