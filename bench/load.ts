@@ -89,6 +89,15 @@ function once(agent: Agent, base: URL, r: LoadRequest): Promise<number> {
   })
 }
 
+/** A load's figures from each request's time (ms), the seconds it ran and its failures. */
+export const summarise = (times: readonly number[], elapsed: number, bad: number) => ({
+  requests: times.length,
+  rps: times.length / elapsed,
+  p50: quantile(times, 0.5),
+  p99: quantile(times, 0.99),
+  bad,
+})
+
 /** The q-quantile (0 ≤ q ≤ 1) of some timings, by the nearest rank below; 0 for none. */
 export function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -113,13 +122,7 @@ async function probe(spec: LoadSpec, seconds: number): Promise<LoadResult> {
   }
   agent.destroy()
   const elapsed = spec.amount === undefined ? seconds : (performance.now() - start) / 1000
-  return {
-    requests: times.length,
-    rps: times.length / elapsed,
-    p50: quantile(times, 0.5),
-    p99: quantile(times, 0.99),
-    bad,
-  }
+  return summarise(times, elapsed, bad)
 }
 
 /** One measured load: a warm-up run whose figures are dropped, then the measured run. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
-import { type LoadResult, quantile } from './load.ts'
+import { type LoadResult, summarise } from './load.ts'
 
 /**
  * A value of a captured statement as it travels to the child: a time within a minute of the
@@ -81,13 +81,7 @@ async function loops(pool: pg.Pool, spec: RawSpec, seconds: number): Promise<Loa
   }
   await Promise.all(Array.from({ length: spec.connections }, loop))
   const elapsed = (performance.now() - start) / 1000
-  return {
-    requests: times.length,
-    rps: times.length / elapsed,
-    p50: quantile(times, 0.5),
-    p99: quantile(times, 0.99),
-    bad,
-  }
+  return summarise(times, elapsed, bad)
 }
 
 const int8 = (v: string): number => Number.parseInt(v, 10)
