@@ -77,8 +77,19 @@ export function keyIdOf(keyOrId: string): string {
   return looksLikeApiKey(keyOrId) && dot > 0 ? keyOrId.slice(PREFIX.length, dot) : keyOrId
 }
 
-function newKey() {
-  const id = randomBytes(9).toString('base64url')
+/**
+ * A key's id: 12 base64url characters, never starting with `-`, which a command line reads as an
+ * option (`herald keys revoke --tenant T <id>` must take any id as it is printed).
+ */
+function newKeyId(): string {
+  for (;;) {
+    const id = randomBytes(9).toString('base64url')
+    if (!id.startsWith('-')) return id
+  }
+}
+
+export function newKey() {
+  const id = newKeyId()
   const secret = randomBytes(32).toString('base64url')
   return { id, secretHash: hash(secret), key: `${PREFIX}${id}.${secret}` }
 }
