@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import type { KeyInvalidation } from '../../src/core/events.ts'
 import { goOnWithPostgres, startHerald, type TestHerald } from '../support/harness.ts'
-import { redisAnswers } from '../support/redis.ts'
+import { redisForSuite } from '../support/redis.ts'
 
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` })
@@ -24,13 +24,7 @@ const heard = (h: TestHerald, keyId: string) =>
 // process, so there is no second instance to tell.
 describe('API keys across two instances sharing PostgreSQL and Redis', async () => {
   if (!goOnWithPostgres()) return
-  if (!(await redisAnswers(REDIS_URL))) {
-    const why = `Redis is not reachable at ${REDIS_URL}`
-    test('Redis is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
-      throw new Error(`${why}, and CI=true requires it`)
-    })
-    return
-  }
+  if (!(await redisForSuite(REDIS_URL))) return
   const env = { REDIS_URL, HERALD_REDIS_PREFIX: `herald-test-${randomBytes(6).toString('hex')}:` }
   let a: TestHerald
   let b: TestHerald

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
+import { test } from 'node:test'
 import { Redis } from 'ioredis'
 
 /** Whether a Redis answers at `url` (`redis://host:port`), without retrying. */
@@ -20,6 +21,19 @@ export async function redisAnswers(url: string): Promise<boolean> {
   } finally {
     r.disconnect()
   }
+}
+
+/**
+ * Whether a suite that needs Redis at `url` can run. When it cannot, a test saying so is declared
+ * in the calling suite: skipped, or failed under CI=true, which requires Redis.
+ */
+export async function redisForSuite(url: string): Promise<boolean> {
+  if (await redisAnswers(url)) return true
+  const why = `Redis is not reachable at ${url}`
+  test('Redis is reachable', { skip: process.env.CI === 'true' ? false : why }, () => {
+    throw new Error(`${why}, and CI=true requires it`)
+  })
+  return false
 }
 
 export async function freePort(): Promise<number> {
