@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import type { KeyInvalidation } from '../../src/core/events.ts'
-import { goOnWithPostgres, startHerald, type TestHerald } from '../support/harness.ts'
-import { redisForSuite } from '../support/redis.ts'
+import { goOnWithPostgres, type TestHerald } from '../support/harness.ts'
+import { onRedis, redisForSuite, twoInstances } from '../support/redis.ts'
 
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` })
@@ -25,19 +24,10 @@ const heard = (h: TestHerald, keyId: string) =>
 describe('API keys across two instances sharing PostgreSQL and Redis', async () => {
   if (!goOnWithPostgres()) return
   if (!(await redisForSuite(REDIS_URL))) return
-  const env = { REDIS_URL, HERALD_REDIS_PREFIX: `herald-test-${randomBytes(6).toString('hex')}:` }
-  let a: TestHerald
-  let b: TestHerald
-  before(async () => {
-    a = await startHerald('postgres', env)
-    b = await startHerald('postgres', env, a)
-  })
-  after(async () => {
-    await b?.close()
-    await a?.close()
-  })
+  const pair = twoInstances(onRedis(REDIS_URL))
 
   test('a key revoked on one instance is refused by the other within a second', async () => {
+    const { a, b } = pair
     const tenant = a.tenant()
     const admin = await a.apiKey(tenant)
     const { id, key } = await a.auth.createApiKey(tenant, 'leaked')
@@ -60,6 +50,7 @@ describe('API keys across two instances sharing PostgreSQL and Redis', async () 
   })
 
   test('a key rotated with no overlap on one instance is refused by the other', async () => {
+    const { a, b } = pair
     const tenant = a.tenant()
     const { id, key } = await a.auth.createApiKey(tenant, 'backend')
     assert.equal(await use(b, key), 200)

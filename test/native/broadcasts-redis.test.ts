@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { sql } from 'kysely'
-import { goOnWithPostgres, send, startHerald, type TestHerald } from '../support/harness.ts'
-import { redisForSuite } from '../support/redis.ts'
+import { goOnWithPostgres, send, type TestHerald } from '../support/harness.ts'
+import { onRedis, redisForSuite, twoInstances } from '../support/redis.ts'
 
 const REDIS_URL = process.env.HERALD_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -32,24 +31,12 @@ describe('broadcasts across two instances sharing PostgreSQL and Redis', async (
   if (!goOnWithPostgres()) return
   if (!(await redisForSuite(REDIS_URL))) return
   // The latest broadcast is trusted for a minute: instance b can only learn of it from the bus.
-  const env = {
-    REDIS_URL,
-    HERALD_REDIS_PREFIX: `herald-test-${randomBytes(6).toString('hex')}:`,
-    HERALD_BROADCAST_MIN: '3',
-    HERALD_BROADCAST_RECHECK_MS: '60000',
-  }
-  let a: TestHerald
-  let b: TestHerald
-  before(async () => {
-    a = await startHerald('postgres', env)
-    b = await startHerald('postgres', env, a)
-  })
-  after(async () => {
-    await b?.close()
-    await a?.close()
-  })
+  const pair = twoInstances(
+    onRedis(REDIS_URL, { HERALD_BROADCAST_MIN: '3', HERALD_BROADCAST_RECHECK_MS: '60000' }),
+  )
 
   test('a broadcast sent on one instance is read on the other; racing reads copy it once', async () => {
+    const { a, b } = pair
     const tenant = a.tenant()
     const key = await a.apiKey(tenant)
     const users = ['u1', 'u2', 'u3']

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { after, before, describe, test } from 'node:test'
+import { before, describe, test } from 'node:test'
 import { goOnWithPostgres, send, startHerald, type TestHerald } from '../support/harness.ts'
-import { freePort, privateRedis } from '../support/redis.ts'
+import { freePort, onRedis, privateRedis, twoInstances } from '../support/redis.ts'
 
 const COUNTS = '/v1/me/counts?cap=99'
 
@@ -41,25 +40,12 @@ describe('conditional polling across two instances sharing PostgreSQL and Redis'
   if (!goOnWithPostgres()) return
   const port = await freePort()
   const redis = privateRedis(port)
-  const env = {
-    REDIS_URL: `redis://127.0.0.1:${port}`,
-    HERALD_REDIS_PREFIX: `t-${randomBytes(4).toString('hex')}:`,
-  }
-  let a: TestHerald
-  let b: TestHerald
-  before(async () => {
-    await redis.start()
-    a = await startHerald('postgres', env)
-    b = await startHerald('postgres', env, a)
-    await Promise.all([listening(a, true), listening(b, true)])
-  })
-  after(async () => {
-    await b?.close()
-    await a?.close()
-    await redis.stop()
-  })
+  const env = onRedis(`redis://127.0.0.1:${port}`)
+  const pair = twoInstances(env, redis)
+  before(() => Promise.all([listening(pair.a, true), listening(pair.b, true)]))
 
   test('both agree on the tag, and each sees a change made on the other', async () => {
+    const { a, b } = pair
     const tenant = a.tenant()
     const key = await a.apiKey(tenant)
     const ann = await a.token({ tenant, user: 'ann' })
@@ -99,6 +85,7 @@ describe('conditional polling across two instances sharing PostgreSQL and Redis'
   })
 
   test('an instance that started after the last change does not vouch for it', async () => {
+    const { a } = pair
     const tenant = a.tenant()
     const key = await a.apiKey(tenant)
     const bo = await a.token({ tenant, user: 'bo' })
@@ -121,6 +108,7 @@ describe('conditional polling across two instances sharing PostgreSQL and Redis'
   })
 
   test('while Redis is down no 304 is answered; once it is back, every earlier tag is stale', async () => {
+    const { a, b } = pair
     const tenant = a.tenant()
     const key = await a.apiKey(tenant)
     const cy = await a.token({ tenant, user: 'cy' })

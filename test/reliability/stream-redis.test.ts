@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
-import { after, before, describe, test } from 'node:test'
-import { goOnWithPostgres, send, startHerald, type TestHerald } from '../support/harness.ts'
-import { freePort, privateRedis } from '../support/redis.ts'
+import { after, describe, test } from 'node:test'
+import { goOnWithPostgres, send } from '../support/harness.ts'
+import { freePort, onRedis, privateRedis, twoInstances } from '../support/redis.ts'
 import { reader, type SseEvent } from '../support/sse.ts'
 
 const SENDS = 200
@@ -11,26 +10,12 @@ describe('two instances, Redis restarted during sends: the open stream gets ever
   if (!goOnWithPostgres()) return
   const port = await freePort()
   const redis = privateRedis(port)
-  let a: TestHerald
-  let b: TestHerald
   const c = new AbortController()
-  before(async () => {
-    await redis.start()
-    const env = {
-      REDIS_URL: `redis://127.0.0.1:${port}`,
-      HERALD_REDIS_PREFIX: `t-${randomBytes(4).toString('hex')}:`,
-    }
-    a = await startHerald('postgres', env)
-    b = await startHerald('postgres', env, a)
-  })
-  after(async () => {
-    c.abort()
-    await b?.close()
-    await a?.close()
-    await redis.stop()
-  })
+  after(() => c.abort())
+  const pair = twoInstances(onRedis(`redis://127.0.0.1:${port}`), redis)
 
   test(`${SENDS} sends on one instance, Redis killed and restarted midway, stream on the other`, async (tc) => {
+    const { a, b } = pair
     const t = a.tenant()
     const key = await a.apiKey(t)
     const base = await a.app.listen({ host: '127.0.0.1', port: 0 })

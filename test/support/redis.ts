@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
-import { test } from 'node:test'
+import { after, before, test } from 'node:test'
 import { Redis } from 'ioredis'
+import { startHerald, type TestHerald } from './harness.ts'
 
 /** Whether a Redis answers at `url` (`redis://host:port`), without retrying. */
 export async function redisAnswers(url: string): Promise<boolean> {
@@ -68,4 +70,34 @@ export function privateRedis(port: number) {
       }
     },
   }
+}
+
+/** Settings that send an instance's events to the Redis at `url`, under a prefix of its suite's own. */
+export const onRedis = (url: string, more: Record<string, string> = {}) => ({
+  REDIS_URL: url,
+  HERALD_REDIS_PREFIX: `herald-test-${randomBytes(6).toString('hex')}:`,
+  ...more,
+})
+
+/**
+ * Two instances sharing one PostgreSQL store and the Redis of `env`, started before the calling
+ * suite's tests (after `around.start`, say a private Redis) and closed after them, the second
+ * first (then `around.stop`). A test takes them with `const { a, b } = pair`.
+ */
+export function twoInstances(
+  env: Record<string, string>,
+  around: { start?: () => Promise<void>; stop?: () => Promise<void> } = {},
+) {
+  const pair = {} as { a: TestHerald; b: TestHerald }
+  before(async () => {
+    await around.start?.()
+    pair.a = await startHerald('postgres', env)
+    pair.b = await startHerald('postgres', env, pair.a)
+  })
+  after(async () => {
+    await pair.b?.close()
+    await pair.a?.close()
+    await around.stop?.()
+  })
+  return pair
 }
