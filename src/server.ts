@@ -112,6 +112,10 @@ export async function buildHerald({
       clock,
     })
     const built = await createApp({ core, auth, config, logger, extend })
+    // A server's schemas compile in the background from now: the store (PGlite's worker) is
+    // usually still starting, and the first compilations are the costly ones (ajv's
+    // meta-schemas), which would otherwise hold up the first requests after the listen.
+    if (background) built.routeSchemas.warmUp()
     await migrated.catch(async (err: unknown) => {
       await built.close()
       throw err
