@@ -19,7 +19,7 @@ const startedAt = new Date()
 // A build never mixes with the chunks of an older one.
 rmSync(DIST, { recursive: true, force: true })
 await esbuild.build({
-  // The PGlite worker thread loads its own entry (see storage/pglite-dialect.ts).
+  // The PGlite worker thread loads its own entry (see storage/pglite-client.ts).
   entryPoints: { cli: 'src/cli.ts', 'pglite-worker': 'src/storage/pglite-worker.ts' },
   outdir: DIST,
   bundle: true,

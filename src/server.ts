@@ -8,7 +8,7 @@ import { createScheduler } from './core/scheduler.ts'
 import type { AppDeps, createApp } from './http/app.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
 import { createCleanupJob } from './storage/cleanup-job.ts'
-import { migrateStorage, openStorage } from './storage/db.ts'
+import { migrateStorage, openStorage, type StorageOptions } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
 import { createWebhookOutboxStore, createWebhookStore } from './storage/webhook-store.ts'
 import { createOutbox } from './webhooks/outbox.ts'
@@ -23,6 +23,8 @@ export interface HeraldOptions {
   schema?: string
   /** PGlite only: start from this dump of a migrated store (tests). */
   snapshot?: string
+  /** PGlite only: the store's worker, started already (see StorageOptions.pglite). */
+  pglite?: StorageOptions['pglite']
   logger?: AppDeps['logger']
   clock?: () => Date
   extend?: AppDeps['extend']
@@ -45,6 +47,7 @@ export async function buildHerald({
   config,
   schema,
   snapshot,
+  pglite,
   logger = false,
   clock,
   extend,
@@ -54,6 +57,7 @@ export async function buildHerald({
     url: config.databaseUrl,
     schema,
     snapshot,
+    pglite,
     poolSize: config.database.poolSize,
     statementTimeoutMs: config.database.statementTimeoutMs,
     fsync: config.pgliteFsync,
