@@ -1,5 +1,5 @@
-// Compiles the service and the `herald` command to dist/ (ESM, node_modules left as imports), so
-// that they start without a TypeScript loader. Runs as `npm run build` and after `npm install`
+// Compiles the service and the `herald` command to dist/ (ESM, with the packages they use
+// bundled), so that they start without a TypeScript loader or loading packages file by file. Runs as `npm run build` and after `npm install`
 // (the `prepare` script); dist/ is not committed. bin/herald.js runs dist/ when it is at least as
 // new as src/ (see dist-state.js).
 // Usage: node scripts/build-server.mjs
@@ -19,19 +19,26 @@ const startedAt = new Date()
 // A build never mixes with the chunks of an older one.
 rmSync(DIST, { recursive: true, force: true })
 await esbuild.build({
-  // The PGlite worker thread loads its own entry (see storage/pglite-dialect.ts).
+  // The PGlite worker thread loads its own entry (see storage/pglite-client.ts).
   entryPoints: { cli: 'src/cli.ts', 'pglite-worker': 'src/storage/pglite-worker.ts' },
   outdir: DIST,
   bundle: true,
-  // What a command loads with `await import()` becomes a chunk of its own, with its packages'
-  // imports in it: `herald token` never loads Fastify, PGlite or pg.
+  // What a command loads with `await import()` becomes a chunk of its own, with the packages it
+  // uses in it: `herald token` never loads Fastify, PGlite or pg.
   // Chunks sit beside the entries: a module finds the worker's entry (or the repository, two
   // levels up from src/http/, one from dist/) the same way whichever file it lands in.
   splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // The packages are bundled (node would otherwise resolve and read their files one by one on
+  // every start), except those that read their own files by path: PGlite (its .wasm and .data),
+  // Swagger UI (the docs page's files) and pg's optional native addon. ARCHITECTURE.md has why.
+  external: ['@electric-sql/pglite', '@fastify/swagger-ui', 'pg-native'],
+  // Bundled CommonJS calls `require` for node's own modules; ESM has none of its own.
+  banner: {
+    js: "import { createRequire as __heraldRequire } from 'node:module'; const require = __heraldRequire(import.meta.url);",
+  },
   sourcemap: 'linked',
   logLevel: 'warning',
 })

@@ -8,6 +8,7 @@ import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig }
 import { isHeraldError } from './core/errors.ts'
 import type { Herald } from './server.ts'
 import { UnsafeFileModeError } from './storage/file-modes.ts'
+import { openPglite } from './storage/pglite-client.ts'
 import {
   acquireStoreLock,
   type LockHolder,
@@ -15,6 +16,7 @@ import {
   lockPathFor,
   StoreLockedError,
 } from './storage/store-lock.ts'
+import { isPostgresUrl } from './storage/store-url.ts'
 
 const USAGE = `usage: herald <command> [options]
 
@@ -120,8 +122,18 @@ async function withStore<R>(config: Config, command: string, fn: (h: Herald) => 
 
 async function serve(config: Config) {
   const lock = claimStore(config, 'serve')
+  // An embedded store's worker starts first: PGlite compiles its WebAssembly and starts its
+  // PostgreSQL on that thread while this one loads the server's modules and builds the app.
+  const pglite = isPostgresUrl(config.databaseUrl)
+    ? undefined
+    : openPglite({
+        dataDir: config.databaseUrl,
+        fsync: config.pgliteFsync,
+        sharedBuffersMb: config.pgliteSharedBuffersMb,
+      })
+  pglite?.catch(() => {}) // awaited (and reported) by buildHerald
   const { buildHerald } = await loadServer()
-  const h = await buildHerald({ config, logger: true, background: true })
+  const h = await buildHerald({ config, pglite, logger: true, background: true })
   const address = await h.app.listen({ host: config.host, port: config.port })
   lock?.publish(address)
   const store =

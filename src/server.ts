@@ -8,7 +8,7 @@ import { createScheduler } from './core/scheduler.ts'
 import type { AppDeps, createApp } from './http/app.ts'
 import { createApiKeyStore } from './storage/api-key-store.ts'
 import { createCleanupJob } from './storage/cleanup-job.ts'
-import { migrateStorage, openStorage } from './storage/db.ts'
+import { migrateStorage, openStorage, type StorageOptions } from './storage/db.ts'
 import { createSqlStore } from './storage/store.ts'
 import { createWebhookOutboxStore, createWebhookStore } from './storage/webhook-store.ts'
 import { createOutbox } from './webhooks/outbox.ts'
@@ -23,6 +23,8 @@ export interface HeraldOptions {
   schema?: string
   /** PGlite only: start from this dump of a migrated store (tests). */
   snapshot?: string
+  /** PGlite only: the store's worker, started already (see StorageOptions.pglite). */
+  pglite?: StorageOptions['pglite']
   logger?: AppDeps['logger']
   clock?: () => Date
   extend?: AppDeps['extend']
@@ -45,6 +47,7 @@ export async function buildHerald({
   config,
   schema,
   snapshot,
+  pglite,
   logger = false,
   clock,
   extend,
@@ -54,6 +57,7 @@ export async function buildHerald({
     url: config.databaseUrl,
     schema,
     snapshot,
+    pglite,
     poolSize: config.database.poolSize,
     statementTimeoutMs: config.database.statementTimeoutMs,
     fsync: config.pgliteFsync,
@@ -112,6 +116,10 @@ export async function buildHerald({
       clock,
     })
     const built = await createApp({ core, auth, config, logger, extend })
+    // A server's schemas compile in the background from now: the store (PGlite's worker) is
+    // usually still starting, and the first compilations are the costly ones (ajv's
+    // meta-schemas), which would otherwise hold up the first requests after the listen.
+    if (background) built.routeSchemas.warmUp()
     await migrated.catch(async (err: unknown) => {
       await built.close()
       throw err

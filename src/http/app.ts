@@ -26,6 +26,11 @@ declare module 'fastify' {
       pending(): number
       /** Compiles those at once; how many they were. */
       compileAll(): number
+      /**
+       * Starts compiling them in the background now rather than when the server listens (once;
+       * a later call, or the listen, does nothing more). Until the app closes.
+       */
+      warmUp(): void
     }
   }
 }
@@ -163,13 +168,15 @@ export async function createApp({ core, auth, config, logger = false, extend }: 
   if (!mounts.some((m) => m.prefix === '')) {
     app.setNotFoundHandler((req, reply) => sendAnswer(reply, native.notFound(req, '')))
   }
-  app.decorate('routeSchemas', { pending: schemas.pending, compileAll: schemas.compileAll })
-  // Listening comes first (a start is done when /healthz answers); the schemas compile after.
+  // Listening comes first (a start is done when /healthz answers); the schemas compile after,
+  // or while the store is still starting when the server asks for it (see server.ts).
   let closed = false
   app.addHook('onClose', async () => {
     closed = true
   })
-  app.addHook('onListen', async () => schemas.warmUp(() => closed))
+  const warmUp = () => schemas.warmUp(() => closed)
+  app.decorate('routeSchemas', { pending: schemas.pending, compileAll: schemas.compileAll, warmUp })
+  app.addHook('onListen', async () => warmUp())
   await extend?.(app)
   await app.ready()
   return app

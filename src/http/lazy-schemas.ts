@@ -86,11 +86,15 @@ export function lazySchemas() {
     for (const force of all) force()
     return all.length
   }
+  let warming = false
   /**
    * Compiles what is left one schema per turn of the event loop, so requests that arrive
-   * meanwhile wait for one compilation at most; stops when `stopped()` says so.
+   * meanwhile wait for one compilation at most; stops when `stopped()` says so. Started once:
+   * later calls do nothing.
    */
   const warmUp = (stopped: () => boolean): void => {
+    if (warming) return
+    warming = true
     const step = () => {
       const next = pending.values().next()
       if (next.done || stopped()) return

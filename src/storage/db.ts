@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
-import { privateDir } from './file-modes.ts'
 import { migrationProvider } from './migrations/index.ts'
-import { createPgliteWorker, initPglite } from './pglite-dialect.ts'
+import { openPglite, type PgliteClient } from './pglite-client.ts'
+import { createPgliteWorker } from './pglite-dialect.ts'
 import type { Database } from './schema.ts'
 import { isPostgresUrl } from './store-url.ts'
 
@@ -29,6 +27,11 @@ export interface StorageOptions {
   fsync?: boolean
   /** PGlite only: PostgreSQL's shared buffers in MB (default 64). */
   sharedBuffersMb?: number
+  /**
+   * PGlite only: the store's worker, opened already (openPglite) on `url` with these options; the
+   * `serve` command starts it before loading the server.
+   */
+  pglite?: Promise<PgliteClient>
 }
 
 export interface Storage {
@@ -48,25 +51,18 @@ const int8 = (v: string): number => Number.parseInt(v, 10)
 /** Opens the store; PostgreSQL through a `pg` pool, otherwise embedded PGlite in a worker thread. */
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   if (!isPostgresUrl(opts.url)) {
-    // The store's files are as private as its data: created so, checked on every start.
-    if (!opts.url.startsWith('memory://')) privateDir(opts.url)
-    const options = {
-      dataDir: opts.url,
-      snapshot: opts.snapshot,
-      fsync: opts.fsync ?? false,
-      sharedBuffersMb: opts.sharedBuffersMb ?? 64,
+    const client = await (opts.pglite ??
+      openPglite({
+        dataDir: opts.url,
+        snapshot: opts.snapshot,
+        fsync: opts.fsync ?? false,
+        sharedBuffersMb: opts.sharedBuffersMb ?? 64,
+      }))
+    if (client.options.dataDir !== opts.url) {
+      await client.close()
+      throw new Error(`the PGlite worker given opened ${client.options.dataDir}, not ${opts.url}`)
     }
-    // Creating a database (initdb) grows PGlite's WebAssembly memory to about 800 MB, which it
-    // never gives back; the store is made by a worker of its own, which then ends, and the store
-    // is opened anew at about a third of that.
-    if (
-      !opts.snapshot &&
-      !opts.url.startsWith('memory://') &&
-      !existsSync(join(opts.url, 'PG_VERSION'))
-    ) {
-      await initPglite(options)
-    }
-    const worker = createPgliteWorker(options)
+    const worker = createPgliteWorker(client)
     const db = new Kysely<Database>({ dialect: worker.dialect })
     return { db, engine: 'pglite', dump: worker.dump, close: () => db.destroy() }
   }

@@ -30,6 +30,22 @@ describeEngines('route schemas compiled at first use', (get) => {
   })
 })
 
+describeEngines('route schemas compiled before the listen', (get) => {
+  // What buildHerald does for a server (background: true) while its store is still starting.
+  test('warmUp compiles what is left without a listen, once however often it is called', async () => {
+    const h = get()
+    assert.ok(h.app.routeSchemas.pending() > 100)
+    h.app.routeSchemas.warmUp()
+    h.app.routeSchemas.warmUp()
+    const deadline = Date.now() + 60_000
+    while (h.app.routeSchemas.pending() > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    assert.equal(h.app.routeSchemas.pending(), 0)
+    assert.equal(h.app.routeSchemas.compileAll(), 0)
+  })
+})
+
 describeEngines('route schemas compiled on demand', (get) => {
   test('every schema of every surface compiles', () => {
     const h = get()

@@ -1,0 +1,144 @@
+// The PGlite worker thread and the messages to it, without Kysely or PGlite itself: the `serve`
+// command starts the worker (openPglite) before it loads the server's modules, so that PGlite's
+// WebAssembly compiles and its PostgreSQL starts while the main thread loads them (see cli.ts).
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { storeUnavailable } from './faults.ts'
+import { privateDir } from './file-modes.ts'
+
+interface Reply {
+  id: number
+  ok: boolean
+  rows: unknown[]
+  affectedRows?: number
+  dump?: Uint8Array
+  error?: { message?: string; code?: string; detail?: string; constraint?: string }
+}
+
+/** The answer to every query in flight when the worker exited. */
+const GONE: Reply = { id: -1, ok: true, rows: [] }
+
+/** What a PGlite worker opens, and how (see pglite-durable.ts). */
+export interface PgliteOptions {
+  /** A data directory or `memory://`. */
+  dataDir: string
+  /** A dump of a store to start from. */
+  snapshot?: string | undefined
+  fsync: boolean
+  sharedBuffersMb: number
+}
+
+/** Creates the store in `dataDir` with a worker of its own, which ends once it has. */
+async function initPglite(options: PgliteOptions): Promise<void> {
+  await new PgliteClient(options).close()
+}
+
+/**
+ * The worker thread running pglite-worker. Compiled (dist/, see scripts/build-server.mjs), this
+ * module sits beside the worker's own compiled entry; run from source, the worker does not inherit
+ * the TypeScript loader, so it registers tsx before loading the source.
+ */
+function startWorker(options: PgliteOptions): Worker {
+  if (!import.meta.url.endsWith('.ts')) {
+    // Every compiled file is directly in dist/ (scripts/build-server.mjs).
+    return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: options })
+  }
+  const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'))
+  const entry = JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)
+  const boot = `import(${loader}).then((m) => { m.register(); return import(${entry}) })`
+  return new Worker(boot, { eval: true, workerData: options })
+}
+
+/** Talks to the PGlite worker thread; one query in flight at a time, as PGlite has one session. */
+export class PgliteClient {
+  readonly #worker: Worker
+  readonly #pending = new Map<number, (r: Reply) => void>()
+  #next = 1
+  readonly ready: Promise<void>
+
+  constructor(readonly options: PgliteOptions) {
+    this.#worker = startWorker(options)
+    this.ready = new Promise((resolve, reject) => {
+      this.#pending.set(0, () => resolve())
+      this.#worker.once('error', reject)
+    })
+    // Awaited by every query, which reports a failed start with its cause.
+    this.ready.catch(() => {})
+    this.#worker.on('message', (r: Reply) => {
+      const done = this.#pending.get(r.id)
+      this.#pending.delete(r.id)
+      done?.(r)
+    })
+    // A worker that crashed (or ran out of memory) leaves the store unavailable, not the process
+    // dead: queries in flight and every later one are answered UNAVAILABLE.
+    this.#worker.on('error', () => {})
+    this.#worker.once('exit', () => {
+      this.#gone = true
+      for (const done of this.#pending.values()) done(GONE)
+      this.#pending.clear()
+    })
+  }
+
+  #gone = false
+
+  async send(
+    op: 'query' | 'close' | 'dump',
+    sql?: string,
+    params?: readonly unknown[],
+    /** Run as a named prepared statement kept on the session (see compiled.ts `keep`). */
+    keep = false,
+  ): Promise<Reply> {
+    await this.ready
+    if (this.#gone) {
+      if (op === 'close') return GONE
+      throw storeUnavailable()
+    }
+    const id = this.#next++
+    const reply = await new Promise<Reply>((resolve) => {
+      this.#pending.set(id, resolve)
+      this.#worker.postMessage({ id, op, sql, params, keep })
+    })
+    if (reply === GONE && op !== 'close') throw storeUnavailable()
+    if (!reply.ok) {
+      const err = new Error(reply.error?.message ?? 'PGlite query failed') as Error & {
+        code?: string
+        detail?: string
+        constraint?: string
+      }
+      err.code = reply.error?.code
+      err.detail = reply.error?.detail
+      err.constraint = reply.error?.constraint
+      throw err
+    }
+    return reply
+  }
+
+  /** The store's files as a tarball, for `snapshot` later. */
+  async dump(): Promise<Uint8Array> {
+    return (await this.send('dump')).dump ?? new Uint8Array()
+  }
+
+  async close(): Promise<void> {
+    await this.send('close')
+    await this.#worker.terminate()
+  }
+}
+
+/**
+ * Opens the embedded store in `options.dataDir` (or `memory://`): the directory is made private
+ * (or refused), a new store is created first by a worker of its own, and the worker that serves
+ * the store is started. Its `ready` says when PGlite has started.
+ */
+export async function openPglite(options: PgliteOptions): Promise<PgliteClient> {
+  const memory = options.dataDir.startsWith('memory://')
+  // The store's files are as private as its data: created so, checked on every start.
+  if (!memory) privateDir(options.dataDir)
+  // Creating a database (initdb) grows PGlite's WebAssembly memory to about 800 MB, which it
+  // never gives back; the store is made by a worker of its own, which then ends, and the store
+  // is opened anew at about a third of that.
+  if (!options.snapshot && !memory && !existsSync(join(options.dataDir, 'PG_VERSION'))) {
+    await initPglite(options)
+  }
+  return new PgliteClient(options)
+}
