@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { CorsOrigins } from '../config.ts'
 import { HeraldError } from '../core/errors.ts'
 import { type Mount, mountAt } from './mount.ts'
-import type { Surface } from './surface.ts'
+import type { Answer, Surface } from './surface.ts'
 
 /** What a browser client sends besides a surface's credential headers. */
 const REQUEST_HEADERS = ['Content-Type', 'Last-Event-ID', 'X-Request-Id', 'If-None-Match']
@@ -127,18 +127,22 @@ export async function registerCors(
   // Reached by an OPTIONS the hook above did not answer (an answered preflight goes no further),
   // on the catch-all route, which would send the root's not-found answer: answer it in the shape
   // of the surface the path is under instead.
-  app.addHook('onRequest', async (req) => {
-    if (req.method !== 'OPTIONS' || routes.routed(req)) return
+  const answerOptions = (req: FastifyRequest): Answer | undefined => {
+    if (routes.routed(req)) return undefined
     const mount = mountAt(mounts, req.url)
-    if (!mount) return
+    if (!mount) return undefined
     const { browser, other } = routes.at(pathOf(req.url))
     if (isPreflight(req) && (browser.length > 0 || other.length > 0)) {
       const why =
         browser.length === 0
           ? 'this route is not reachable from a browser on another origin: it takes a server API key, which never belongs in a browser'
           : `the origin ${JSON.stringify(req.headers.origin ?? null)} is not allowed (HERALD_CORS_ORIGINS)`
-      throw mount.surface.renderError(new HeraldError('FORBIDDEN', why), req)
+      return mount.surface.renderError(new HeraldError('FORBIDDEN', why), req)
     }
-    throw mount.surface.notFound(req, mount.prefix)
+    return mount.surface.notFound(req, mount.prefix)
+  }
+  // A callback, not a promise: every request passes it, and only an OPTIONS stops.
+  app.addHook('onRequest', (req, _reply, done) => {
+    done(req.method === 'OPTIONS' ? answerOptions(req) : undefined)
   })
 }
