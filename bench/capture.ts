@@ -6,9 +6,15 @@ type Query = (...args: unknown[]) => unknown
 
 const NOW_WINDOW_MS = 60_000
 
+/** ISO text as Herald sends the clock's time (see compiled.ts), besides Date parameters. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
+
 function encode(v: unknown, now: number): RawValue {
   if (v instanceof Date) {
     return Math.abs(v.getTime() - now) < NOW_WINDOW_MS ? { $now: true } : v.toISOString()
+  }
+  if (typeof v === 'string' && ISO_TIME.test(v) && Math.abs(Date.parse(v) - now) < NOW_WINDOW_MS) {
+    return { $now: true, iso: true }
   }
   if (Array.isArray(v)) return v.map((x) => encode(x, now))
   return v

@@ -7,7 +7,7 @@ import { Session } from 'node:inspector/promises'
 import { join } from 'node:path'
 import { PACES } from './bench.ts'
 import { prepareFixtures } from './fixtures.ts'
-import { type EndpointName, endpointRequests, measure } from './phases.ts'
+import { type EndpointName, endpointRequests, measure, pollRequests } from './phases.ts'
 import { SIZES, seed } from './seed.ts'
 import { type EngineName, startServer } from './server.ts'
 
@@ -48,22 +48,31 @@ export function topSelf(p: Profile, n: number): string[] {
 }
 
 const engine = arg('engine', 'postgres') as EngineName
-const endpoint = arg('endpoint', 'unreadCount') as Exclude<EndpointName, 'notModifiedPoll'>
+const endpoint = arg('endpoint', 'unreadCount') as EndpointName
 const seconds = Number(arg('seconds', '10'))
 const s = await startServer(engine)
 try {
   await seed(s.herald.storage.db, SIZES.quick)
   const f = await prepareFixtures(s, SIZES.quick, 1_000)
-  const mix = endpointRequests(f)
+  const poll = endpoint === 'notModifiedPoll'
+  const requests = poll ? await pollRequests(s.url, f) : endpointRequests(f)[endpoint]
+  const okStatus = poll ? 304 : undefined
   const pace = { ...PACES.quick, seconds }
   // Warm (JIT, plans, remembered tokens) before the profile starts.
-  await measure(s.url, { ...pace, seconds: 2, warmupSeconds: 0 }, mix[endpoint], false)
+  await measure(s.url, { ...pace, seconds: 2, warmupSeconds: 0 }, requests, false, false, okStatus)
   const session = new Session()
   session.connect()
   await session.post('Profiler.enable')
   await session.post('Profiler.setSamplingInterval', { interval: 200 })
   await session.post('Profiler.start')
-  const result = await measure(s.url, { ...pace, warmupSeconds: 0 }, mix[endpoint], false)
+  const result = await measure(
+    s.url,
+    { ...pace, warmupSeconds: 0 },
+    requests,
+    false,
+    false,
+    okStatus,
+  )
   const { profile } = (await session.post('Profiler.stop')) as unknown as { profile: Profile }
   session.disconnect()
   const dir = new URL('./results/', import.meta.url).pathname

@@ -4,10 +4,11 @@ import { type LoadResult, summarise } from './load.ts'
 
 /**
  * A value of a captured statement as it travels to the child: a time within a minute of the
- * capture is "now" and is taken afresh for each run of the statement (a count's `expires_at >
- * now`, a send's `created_at`); any other time (a cursor's) is kept as it was.
+ * capture (a Date, or the ISO text Herald sends the clock's time as) is "now" and is taken afresh,
+ * in the same form, for each run of the statement (a count's `expires_at > now`, a send's
+ * `created_at`); any other time (a cursor's) is kept as it was.
  */
-export type RawValue = unknown | { $now: true }
+export type RawValue = unknown | { $now: true; iso?: true }
 
 export interface RawStatement {
   text: string
@@ -36,8 +37,13 @@ export interface RawSpec {
 // named by its text's hash; one without (BEGIN, COMMIT) is sent unnamed.
 const statementName = (text: string) => `h${createHash('sha1').update(text).digest('hex')}`
 
+// The time in the form Herald sent it: a Date, or its ISO text.
 const value = (v: RawValue): unknown =>
-  typeof v === 'object' && v !== null && '$now' in v ? new Date() : v
+  typeof v === 'object' && v !== null && '$now' in v
+    ? 'iso' in v
+      ? new Date().toISOString()
+      : new Date()
+    : v
 
 async function runRequest(pool: pg.Pool, req: RawRequest): Promise<void> {
   for (const checkout of req) {

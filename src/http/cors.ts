@@ -1,9 +1,8 @@
-import cors from '@fastify/cors'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { CorsOrigins } from '../config.ts'
 import { HeraldError } from '../core/errors.ts'
 import { type Mount, mountAt } from './mount.ts'
-import type { Surface } from './surface.ts'
+import type { Answer, Surface } from './surface.ts'
 
 /** What a browser client sends besides a surface's credential headers. */
 const REQUEST_HEADERS = ['Content-Type', 'Last-Event-ID', 'X-Request-Id', 'If-None-Match']
@@ -66,12 +65,19 @@ export type CrossOriginRoutes = ReturnType<typeof crossOriginRoutes>
 const pathOf = (url: string) => url.split('?')[0] ?? ''
 
 /**
- * CORS through @fastify/cors, decided per request: a user route answers a browser on an allowed
- * origin (the preflight with 204, every answer, errors included, with Access-Control-Allow-Origin);
- * anything else gets no CORS header. A preflight is answered before any surface's authentication
- * step runs (browsers send no credential with it) and is never rate-limited. An OPTIONS that is
- * not answered as a preflight gets the surface's own answer: 403 for a preflight to a producer
- * route or from an origin not allowed, and otherwise what any unknown method gets there.
+ * CORS, decided per request: a user route answers a browser on an allowed origin (the preflight
+ * with 204, every answer, errors included, with Access-Control-Allow-Origin); anything else gets
+ * no CORS header but `Vary: Origin`, since the answer depends on the origin. A preflight is
+ * answered before any surface's authentication step runs (browsers send no credential with it)
+ * and is never rate-limited. An OPTIONS that is not answered as a preflight gets the surface's
+ * own answer: 403 for a preflight to a producer route or from an origin not allowed, and
+ * otherwise what any unknown method gets there.
+ *
+ * The protocol is this hook's own rather than @fastify/cors's: with options decided per request,
+ * that plugin awaited a promise and normalised a fresh options object on every request, a
+ * browser's or not (about 6% of a 304 poll's CPU); here a request without an Origin header,
+ * every server-to-server call, costs one header. The headers are those the plugin sent
+ * (test/native/cors pins them).
  */
 export async function registerCors(
   app: FastifyInstance,
@@ -81,45 +87,62 @@ export async function registerCors(
     origin !== undefined && (origins === '*' || origins === 'reflect' || origins.includes(origin))
   const isPreflight = (req: FastifyRequest) =>
     req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined
+  const exposed = EXPOSED_HEADERS.join(', ')
+  const maxAge = String(PREFLIGHT_MAX_AGE_S)
+  /** What a browser may send to a surface: its credential headers and the common ones. */
+  const allowedHeaders = (surface: Surface | undefined) => {
+    const credentials = Object.keys(surface?.credentialHeaders('token', 'tenant') ?? {}).map((h) =>
+      h.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase()),
+    )
+    return [
+      ...new Set([...credentials, ...REQUEST_HEADERS, ...(surface?.requestHeaders ?? [])]),
+    ].join(', ')
+  }
 
-  await app.register(cors, {
-    hideOptionsRoute: true,
-    delegator: async (req: FastifyRequest) => {
-      const { origin } = req.headers
-      const methods = isPreflight(req) ? routes.at(pathOf(req.url)).browser : [req.method]
-      const open = isPreflight(req) ? methods.length > 0 : routes.browser(req)
-      if (!open || !allowed(origin)) return { origin: false }
-      const surface = mountAt(mounts, req.url)?.surface
-      const credentials = Object.keys(surface?.credentialHeaders('token', 'tenant') ?? {}).map(
-        (h) => h.replace(/(^|-)[a-z]/g, (c) => c.toUpperCase()),
-      )
-      return {
-        origin: origins === '*' ? '*' : origin,
-        methods,
-        allowedHeaders: [
-          ...new Set([...credentials, ...REQUEST_HEADERS, ...(surface?.requestHeaders ?? [])]),
-        ],
-        exposedHeaders: EXPOSED_HEADERS,
-        maxAge: PREFLIGHT_MAX_AGE_S,
-      }
-    },
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('vary', 'Origin')
+    const { origin } = req.headers
+    if (!allowed(origin)) return done()
+    const preflight = isPreflight(req)
+    const methods = preflight ? routes.at(pathOf(req.url)).browser : null
+    if (methods ? methods.length === 0 : !routes.browser(req)) return done()
+    reply
+      .header('access-control-allow-origin', origins === '*' ? '*' : origin)
+      .header('access-control-expose-headers', exposed)
+    if (!methods) return done()
+    reply
+      .header('access-control-allow-methods', methods.join(', '))
+      .header('access-control-allow-headers', allowedHeaders(mountAt(mounts, req.url)?.surface))
+      .header('access-control-max-age', maxAge)
+      .code(204)
+      .header('content-length', '0')
+      .send()
+  })
+  // Every OPTIONS is routed (a preflight is answered above, before routing ends): the hook below
+  // answers those under a surface's prefix, and the root's not-found handler the rest.
+  app.options('*', { schema: { hide: true } }, (_req, reply) => {
+    reply.callNotFound()
   })
 
-  // Reached by an OPTIONS the plugin did not answer (an answered preflight goes no further), on
-  // its catch-all route, which would send the root's not-found answer: answer it in the shape of
-  // the surface the path is under instead.
-  app.addHook('onRequest', async (req) => {
-    if (req.method !== 'OPTIONS' || routes.routed(req)) return
+  // Reached by an OPTIONS the hook above did not answer (an answered preflight goes no further),
+  // on the catch-all route, which would send the root's not-found answer: answer it in the shape
+  // of the surface the path is under instead.
+  const answerOptions = (req: FastifyRequest): Answer | undefined => {
+    if (routes.routed(req)) return undefined
     const mount = mountAt(mounts, req.url)
-    if (!mount) return
+    if (!mount) return undefined
     const { browser, other } = routes.at(pathOf(req.url))
     if (isPreflight(req) && (browser.length > 0 || other.length > 0)) {
       const why =
         browser.length === 0
           ? 'this route is not reachable from a browser on another origin: it takes a server API key, which never belongs in a browser'
           : `the origin ${JSON.stringify(req.headers.origin ?? null)} is not allowed (HERALD_CORS_ORIGINS)`
-      throw mount.surface.renderError(new HeraldError('FORBIDDEN', why), req)
+      return mount.surface.renderError(new HeraldError('FORBIDDEN', why), req)
     }
-    throw mount.surface.notFound(req, mount.prefix)
+    return mount.surface.notFound(req, mount.prefix)
+  }
+  // A callback, not a promise: every request passes it, and only an OPTIONS stops.
+  app.addHook('onRequest', (req, _reply, done) => {
+    done(req.method === 'OPTIONS' ? answerOptions(req) : undefined)
   })
 }

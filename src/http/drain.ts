@@ -21,14 +21,15 @@ export function drainOnClose(app: FastifyInstance, timeoutMs: number): void {
     clearTimeout(cut)
     done()
   })
-  app.addHook('onRequest', async () => {
-    if (draining) {
-      throw new HeraldError('UNAVAILABLE', 'the server is shutting down; retry', { retryAfter: 1 })
-    }
+  // Both hooks are on every request's path: callbacks, not promises, as nothing here waits.
+  app.addHook('onRequest', (_req, _reply, done) => {
+    if (!draining) return done()
+    done(new HeraldError('UNAVAILABLE', 'the server is shutting down; retry', { retryAfter: 1 }))
   })
   // A response finished during the drain closes its connection, so no idle keep-alive socket
   // holds the stop open until the keep-alive timeout.
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     if (draining) reply.header('connection', 'close')
+    done(null, payload)
   })
 }

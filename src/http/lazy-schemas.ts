@@ -1,9 +1,12 @@
 // Route schemas compiled at their first use instead of at start-up. Fastify compiles every route's
 // validators (ajv) and response serializers (fast-json-stringify) while it boots, and with six
 // surfaces that was about a third of a start's CPU. Fastify's own compilers are used unchanged;
-// only when each schema is compiled changes. ARCHITECTURE.md ("Start-up") has the figures.
+// only when each schema is compiled changes, and what the serializer is given of a response
+// schema (its "X or null" unions, see nullable-unions.ts). ARCHITECTURE.md ("Start-up") has the
+// figures.
 import AjvCompiler from '@fastify/ajv-compiler'
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'
+import { nullableUnions } from './nullable-unions.ts'
 
 type ValidateFn = ((data: unknown, ctx?: unknown) => unknown) & { errors?: unknown }
 type SerializeFn = (doc: unknown) => string
@@ -76,7 +79,9 @@ export function lazySchemas() {
         return (route: Route) =>
           lazySerializer(pending, () => {
             compiler ??= buildSerializer(...args)
-            return compiler(route as never) as SerializeFn
+            // Each "X or null" as X, nullable: see nullable-unions.ts.
+            const schema = nullableUnions(route.schema)
+            return compiler({ ...route, schema } as never) as SerializeFn
           })
       }) as unknown as BuildSerializer,
     },

@@ -114,10 +114,12 @@ export async function mountSurfaces(
       }
       scope.addHook('onRoute', refuseCollisions(owners, surface.name))
       scope.addHook('onRequest', async (req) => {
-        if (req.routeOptions.url === undefined) return
+        // Fastify builds a new object on every read of routeOptions: read it once.
+        const route = req.routeOptions
+        if (route.url === undefined) return
         surface.checkRoute?.(req)
         const principal = await identify(surface, deps.auth, limiter, req)
-        const needs = req.routeOptions.config.needs
+        const needs = route.config.needs
         if (needs && principal.kind !== needs) {
           throw new HeraldError('FORBIDDEN', `this route needs ${KIND[needs]}`)
         }

@@ -75,10 +75,11 @@ export async function securityHeaders(app: FastifyInstance) {
     reply.headers(headers)
     done()
   })
-  // An answer to an authenticated caller is private: no cache may keep it.
-  app.addHook('onSend', async (req, reply, payload) => {
+  // An answer to an authenticated caller is private: no cache may keep it. (A callback, not a
+  // promise: it is on every request's path and waits for nothing.)
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (req.principal && !reply.hasHeader('cache-control'))
       reply.header('cache-control', 'no-store')
-    return payload
+    done(null, payload)
   })
 }

@@ -57,10 +57,14 @@ export function template(build: (m: Markers) => Compilable, keep = false): Templ
     }
   })
   return (values) => {
+    // The clock's time is a parameter of every expiry and snooze test, several a statement: as
+    // a Date each became text through pg's local-time formatting, once per use. Sent as the ISO
+    // text of the same instant, made once (the parameters are timestamptz, so both read alike).
+    const now = values.now?.toISOString()
     const parameters = compiled.parameters.map((p, i) => {
       const slot = slots[i]
       if (slot === null || slot === undefined) return p
-      const v = values[slot]
+      const v = slot === 'now' ? now : values[slot]
       if (v === undefined) throw new Error(`a template's ${slot} was not given`)
       return v
     })

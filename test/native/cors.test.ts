@@ -155,6 +155,31 @@ describeEngines('CORS (development default: any origin)', (get) => {
     }
   })
 
+  test('the CORS headers, exactly and in order, and Vary: Origin on every answer', async () => {
+    const h = get()
+    const cors = (res: LightMyRequestResponse) =>
+      Object.entries(res.headers)
+        .filter(([name]) => name.startsWith('access-control-') || name === 'vary')
+        .map(([name, value]) => `${name}: ${value}`)
+    const res = await preflight(h, 'GET', '/v1/me/counts')
+    assert.equal(res.statusCode, 204)
+    assert.equal(res.headers['content-length'], '0')
+    assert.equal(res.body, '')
+    // As @fastify/cors sent them before the hook of cors.ts took its place.
+    assert.deepEqual(cors(res), [
+      'vary: Origin',
+      `access-control-allow-origin: ${APP}`,
+      'access-control-expose-headers: Retry-After, ETag, X-Poll-Interval',
+      'access-control-allow-methods: GET, HEAD, POST',
+      'access-control-allow-headers: Authorization, Content-Type, Last-Event-ID, X-Request-Id, If-None-Match, X-Herald-Tenant',
+      'access-control-max-age: 600',
+    ])
+    // The answer depends on the origin even when there is none: a cache must keep them apart.
+    for (const url of ['/healthz', '/v1/me/counts', '/openapi.json']) {
+      assert.deepEqual(cors(await h.app.inject({ url })), ['vary: Origin'], url)
+    }
+  })
+
   test('an OPTIONS that is no preflight answers as any unknown method does, in its surface', async () => {
     const h = get()
     const native = await h.app.inject({ method: 'OPTIONS', url: '/v1/me/notifications' })

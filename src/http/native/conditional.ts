@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { Type as T } from 'typebox'
+import type { Viewer } from '../../core/inbox.ts'
 import type { InboxVersions } from '../../core/inbox-versions.ts'
 import { viewerOf } from '../surface.ts'
 import { TenantHeaders } from './schemas.ts'
+
+/** Tags a route remembers (see `conditionalPolls`); past this many it starts over. */
+const TAGS_MAX = 10_000
 
 /**
  * The answer's tag: the inbox version, with the route, its query and who asked, so two queries,
@@ -11,8 +15,7 @@ import { TenantHeaders } from './schemas.ts'
  * changed, not for the bytes (an expiry can hide a row within a version's lifetime, and a proxy
  * may compress), and If-None-Match compares weakly anyway.
  */
-function tagOf(req: FastifyRequest, version: string): string {
-  const v = viewerOf(req)
+function tagOf(req: FastifyRequest, v: Viewer, version: string): string {
   const query = (req.query ?? {}) as Record<string, unknown>
   const canonical = Object.keys(query)
     .sort()
@@ -27,6 +30,8 @@ function tagOf(req: FastifyRequest, version: string): string {
 /** Whether If-None-Match names this tag (`*` names any), comparing weakly. */
 function matches(header: string | undefined, tag: string): boolean {
   if (header === undefined) return false
+  // A poller sends back the one tag it was given.
+  if (header === tag) return true
   const opaque = tag.slice(2)
   return header.split(',').some((t) => {
     const given = t.trim()
@@ -35,21 +40,38 @@ function matches(header: string | undefined, tag: string): boolean {
 }
 
 /**
- * Conditional polling (GET only): sets ETag and X-Poll-Interval, and answers 304 with no body
- * when the client's If-None-Match names the current tag, before any store read. Returns whether
- * it answered. Call it first thing in the handler: the version is taken before the store is read.
+ * Conditional polling (GET only) for one route: `answeredUnchanged(req, reply)` sets ETag and
+ * X-Poll-Interval, and answers 304 with no body when the client's If-None-Match names the
+ * current tag, before any store read; it returns whether it answered. Call it first thing in
+ * the handler: the version is taken before the store is read.
+ *
+ * A poller asks the same thing again and again while its inbox's version stands, so the route
+ * remembers each tag by version, caller and URL as sent (a lookup instead of a hash per poll;
+ * the URL determines the route and its parsed query, all the tag is made of besides).
  */
-export function answeredUnchanged(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  versions: InboxVersions,
-  pollIntervalS: number,
-): boolean {
-  const tag = tagOf(req, versions.of(viewerOf(req)))
-  reply.header('etag', tag).header('x-poll-interval', String(pollIntervalS))
-  if (!matches(req.headers['if-none-match'], tag)) return false
-  reply.code(304).send()
-  return true
+export function conditionalPolls(versions: InboxVersions, pollIntervalS: number) {
+  const interval = String(pollIntervalS)
+  const tags = new Map<string, string>()
+  const tagFor = (req: FastifyRequest, v: Viewer): string => {
+    const version = versions.of(v)
+    const key = `${version}\u0000${v.tenantId}\u0000${v.userId}\u0000${req.url}`
+    let tag = tags.get(key)
+    if (tag === undefined) {
+      tag = tagOf(req, v, version)
+      if (tags.size >= TAGS_MAX) tags.clear()
+      tags.set(key, tag)
+    }
+    return tag
+  }
+  return {
+    answeredUnchanged(req: FastifyRequest, reply: FastifyReply): boolean {
+      const tag = tagFor(req, viewerOf(req))
+      reply.header('etag', tag).header('x-poll-interval', interval)
+      if (!matches(req.headers['if-none-match'], tag)) return false
+      reply.code(304).send()
+      return true
+    },
+  }
 }
 
 /** The headers of a pollable answer, as the OpenAPI document describes them. */

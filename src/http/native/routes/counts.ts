@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
-import { answeredUnchanged, NotModified, POLL_HEADERS, PollHeaders } from '../conditional.ts'
+import { conditionalPolls, NotModified, POLL_HEADERS, PollHeaders } from '../conditional.ts'
 import { filterFromBody, filterFromQuery } from '../convert.ts'
 import {
   BODY_ERRORS,
@@ -64,6 +64,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   { core, limits, polling },
 ) => {
   const { inbox, versions } = core
+  const polls = conditionalPolls(versions, polling.intervalS)
 
   app.get(
     '/me/counts',
@@ -85,7 +86,7 @@ export const countRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       },
     },
     async (req, reply) => {
-      if (answeredUnchanged(req, reply, versions, polling.intervalS)) return reply
+      if (polls.answeredUnchanged(req, reply)) return reply
       const { cap, byType, ...filters } = req.query
       const base = filterFromQuery(filters)
       const v = viewerOf(req)

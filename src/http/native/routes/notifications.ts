@@ -3,7 +3,7 @@ import { Type as T } from 'typebox'
 import { HeraldError } from '../../../core/errors.ts'
 import type { StateChange } from '../../../core/store.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
-import { answeredUnchanged, NotModified, POLL_HEADERS, PollHeaders } from '../conditional.ts'
+import { conditionalPolls, NotModified, POLL_HEADERS, PollHeaders } from '../conditional.ts'
 import {
   filterFromBody,
   filterFromQuery,
@@ -124,6 +124,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
   { core, polling },
 ) => {
   const { inbox, versions } = core
+  const polls = conditionalPolls(versions, polling.intervalS)
 
   app.get(
     '/me/notifications',
@@ -148,7 +149,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
     async (req, reply) => {
       const q = req.query
       // Only a first page: a later one is fetched once, by a cursor into a list that moves on.
-      if (q.cursor === undefined && answeredUnchanged(req, reply, versions, polling.intervalS)) {
+      if (q.cursor === undefined && polls.answeredUnchanged(req, reply)) {
         return reply
       }
       const page = await inbox.list(viewerOf(req), {
