@@ -5,9 +5,11 @@ import { type LoadResult, summarise } from './load.ts'
 /**
  * A value of a captured statement as it travels to the child: a time within a minute of the
  * capture is "now" and is taken afresh for each run of the statement (a count's `expires_at >
- * now`, a send's `created_at`); any other time (a cursor's) is kept as it was.
+ * now`, a send's `created_at`); any other time (a cursor's) is kept as it was. A JSON document
+ * (the input of a queued send) travels parsed, so the user in it can be swapped, and is sent as
+ * its text again.
  */
-export type RawValue = unknown | { $now: true }
+export type RawValue = unknown | { $now: true } | { $json: unknown }
 
 export interface RawStatement {
   text: string
@@ -36,8 +38,12 @@ export interface RawSpec {
 // named by its text's hash; one without (BEGIN, COMMIT) is sent unnamed.
 const statementName = (text: string) => `h${createHash('sha1').update(text).digest('hex')}`
 
-const value = (v: RawValue): unknown =>
-  typeof v === 'object' && v !== null && '$now' in v ? new Date() : v
+const value = (v: RawValue): unknown => {
+  if (typeof v !== 'object' || v === null) return v
+  if ('$now' in v) return new Date()
+  if ('$json' in v) return JSON.stringify(v.$json)
+  return v
+}
 
 async function runRequest(pool: pg.Pool, req: RawRequest): Promise<void> {
   for (const checkout of req) {
