@@ -9,6 +9,16 @@ const NOW_WINDOW_MS = 60_000
 /** ISO text as Herald sends the clock's time (see compiled.ts), besides Date parameters. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
+/** A JSON document given as one text parameter (a queued send's input), parsed; else null. */
+function parsedJson(v: unknown): { $json: unknown } | null {
+  if (typeof v !== 'string' || !/^[[{]/.test(v)) return null
+  try {
+    return { $json: JSON.parse(v) }
+  } catch {
+    return null
+  }
+}
+
 function encode(v: unknown, now: number): RawValue {
   if (v instanceof Date) {
     return Math.abs(v.getTime() - now) < NOW_WINDOW_MS ? { $now: true } : v.toISOString()
@@ -17,11 +27,17 @@ function encode(v: unknown, now: number): RawValue {
     return { $now: true, iso: true }
   }
   if (Array.isArray(v)) return v.map((x) => encode(x, now))
-  return v
+  return parsedJson(v) ?? v
 }
 
-const mentions = (v: unknown, needles: ReadonlySet<unknown>): boolean =>
-  Array.isArray(v) ? v.some((x) => mentions(x, needles)) : needles.has(v)
+/** Whether a value, or any value inside it (an array's, a JSON document's), is one of `needles`. */
+const mentions = (v: unknown, needles: ReadonlySet<unknown>): boolean => {
+  if (Array.isArray(v)) return v.some((x) => mentions(x, needles))
+  if (typeof v === 'object' && v !== null) {
+    return Object.values(v).some((x) => mentions(x, needles))
+  }
+  return needles.has(v)
+}
 
 /**
  * The statements one HTTP request makes Herald send to PostgreSQL, as `pg` receives them
@@ -78,6 +94,17 @@ export async function captureRequest(
 
 const swap = (v: RawValue, map: ReadonlyMap<unknown, unknown>): RawValue => {
   if (Array.isArray(v)) return v.map((x) => swap(x, map))
+  if (typeof v === 'object' && v !== null && '$json' in v) {
+    return { $json: swapDeep((v as { $json: unknown }).$json, map) }
+  }
+  return map.has(v) ? map.get(v) : v
+}
+
+const swapDeep = (v: unknown, map: ReadonlyMap<unknown, unknown>): unknown => {
+  if (Array.isArray(v)) return v.map((x) => swapDeep(x, map))
+  if (typeof v === 'object' && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swapDeep(x, map)]))
+  }
   return map.has(v) ? map.get(v) : v
 }
 

@@ -4,11 +4,14 @@ import { type LoadResult, summarise } from './load.ts'
 
 /**
  * A value of a captured statement as it travels to the child: a time within a minute of the
+/**
+ * A value of a captured statement as it travels to the child: a time within a minute of the
  * capture (a Date, or the ISO text Herald sends the clock's time as) is "now" and is taken afresh,
  * in the same form, for each run of the statement (a count's `expires_at > now`, a send's
- * `created_at`); any other time (a cursor's) is kept as it was.
+ * `created_at`); any other time (a cursor's) is kept as it was. A JSON document (the input of a
+ * queued send) travels parsed, so the user in it can be swapped, and is sent as its text again.
  */
-export type RawValue = unknown | { $now: true; iso?: true }
+export type RawValue = unknown | { $now: true; iso?: true } | { $json: unknown }
 
 export interface RawStatement {
   text: string
@@ -37,13 +40,13 @@ export interface RawSpec {
 // named by its text's hash; one without (BEGIN, COMMIT) is sent unnamed.
 const statementName = (text: string) => `h${createHash('sha1').update(text).digest('hex')}`
 
-// The time in the form Herald sent it: a Date, or its ISO text.
-const value = (v: RawValue): unknown =>
-  typeof v === 'object' && v !== null && '$now' in v
-    ? 'iso' in v
-      ? new Date().toISOString()
-      : new Date()
-    : v
+// The time in the form Herald sent it (a Date, or its ISO text); a JSON document as its text.
+const value = (v: RawValue): unknown => {
+  if (typeof v !== 'object' || v === null) return v
+  if ('$now' in v) return 'iso' in v ? new Date().toISOString() : new Date()
+  if ('$json' in v) return JSON.stringify(v.$json)
+  return v
+}
 
 async function runRequest(pool: pg.Pool, req: RawRequest): Promise<void> {
   for (const checkout of req) {

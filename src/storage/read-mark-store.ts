@@ -20,48 +20,41 @@ type Cond = RawBuilder<unknown>
  * send and below every send still under way. A notification committed after this read gets a
  * larger number and stays unread; with row ids (a sequence drawn before commit) a send under way
  * could commit a smaller id after the mark was set and be read without anyone seeing it.
+ *
+ * One statement, so one round trip and its own commit: the previous mark (its row locked, so two
+ * mark-alls of one user queue on it once it exists; the second then reads the first's mark, and
+ * its range starts there), the new one, the rows kept out, the own-state rows read, and the count.
+ * Two first mark-alls may overlap; the mark then keeps the larger number (GREATEST).
  */
 export async function markAllRead(
   db: Kysely<Database>,
   scope: Scope,
   keep: MarkAllKeep,
 ): Promise<number> {
-  const work = async (tx: Kysely<Database>) => {
-    // Two mark-alls of one user queue on the mark's row once it exists; two first ones may
-    // overlap, and the mark then keeps the larger number (GREATEST below).
-    const previous = await tx
-      .selectFrom('read_marks')
-      .select('up_to')
-      .where('tenant_id', '=', scope.tenantId)
-      .where('user_id', '=', scope.userId)
-      .forUpdate()
-      .executeTakeFirst()
-    const from = previous ? Number(previous.up_to) : -1
-    const tenant = await tx
-      .selectFrom('tenants')
-      .select('event_seq')
-      .where('id', '=', scope.tenantId)
-      .executeTakeFirst()
-    const upTo = Math.max(from, Number(tenant?.event_seq ?? 0))
-    const newlyCovered = sql`n.tenant_id = ${scope.tenantId} AND n.recipient_id = ${scope.userId}
-      AND n.seq > ${from} AND n.seq <= ${upTo} AND NOT n.own_state`
-    await keepOut(tx, scope, newlyCovered, keep)
-    const covered = await countUnread(tx, newlyCovered, scope.now)
-    const own = await readOwn(tx, scope, keep, upTo)
-    await tx
-      .insertInto('read_marks')
-      .values({ tenant_id: scope.tenantId, user_id: scope.userId, up_to: upTo, at: scope.now })
-      .onConflict((oc) =>
-        oc.columns(['tenant_id', 'user_id']).doUpdateSet({
-          up_to: sql<number>`GREATEST(read_marks.up_to, excluded.up_to)`,
-          at: scope.now,
-        }),
-      )
-      .execute()
-    return covered + own
-  }
-  return db.isTransaction ? work(db) : db.transaction().execute(work)
+  const { tenantId: t, userId: u, now } = scope
+  const newlyCovered = sql`n.tenant_id = ${t} AND n.recipient_id = ${u}
+    AND n.seq > (SELECT from_seq FROM b) AND n.seq <= (SELECT up_to FROM b) AND NOT n.own_state`
+  const { rows } = await sql<{ changed: number }>`
+    WITH prev AS (SELECT up_to FROM read_marks WHERE tenant_id = ${t} AND user_id = ${u} FOR UPDATE),
+    b AS (SELECT coalesce((SELECT up_to FROM prev), -1) AS from_seq,
+      greatest(coalesce((SELECT up_to FROM prev), -1),
+        coalesce((SELECT event_seq FROM tenants WHERE id = ${t}), 0)) AS up_to),
+    kept AS (${keepOut(scope, newlyCovered, keep)}),
+    own AS (${readOwn(scope, keep)} RETURNING 1),
+    mark AS (INSERT INTO read_marks (tenant_id, user_id, up_to, at)
+      SELECT ${t}, ${u}, up_to, ${now} FROM b
+      ON CONFLICT (tenant_id, user_id) DO UPDATE
+      SET up_to = GREATEST(read_marks.up_to, excluded.up_to), at = excluded.at)
+    SELECT ${countUnread(newlyCovered, keep, now)} + (SELECT count(*) FROM own) AS changed
+  `.execute(db)
+  return Number(rows[0]?.changed ?? 0)
 }
+
+/** The mark-all leaves these as they are: `keep`'s dismissed or snoozed ones. */
+const keptBy = (keep: MarkAllKeep, now: Date): Cond[] => [
+  ...(keep.dismissed ? [sql`n.archived_at IS NOT NULL`] : []),
+  ...(keep.snoozed ? [sql`n.snoozed_until > ${now}`] : []),
+]
 
 /**
  * Rows the new mark would cover but the mark-all leaves as they are get their own state: read but
@@ -69,26 +62,38 @@ export async function markAllRead(
  * snoozed ones `keep` names. The first are found on `notifications_open_seq`, the others on
  * `notifications_hidden`, both ranges of the newly covered event numbers.
  */
-async function keepOut(tx: Kysely<Database>, scope: Scope, newlyCovered: Cond, keep: MarkAllKeep) {
-  const kept: Cond[] = [sql`(n.read_at IS NOT NULL AND n.seen_at IS NULL)`]
-  if (keep.dismissed) kept.push(sql`n.archived_at IS NOT NULL`)
-  if (keep.snoozed) kept.push(sql`n.snoozed_until > ${scope.now}`)
+function keepOut(scope: Scope, newlyCovered: Cond, keep: MarkAllKeep) {
+  const kept: Cond[] = [
+    sql`(n.read_at IS NOT NULL AND n.seen_at IS NULL)`,
+    ...keptBy(keep, scope.now),
+  ]
   const open = sql`SELECT n.id FROM notifications n WHERE ${newlyCovered}
     AND n.archived_at IS NULL AND n.read_at IS NOT NULL AND n.seen_at IS NULL`
   const hidden = sql`SELECT n.id FROM notifications n WHERE ${newlyCovered}
     AND (n.archived_at IS NOT NULL OR n.snoozed_until IS NOT NULL)
     AND (n.read_at IS NULL OR n.seen_at IS NULL) AND (${sql.join(kept, sql` OR `)})`
-  await sql`UPDATE notifications SET own_state = true WHERE tenant_id = ${scope.tenantId}
-    AND id = ANY(ARRAY(${open} UNION ALL ${hidden}))`.execute(tx)
+  return sql`UPDATE notifications SET own_state = true WHERE tenant_id = ${scope.tenantId}
+    AND id = ANY(ARRAY(${open} UNION ALL ${hidden}))`
 }
 
-/** How many newly covered rows were unread: what the mark-all read (kept ones have own state). */
-async function countUnread(tx: Kysely<Database>, newlyCovered: Cond, now: Date) {
-  const unread = (where: Cond) => sql`(SELECT count(*) FROM notifications n WHERE ${newlyCovered}
-    AND n.read_at IS NULL AND ${notExpired(now)} AND ${where})`
-  const { rows } = await sql<{ c: number }>`SELECT ${unread(sql`n.archived_at IS NULL`)}
-    + ${unread(sql`n.archived_at IS NOT NULL`)} AS c`.execute(tx)
-  return Number(rows[0]?.c ?? 0)
+/**
+ * How many newly covered rows were unread and are not kept out: what the mark-all read. The
+ * statement sees the rows as they were before it (the kept ones without their own state yet), so
+ * the kept ones are taken off by their columns. The rows that are not dismissed are counted on
+ * `notifications_open_seq` alone (index-only: the columns it needs are included), the dismissed
+ * and snoozed ones, few, on `notifications_hidden`: the dismissed ones read, less the snoozed
+ * but not dismissed ones kept.
+ */
+function countUnread(newlyCovered: Cond, keep: MarkAllKeep, now: Date) {
+  const unread = sql`${newlyCovered} AND n.read_at IS NULL AND ${notExpired(now)}`
+  const kept = keptBy(keep, now)
+  // coalesce: a row never snoozed has a null `snoozed_until`, and NOT null would leave it out.
+  const isKept = kept.length > 0 ? sql`coalesce(${sql.join(kept, sql` OR `)}, false)` : sql`false`
+  return sql`(SELECT count(*) FROM notifications n WHERE ${unread} AND n.archived_at IS NULL)
+    + (SELECT count(*) FILTER (WHERE n.archived_at IS NOT NULL AND NOT ${isKept})
+        - count(*) FILTER (WHERE n.archived_at IS NULL AND ${isKept})
+      FROM notifications n WHERE ${unread}
+        AND (n.archived_at IS NOT NULL OR n.snoozed_until IS NOT NULL))`
 }
 
 /**
@@ -96,15 +101,11 @@ async function countUnread(tx: Kysely<Database>, newlyCovered: Cond, now: Date) 
  * an earlier mark, or kept out of one) are read row by row, as the filter of the mark-all says:
  * few, found on `notifications_own_state`.
  */
-async function readOwn(tx: Kysely<Database>, scope: Scope, keep: MarkAllKeep, upTo: number) {
+function readOwn(scope: Scope, keep: MarkAllKeep) {
   const { tenantId, userId, now } = scope
-  const res =
-    await sql`UPDATE notifications n SET read_at = ${now}, seen_at = COALESCE(n.seen_at, ${now})
+  return sql`UPDATE notifications n SET read_at = ${now}, seen_at = COALESCE(n.seen_at, ${now})
     WHERE n.tenant_id = ${tenantId} AND n.recipient_id = ${userId} AND n.own_state
-      AND n.seq <= ${upTo} AND n.read_at IS NULL AND ${notExpired(now)}
+      AND n.seq <= (SELECT up_to FROM b) AND n.read_at IS NULL AND ${notExpired(now)}
       ${keep.dismissed ? sql`AND n.archived_at IS NULL` : sql``}
-      ${keep.snoozed ? sql`AND (n.snoozed_until IS NULL OR n.snoozed_until <= ${now})` : sql``}`.execute(
-      tx,
-    )
-  return Number(res.numAffectedRows ?? 0)
+      ${keep.snoozed ? sql`AND (n.snoozed_until IS NULL OR n.snoozed_until <= ${now})` : sql``}`
 }

@@ -1,4 +1,4 @@
-import { type Insertable, type Kysely, type Selectable, sql } from 'kysely'
+import { type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely'
 import type { Content, Ref } from '../core/notification.ts'
 import {
   type Audience,
@@ -85,25 +85,27 @@ async function resolveAudience(db: Kysely<Database>, tenantId: string, a: Audien
  * DESC`: 'type' sorts after 'category'); without either, the tenant's default applies. A
  * critical send joins nothing.
  */
-function mutes(s: SendRecord) {
+function mutes(s: SendRecord, n = '') {
   if (s.critical) return { ctes: [], join: sql``, where: sql`` }
   const t = s.tenantId
   const type = s.content.type
+  const cat = sql.raw(`cat${n}`)
+  const dflt = sql.raw(`dflt${n}`)
   return {
     ctes: [
-      sql`cat AS (SELECT name, in_app FROM preference_categories
+      sql`${cat} AS (SELECT name, in_app FROM preference_categories
         WHERE tenant_id = ${t} AND ${type}::text = ANY(types) ORDER BY name LIMIT 1)`,
-      sql`dflt AS (SELECT coalesce(
+      sql`${dflt} AS (SELECT coalesce(
         (SELECT in_app FROM tenant_preferences WHERE tenant_id = ${t} AND type = ${type}),
-        (SELECT in_app FROM cat), true) AS in_app)`,
+        (SELECT in_app FROM ${cat}), true) AS in_app)`,
     ],
     join: sql`LEFT JOIN (
         SELECT DISTINCT ON (user_id) user_id, in_app FROM user_preferences
         WHERE tenant_id = ${t} AND ((kind = 'type' AND name = ${type})
-          OR (kind = 'category' AND name = (SELECT name FROM cat)))
+          OR (kind = 'category' AND name = (SELECT name FROM ${cat})))
         ORDER BY user_id, kind DESC
       ) pref ON pref.user_id = r`,
-    where: sql`WHERE coalesce(pref.in_app, (SELECT in_app FROM dflt))`,
+    where: sql`WHERE coalesce(pref.in_app, (SELECT in_app FROM ${dflt}))`,
   }
 }
 
@@ -123,58 +125,48 @@ const remember = (s: SendRecord, ids: string[]) =>
 type Created = Pick<Selectable<NotificationsTable>, 'id' | 'uuid' | 'recipient_id' | 'message_id'>
 
 /**
- * The tenant's next event number. Its row lock holds until the send commits, so within a tenant a
- * larger number always commits later: what lets a stream replay by number without holes.
+ * Takes the tenant's next `count` event numbers; the last one comes back. Its row lock holds
+ * until the send commits, so within a tenant a larger number always commits later: what lets a
+ * stream replay by number without holes.
  */
-const nextSeq = (tenantId: string) =>
-  sql<{ event_seq: number }>`INSERT INTO tenants (id, event_seq) VALUES (${tenantId}, 1)
-    ON CONFLICT (id) DO UPDATE SET event_seq = tenants.event_seq + 1 RETURNING event_seq`
+const nextSeq = (tenantId: string, count = 1) =>
+  sql<{
+    event_seq: number
+  }>`INSERT INTO tenants (id, event_seq) VALUES (${tenantId}, ${sql.lit(count)})
+    ON CONFLICT (id) DO UPDATE SET event_seq = tenants.event_seq + ${sql.lit(count)}
+    RETURNING event_seq`
 
 /** A chunk's new (or folded) notifications, listed when asked, and how many there are. */
 interface ChunkResult {
   rows: Created[]
   delivered: number
-  /** The message the statement inserted (`'cte'` mode). */
-  messageId?: number
 }
 
 /**
- * Inserts one chunk of recipients, leaving out those who turned the type off. `message` and
- * `seq` are the message id and the send's event number, or `'cte'` when the same statement
- * inserts the message and takes the number.
+ * A grouped send folds into the recipient's existing notification of the same group. The state
+ * becomes the send's initial state: unread and unseen unless the send (an import) says otherwise.
  */
-async function insertChunk(
-  db: Kysely<Database>,
+const FOLD = sql`ON CONFLICT (tenant_id, recipient_id, group_key) WHERE group_key IS NOT NULL
+  DO UPDATE SET message_id = excluded.message_id, type = excluded.type,
+    activity_count = notifications.activity_count + 1,
+    last_action_at = excluded.last_action_at, expires_at = excluded.expires_at,
+    read_at = excluded.read_at, seen_at = excluded.seen_at,
+    archived_at = excluded.archived_at, snoozed_until = excluded.snoozed_until,
+    seq = excluded.seq`
+
+/**
+ * The notifications insert of one send: its recipients (`from` names them `r`), less those who
+ * turned the type off (`muted`), with the message id and event number given as SQL.
+ */
+function notificationsInsert(
   s: SendRecord,
-  at: { message: number; seq: number } | 'cte',
-  ids: string[],
-  detail: boolean,
-): Promise<ChunkResult> {
-  // A grouped send folds into the recipient's existing notification of the same group. The state
-  // becomes the send's initial state: unread and unseen unless the send (an import) says otherwise.
-  const onGroup = s.groupKey
-    ? sql`ON CONFLICT (tenant_id, recipient_id, group_key) WHERE group_key IS NOT NULL DO UPDATE SET
-        message_id = excluded.message_id, type = excluded.type,
-        activity_count = notifications.activity_count + 1,
-        last_action_at = excluded.last_action_at, expires_at = excluded.expires_at,
-        read_at = excluded.read_at, seen_at = excluded.seen_at,
-        archived_at = excluded.archived_at, snoozed_until = excluded.snoozed_until,
-        seq = excluded.seq`
-    : sql``
-  const returning = detail ? sql`RETURNING id, uuid::text AS uuid, recipient_id, message_id` : sql``
-  const cte = at === 'cte'
-  const muted = mutes(s)
-  const ctes = [
-    ...(cte ? [sql`m AS (${insertMessage(db, s)})`, sql`q AS (${nextSeq(s.tenantId)})`] : []),
-    ...muted.ctes,
-    ...remember(s, ids),
-  ]
-  const messageId = cte ? sql`m.id` : sql`${at.message}`
-  const seq = cte ? sql`q.event_seq` : sql`${at.seq}`
-  const from = cte
-    ? sql`unnest(${ids}::text[]) AS r CROSS JOIN m CROSS JOIN q`
-    : sql`unnest(${ids}::text[]) AS r`
-  const insert = sql`INSERT INTO notifications (tenant_id, recipient_id, message_id, type,
+  from: RawBuilder<unknown>,
+  muted: ReturnType<typeof mutes>,
+  messageId: RawBuilder<unknown>,
+  seq: RawBuilder<unknown>,
+) {
+  const onGroup = s.groupKey ? FOLD : sql``
+  return sql`INSERT INTO notifications (tenant_id, recipient_id, message_id, type,
       created_at, seen_at, read_at, archived_at, snoozed_until, expires_at, group_key,
       last_action_at, seq)
     SELECT ${s.tenantId}, r, ${messageId}, ${s.content.type}, ${s.createdAt}, ${s.seenAt},
@@ -182,15 +174,29 @@ async function insertChunk(
       ${s.lastActionAt}, ${seq}
     FROM ${from} ${muted.join} ${muted.where}
     ${onGroup}`
-  if (cte) {
-    // The message's id comes back even when every recipient was left out.
-    const res = await sql<Created & { id: number | null }>`
-      WITH ${sql.join(ctes)}, ins AS (${insert} ${returning})
-      SELECT m.id AS message_id, ins.id, ins.uuid, ins.recipient_id FROM m LEFT JOIN ins ON true
-    `.execute(db)
-    const rows = res.rows.filter((r) => r.id !== null)
-    return { rows, delivered: rows.length, messageId: Number(res.rows[0]?.message_id) }
-  }
+}
+
+/**
+ * Inserts one chunk of recipients of a send whose message and event number are taken, leaving
+ * out those who turned the type off.
+ */
+async function insertChunk(
+  db: Kysely<Database>,
+  s: SendRecord,
+  at: { message: number; seq: number },
+  ids: string[],
+  detail: boolean,
+): Promise<ChunkResult> {
+  const muted = mutes(s)
+  const ctes = [...muted.ctes, ...remember(s, ids)]
+  const insert = notificationsInsert(
+    s,
+    sql`unnest(${ids}::text[]) AS r`,
+    muted,
+    sql`${at.message}`,
+    sql`${at.seq}`,
+  )
+  const returning = detail ? sql`RETURNING id, uuid::text AS uuid, recipient_id, message_id` : sql``
   const res = await sql<Created>`${ctes.length > 0 ? sql`WITH ${sql.join(ctes)}` : sql``}
     ${insert} ${returning}`.execute(db)
   return {
@@ -208,19 +214,141 @@ const insertMessage = (db: Kysely<Database>, s: SendRecord) =>
 /** A created (or folded) row as the send reports it. */
 const created = (r: Created) => ({ recipientId: r.recipient_id, id: r.id, uuid: r.uuid })
 
-/**
- * The common case, a send to a few named users with no idempotency key and no cap, is one
- * statement (message and notifications together), which commits on its own: no transaction
- * round trips.
- */
-async function sendSmall(db: Kysely<Database>, s: SendRecord, ids: string[]): Promise<SendResult> {
-  const { rows, delivered, messageId } = await insertChunk(db, s, 'cte', ids, true)
+/** A send to a few named users, with no idempotency key and no cap: see `sendTogether`. */
+export interface SmallSend {
+  s: SendRecord
+  /** Its recipients, each once. */
+  ids: string[]
+}
+
+const REF_COLUMNS = ['project', 'target', 'parent', 'root'].flatMap((p) =>
+  ['id', 'type', 'title', 'key', 'label'].map((c) => `${p}_${c}`),
+)
+
+/** The message columns a send writes, as `jsonb_to_recordset` reads them (data as JSON text). */
+const MESSAGE_COLUMNS: Array<[string, string]> = [
+  ...['type', 'title', 'body', 'link', 'source'].map((c): [string, string] => [c, 'text']),
+  ...['id', 'username', 'display_name', 'first_name', 'last_name', 'avatar_url'].map(
+    (c): [string, string] => [`actor_${c}`, 'text'],
+  ),
+  ...REF_COLUMNS.map((c): [string, string] => [c, 'text']),
+  ['data', 'text'],
+  ['actions', 'text'],
+  ['important', 'boolean'],
+  ['mention', 'boolean'],
+  ['automated', 'boolean'],
+  ['created_at', 'timestamptz'],
+]
+
+/** The notification columns each send sets, beside its recipients and whether it is critical. */
+const STATE_COLUMNS = [
+  'seen_at',
+  'read_at',
+  'archived_at',
+  'snoozed_until',
+  'expires_at',
+  'last_action_at',
+] as const
+
+const RECORD = [
+  'i integer',
+  ...MESSAGE_COLUMNS.map(([c, t]) => `${c} ${t}`),
+  ...STATE_COLUMNS.map((c) => `${c} timestamptz`),
+  'group_key text',
+  'critical boolean',
+  'ids text[]',
+].join(', ')
+
+const messageValues = MESSAGE_COLUMNS.map(([c]) =>
+  c === 'data' || c === 'actions' ? `s.${c}::jsonb` : `s.${c}`,
+).join(', ')
+
+/** One send as a record of the statement's input. */
+const inputRecord = ({ s, ids }: SmallSend, index: number) => {
+  const { tenant_id: _, ...message } = messageRow(s.tenantId, s.content, s.createdAt)
   return {
-    messageId: Number(messageId),
-    recipients: delivered,
-    skipped: ids.length - delivered,
-    notifications: rows.map(created),
+    // From 1: the send's place among them, and what its event number is short of the last one.
+    i: index + 1,
+    ...message,
+    seen_at: s.seenAt,
+    read_at: s.readAt,
+    archived_at: s.archivedAt,
+    snoozed_until: s.snoozedUntil,
+    expires_at: s.expiresAt,
+    last_action_at: s.lastActionAt,
+    group_key: s.groupKey,
+    critical: s.critical,
+    ids,
   }
+}
+
+/**
+ * Sends to a few named users, all of one tenant, as one statement that commits on its own: each
+ * send's message, the tenant's next event numbers (one per send, in the order given), the
+ * recipients remembered, and each send's notifications less the recipients who turned its type
+ * off. One send alone is the common case; the send queue (`send-queue.ts`) gives several at once
+ * when they arrived while the tenant's previous statement ran, so that they share its row lock
+ * and its commit.
+ *
+ * The sends travel as one JSON parameter, so the statement's text is the same for any number of
+ * them (PostgreSQL parses and plans it once per connection). Message ids are drawn first, so each
+ * send's notifications know theirs. Preferences are looked up per recipient (few): a user's type
+ * setting wins over their category setting, then the tenant's default for the type, then the
+ * type's category's (the first by name), then on; a critical send skips them.
+ */
+export async function sendTogether(
+  db: Kysely<Database>,
+  sends: SmallSend[],
+): Promise<SendResult[]> {
+  const first = sends[0]
+  if (!first) return []
+  const t = first.s.tenantId
+  const grouped = sends.some((x) => x.s.groupKey !== null)
+  const onGroup = grouped ? FOLD : sql``
+  const input = JSON.stringify(sends.map(inputRecord))
+  const res = await sql<Created & { i: number; id: number | null }>`
+    WITH s AS MATERIALIZED (SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS s(${sql.raw(RECORD)})),
+    mid AS MATERIALIZED (SELECT s.i, nextval(pg_get_serial_sequence('messages', 'id')) AS id
+      FROM s ORDER BY s.i),
+    m AS (INSERT INTO messages (id, tenant_id, ${sql.raw(MESSAGE_COLUMNS.map(([c]) => c).join(', '))})
+      OVERRIDING SYSTEM VALUE
+      SELECT mid.id, ${t}, ${sql.raw(messageValues)} FROM s JOIN mid USING (i)),
+    q AS (INSERT INTO tenants (id, event_seq) VALUES (${t}, (SELECT count(*) FROM s))
+      ON CONFLICT (id) DO UPDATE SET event_seq = tenants.event_seq + excluded.event_seq
+      RETURNING event_seq, (SELECT count(*) FROM s) AS k),
+    known AS (INSERT INTO recipients (tenant_id, user_id)
+      SELECT DISTINCT ${t}, u FROM s, unnest(s.ids) AS u ON CONFLICT DO NOTHING),
+    kinds AS (SELECT s.i, c.name AS cat, coalesce(
+        (SELECT in_app FROM tenant_preferences p WHERE p.tenant_id = ${t} AND p.type = s.type),
+        c.in_app, true) AS dflt
+      FROM s LEFT JOIN LATERAL (SELECT name, in_app FROM preference_categories
+        WHERE tenant_id = ${t} AND s.type = ANY(types) ORDER BY name LIMIT 1) c ON true
+      WHERE NOT s.critical),
+    ins AS (INSERT INTO notifications (tenant_id, recipient_id, message_id, type, created_at,
+        ${sql.raw(STATE_COLUMNS.join(', '))}, group_key, seq)
+      SELECT ${t}, r, mid.id, s.type, s.created_at, ${sql.raw(STATE_COLUMNS.map((c) => `s.${c}`).join(', '))},
+        s.group_key, q.event_seq - q.k + s.i
+      FROM s JOIN mid USING (i) CROSS JOIN q CROSS JOIN LATERAL unnest(s.ids) AS r
+        LEFT JOIN kinds USING (i)
+        LEFT JOIN LATERAL (SELECT in_app FROM user_preferences p
+          WHERE p.tenant_id = ${t} AND p.user_id = r AND NOT s.critical
+            AND ((p.kind = 'type' AND p.name = s.type) OR (p.kind = 'category' AND p.name = kinds.cat))
+          ORDER BY p.kind DESC LIMIT 1) pref ON true
+      WHERE s.critical OR coalesce(pref.in_app, kinds.dflt)
+      ${onGroup}
+      RETURNING id, uuid::text AS uuid, recipient_id, message_id)
+    SELECT mid.i, mid.id AS message_id, ins.id, ins.uuid, ins.recipient_id
+    FROM mid LEFT JOIN ins ON ins.message_id = mid.id ORDER BY mid.i, ins.id`.execute(db)
+  return sends.map(({ ids }, i) => {
+    const mine = res.rows.filter((r) => r.i === i + 1)
+    const rows = mine.filter((r) => r.id !== null)
+    return {
+      messageId: Number(mine[0]?.message_id),
+      recipients: rows.length,
+      skipped: ids.length - rows.length,
+      notifications: rows.map(created),
+    }
+  })
 }
 
 async function trim(db: Kysely<Database>, tenantId: string, ids: string[], keep: number) {
@@ -231,14 +359,24 @@ async function trim(db: Kysely<Database>, tenantId: string, ids: string[], keep:
     ) ranked WHERE rn > ${keep})`.execute(db)
 }
 
+/**
+ * Stores a send. A send to a few named users with no idempotency key and no cap is one statement
+ * (`sendTogether`), through `queue` when one is given and the send is not inside a transaction.
+ */
 export async function send(
   db: Kysely<Database>,
   s: SendRecord,
   idem: IdempotencyRecord | null,
+  queue?: (small: SmallSend) => Promise<SendResult>,
 ): Promise<SendResult | null> {
   if (!idem && s.keepLatest === null && s.audience.kind === 'users') {
     const ids = [...new Set(s.audience.ids)]
-    if (ids.length > 0 && ids.length <= SEND_DETAIL_LIMIT) return sendSmall(db, s, ids)
+    if (ids.length > 0 && ids.length <= SEND_DETAIL_LIMIT) {
+      if (queue && !db.isTransaction) return queue({ s, ids })
+      const [result] = await sendTogether(db, [{ s, ids }])
+      if (!result) throw new Error('a send to a few users came back without its result')
+      return result
+    }
   }
   // Inside a transaction already (a scheduled send's delivery), the send joins it.
   const inTransaction = <R>(fn: (tx: Kysely<Database>) => Promise<R>) =>

@@ -9,6 +9,7 @@ import { markAllRead } from './read-mark-store.ts'
 import * as retention from './retention-store.ts'
 import * as schedules from './schedule-store.ts'
 import type { Database } from './schema.ts'
+import { createSendQueue } from './send-queue.ts'
 import { send } from './send-store.ts'
 import * as users from './user-store.ts'
 
@@ -68,6 +69,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions = 
   // A storage function on this database, guarded: every method of the store is one.
   const on = <A extends unknown[], R>(fn: (db: Kysely<Database>, ...args: A) => Promise<R>) =>
     guard((...args: A) => fn(db, ...args))
+  const queued = createSendQueue(db)
   return {
     ensureTenant: guard(async (id, name = null) => {
       await db
@@ -101,7 +103,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions = 
         .execute()
       return rows.map((r) => r.user_id)
     }),
-    send: on(send),
+    send: guard((s, idem) => send(db, s, idem, queued)),
     findIdempotent: guard(async (tenantId, key) => {
       const row = await db
         .selectFrom('idempotency_keys')

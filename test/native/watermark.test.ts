@@ -206,6 +206,44 @@ describeEngines('native inbox: mark all read as a read mark', (get) => {
     assert.deepEqual(now, [])
   })
 
+  for (const [name, filter] of [
+    ['dismissed and snoozed kept', {}],
+    ['snoozed kept', { dismissed: 'include' }],
+    ['dismissed kept', { snoozed: 'include' }],
+    ['none kept', { dismissed: 'include', snoozed: 'include' }],
+  ] as const) {
+    test(`mark all (${name}) answers as many as its filter listed unread`, async () => {
+      const h = get()
+      const { w, r, ids: older } = await inbox(h, 2)
+      const [early] = older
+      assert.ok(early)
+      // Below a first mark, then unread again: a row of its own state, read row by row.
+      await r.bulk({ action: 'read', filter: {} })
+      await r.act(early, 'unread')
+      const mine: number[] = []
+      for (let i = 0; i < 6; i++) mine.push((await w.seed('r', { type: 'a' })).id)
+      const [dismissed, snoozed, both, readUnseen, hiddenEarly] = mine
+      assert.ok(dismissed && snoozed && both && readUnseen && hiddenEarly)
+      const until = new Date(Date.now() + 3_600_000).toISOString()
+      await r.act(dismissed, 'dismiss')
+      await r.act(snoozed, 'snooze', { until })
+      await r.act(both, 'dismiss')
+      await r.act(both, 'snooze', { until })
+      await r.act(readUnseen, 'read')
+      await r.act(readUnseen, 'unseen')
+      await r.act(hiddenEarly, 'read')
+      await r.act(hiddenEarly, 'dismiss')
+      const query = Object.entries(filter)
+        .map(([k, v]) => `&${k}=${v}`)
+        .join('')
+      const expected = (await r.list(`${query}&read=false`)).length
+      assert.ok(expected > 0)
+      const res = await r.bulk({ action: 'read', filter })
+      assert.equal(res.changed, expected)
+      assert.deepEqual(await r.list(`${query}&read=false`), [])
+    })
+  }
+
   test('mark all by a filter changes only the matches, row by row', async () => {
     const h = get()
     const { w, r, ids: mine } = await inbox(h, 4)
