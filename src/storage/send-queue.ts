@@ -19,10 +19,11 @@ interface Waiting extends SmallSend {
  * next statement (`sendTogether`): one lock, one commit, one flush for all of them. A send with
  * nothing in flight goes at once, so a lone send waits for nothing.
  *
- * If a statement of several fails, each of its sends is tried alone, so that one send's bad
- * value fails that send only. Sends leave in the order they came. Two grouped sends with the same
- * group key never share a statement: the second would fold into a row the first inserts in the
- * same command, which PostgreSQL refuses.
+ * If a statement of several fails on a value (a data or constraint error), each of its sends is
+ * tried alone, so that one send's bad value fails that send only; any other failure (a timeout,
+ * an outage) fails them all at once. Sends leave in the order they came. Two grouped sends with
+ * the same group key never share a statement: the second would fold into a row the first inserts
+ * in the same command, which PostgreSQL refuses.
  */
 export function createSendQueue(db: Kysely<Database>) {
   // Tenants with a statement in flight, and the sends waiting for it.
@@ -37,8 +38,10 @@ export function createSendQueue(db: Kysely<Database>) {
         else w.reject(new Error('a queued send came back without its result'))
       })
     } catch (err) {
-      if (batch.length === 1) {
-        batch[0]?.reject(err)
+      // Only a send's own bad value is worth a retry alone; a timeout or an outage would just
+      // come back once per send, so it fails them all at once.
+      if (batch.length === 1 || !ownFault(err)) {
+        for (const w of batch) w.reject(err)
         return
       }
       for (const w of batch) await settle([w])
@@ -64,6 +67,13 @@ export function createSendQueue(db: Kysely<Database>) {
       void drain(small.s.tenantId, [w])
     })
 }
+
+/**
+ * Whether a failed statement's error may come from one send's values: a data exception or a
+ * violated constraint (SQLSTATE classes 22 and 23), as against a lost connection, a timeout or a
+ * cancel, which every send in it would meet again.
+ */
+const ownFault = (err: unknown) => /^2[23]/.test(String((err as { code?: unknown }).code ?? ''))
 
 /** Takes the next statement's sends off the front of `queue`, within the limits. */
 function take(queue: Waiting[]): Waiting[] {

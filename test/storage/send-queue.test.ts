@@ -47,8 +47,11 @@ const record = (
   ...more,
 })
 
-/** Counts the send statements run on `db` from now on (the executor is shared by every query). */
-function countSends(db: Kysely<Database>) {
+/**
+ * Counts the send statements run on `db` from now on (the executor is shared by every query);
+ * `fail`, when given, is thrown instead of running a statement of more than one send.
+ */
+function countSends(db: Kysely<Database>, fail?: Error) {
   const executor = db.getExecutor() as unknown as {
     executeQuery(q: CompiledQuery, ...rest: unknown[]): Promise<unknown>
   }
@@ -56,7 +59,9 @@ function countSends(db: Kysely<Database>) {
   const seen: number[] = []
   executor.executeQuery = function (q, ...rest) {
     if (q.sql.includes('jsonb_to_recordset')) {
-      seen.push((JSON.parse(String(q.parameters[0])) as unknown[]).length)
+      const n = (JSON.parse(String(q.parameters[0])) as unknown[]).length
+      seen.push(n)
+      if (fail && n > 1) return Promise.reject(fail)
     }
     return original.call(this, q, ...rest)
   }
@@ -177,6 +182,32 @@ describeEngines('storage: sends of a tenant queued behind its statement in fligh
         ['fold 2', 2],
         ['last', 1],
       ],
+    )
+  })
+
+  test('a timeout or an outage fails the sends of its statement together, without a retry each', async () => {
+    const h = get()
+    const t = h.tenant()
+    const enqueue = createSendQueue(h.storage.db)
+    const canceled = Object.assign(new Error('canceling statement due to statement timeout'), {
+      code: '57014',
+    })
+    const spy = countSends(h.storage.db, canceled)
+    const outcomes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        enqueue({ s: record(t, ['o'], `o${i}`), ids: ['o'] }).then(
+          () => 'sent',
+          (err: unknown) => (err === canceled ? 'timed out' : String(err)),
+        ),
+      ),
+    )
+    spy.stop()
+    // The first goes alone and is sent; the other five share one statement, which fails once.
+    assert.deepEqual(outcomes, ['sent', ...Array(5).fill('timed out')])
+    assert.deepEqual(spy.seen, [1, 5])
+    assert.deepEqual(
+      (await rowsOf(h, t)).map((r) => r.title),
+      ['o0'],
     )
   })
 
