@@ -29,6 +29,8 @@ export interface StorageOptions {
   fsync?: boolean
   /** PGlite only: PostgreSQL's shared buffers in MB (default 64). */
   sharedBuffersMb?: number
+  /** PGlite only: statements one requester may have waiting for the session (default 128). */
+  queuePerUser?: number
 }
 
 export interface Storage {
@@ -40,6 +42,8 @@ export interface Storage {
   dump?: () => Promise<Uint8Array>
   /** PostgreSQL only: a one-connection store for migrations, without the statement timeouts. */
   openMigrationDb?: () => Kysely<Database>
+  /** PGlite only: statements waiting for the session. */
+  waiting?: () => number
   close(): Promise<void>
 }
 
@@ -66,9 +70,10 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     ) {
       await initPglite(options)
     }
-    const worker = createPgliteWorker(options)
+    const worker = createPgliteWorker(options, opts.queuePerUser)
     const db = new Kysely<Database>({ dialect: worker.dialect })
-    return { db, engine: 'pglite', dump: worker.dump, close: () => db.destroy() }
+    const { dump, waiting } = worker
+    return { db, engine: 'pglite', dump, waiting, close: () => db.destroy() }
   }
   // Loaded only here: an embedded store's start does without it.
   const { default: pg } = await import('pg')

@@ -11,6 +11,7 @@ import {
   type QueryResult,
 } from 'kysely'
 import { isKept } from './compiled.ts'
+import { FairLock } from './fair-lock.ts'
 import { storeUnavailable } from './faults.ts'
 
 interface Reply {
@@ -148,15 +149,19 @@ class WorkerConnection implements DatabaseConnection {
   }
 }
 
-/** PGlite has a single session, so a connection is a lock on it: transactions never interleave. */
+/**
+ * PGlite has a single session, so a connection is a lock on it: transactions never interleave.
+ * The lock is fair (fair-lock.ts): one requester's backlog does not hold up the others.
+ */
 class WorkerDriver implements Driver {
   readonly #client: WorkerClient
   readonly #connection: WorkerConnection
-  #queue: Promise<void> = Promise.resolve()
+  readonly #lock: FairLock
 
-  constructor(client: WorkerClient) {
+  constructor(client: WorkerClient, lock: FairLock) {
     this.#client = client
     this.#connection = new WorkerConnection(this.#client)
+    this.#lock = lock
   }
 
   async init(): Promise<void> {
@@ -164,13 +169,7 @@ class WorkerDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    let release!: () => void
-    const previous = this.#queue
-    this.#queue = new Promise((resolve) => {
-      release = resolve
-    })
-    await previous
-    this.#releases.push(release)
+    this.#releases.push(await this.#lock.acquire())
     return this.#connection
   }
 
@@ -202,13 +201,18 @@ class WorkerDriver implements Driver {
  * file made by `dump()`, with commits flushed to the disk when `fsync`: a Kysely dialect and the
  * worker's dump.
  */
-export function createPgliteWorker(options: PgliteOptions) {
+export function createPgliteWorker(
+  options: PgliteOptions,
+  /** Statements one requester may have waiting for the session (see fair-lock.ts). */
+  queuePerUser = 128,
+) {
   const client = new WorkerClient(options)
+  const lock = new FairLock(queuePerUser)
   const dialect: Dialect = {
     createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new WorkerDriver(client),
+    createDriver: () => new WorkerDriver(client, lock),
     createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),
     createQueryCompiler: () => new PostgresQueryCompiler(),
   }
-  return { dialect, dump: () => client.dump() }
+  return { dialect, dump: () => client.dump(), waiting: () => lock.waiting }
 }
