@@ -2,29 +2,46 @@ import { HeraldError } from '../core/errors.ts'
 import { currentRequester } from '../core/requester.ts'
 
 type Grant = () => void
-/** One tenant's waiters by user, in the order the users get their turns. */
-type Users = Map<string, Grant[]>
+
+/** One requester's claim on the session: its waiters, and the session time it has used. */
+interface Lane {
+  waiters: Grant[]
+  /** Session time used, on the lock's virtual clock (ms). */
+  used: number
+}
 
 /** The lane of work that runs outside any request: background jobs, migrations. */
-const BACKGROUND = { tenant: '', user: '' }
+const BACKGROUND = '\u0000'
+
+/** Lanes kept without waiters before those owing nothing are dropped. */
+const PRUNE_AT = 1024
 
 /**
- * A lock on a single session (PGlite's), handed out fairly: waiters queue by requester
- * (core/requester.ts), and each release goes to the next tenant with waiters in turn, and within
- * that tenant to its next user in turn. A holder runs one statement or one transaction, so a
- * caller behind someone's backlog of a hundred statements waits for about one per other tenant
- * with work, not for the hundred; and a tenant's many users share one turn among them, so no
- * tenant outweighs another by having more users. Work outside requests is one more tenant.
+ * A lock on a single session (PGlite's), handed out fairly by the session time each requester
+ * (core/requester.ts: a tenant's user or API key) has used. Each release goes to the waiting
+ * requester that has used the least; a requester that starts waiting anew starts at the clock
+ * (the use of the one served last), so idling earns no credit, but a requester that just held the
+ * session for 300 ms keeps that debt: it waits while others use their 300 ms, however briefly it
+ * was idle between its statements. First come, first served would make every ordinary statement
+ * wait for every expensive one queued ahead of it. A holder runs one statement or one whole
+ * transaction, charged the time it held the session, so no statement is ever cut short; with no
+ * one else waiting, anyone goes at once.
  */
 export class FairLock {
   #held = false
   #waiting = 0
-  /** Tenants with waiters, in the order they get their turns (a Map keeps insertion order). */
-  readonly #tenants = new Map<string, Users>()
+  /** The use of the requester served last: where a requester starting to wait starts. */
+  #clock = 0
+  #holder: Lane | null = null
+  #since = 0
+  readonly #lanes = new Map<string, Lane>()
+  /** The lanes with waiters. */
+  readonly #queued = new Set<Lane>()
 
   constructor(
-    /** Waiters one user may have; past it, a statement is refused as UNAVAILABLE. */
+    /** Waiters one requester may have; past it, a statement is refused as UNAVAILABLE. */
     private readonly maxPerUser: number,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** Statements waiting for the session. */
@@ -34,48 +51,67 @@ export class FairLock {
 
   /** Resolves with the release once the session is this caller's. */
   async acquire(): Promise<Grant> {
+    const lane = this.#lane()
     if (!this.#held) {
-      this.#held = true
+      this.#take(lane)
       return this.#release
     }
-    const { tenant, user } = currentRequester() ?? BACKGROUND
-    let users = this.#tenants.get(tenant)
-    if (!users) {
-      users = new Map()
-      this.#tenants.set(tenant, users)
-    }
-    let queue = users.get(user)
-    if (!queue) {
-      queue = []
-      users.set(user, queue)
-    }
-    if (queue.length >= this.maxPerUser) {
+    if (lane.waiters.length >= this.maxPerUser) {
       throw new HeraldError('UNAVAILABLE', 'too much of your work is waiting for the store', {
         retryAfter: 1,
       })
     }
+    if (lane.waiters.length === 0) {
+      lane.used = Math.max(lane.used, this.#clock)
+      this.#queued.add(lane)
+    }
     this.#waiting++
-    const waiters = queue
-    await new Promise<void>((resolve) => waiters.push(resolve))
+    await new Promise<void>((resolve) => lane.waiters.push(resolve))
     return this.#release
   }
 
-  /** Hands the session to the next tenant's next user in turn, or frees it. */
+  #lane(): Lane {
+    const r = currentRequester()
+    const key = r ? `${r.tenant}\u0000${r.user}` : BACKGROUND
+    let lane = this.#lanes.get(key)
+    if (!lane) {
+      if (this.#lanes.size >= PRUNE_AT) this.#prune()
+      lane = { waiters: [], used: this.#clock }
+      this.#lanes.set(key, lane)
+    }
+    return lane
+  }
+
+  /** Forgets lanes that neither wait nor owe: they would start at the clock anyway. */
+  #prune(): void {
+    for (const [key, lane] of this.#lanes) {
+      if (lane.waiters.length === 0 && lane.used <= this.#clock && lane !== this.#holder) {
+        this.#lanes.delete(key)
+      }
+    }
+  }
+
+  #take(lane: Lane): void {
+    this.#held = true
+    this.#holder = lane
+    this.#since = this.now()
+    this.#clock = Math.max(this.#clock, lane.used)
+  }
+
+  /** Charges the holder its time, and hands the session to the waiter that has used the least. */
   readonly #release = (): void => {
-    const next = this.#tenants.entries().next()
-    if (next.done) {
+    if (this.#holder) this.#holder.used += Math.max(0, this.now() - this.#since)
+    let next: Lane | null = null
+    for (const lane of this.#queued) if (!next || lane.used < next.used) next = lane
+    if (!next) {
       this.#held = false
+      this.#holder = null
       return
     }
-    const [tenant, users] = next.value
-    const [user, queue] = users.entries().next().value as [string, Grant[]]
-    const grant = queue.shift() as Grant
-    // The user and the tenant served go to the back of their rings, if they still wait.
-    users.delete(user)
-    if (queue.length > 0) users.set(user, queue)
-    this.#tenants.delete(tenant)
-    if (users.size > 0) this.#tenants.set(tenant, users)
+    const grant = next.waiters.shift() as Grant
+    if (next.waiters.length === 0) this.#queued.delete(next)
     this.#waiting--
+    this.#take(next)
     grant()
   }
 }
