@@ -323,6 +323,10 @@ const tally = (xs: number[]) => {
 }
 
 /** `herald serve` as a deployment runs it, on its own store, with its stdout kept. */
+/** The variables of `env` among `names` that are set. */
+const pick = (env: NodeJS.ProcessEnv, names: string[]): Record<string, string> =>
+  Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]]] : [])))
+
 async function serve(engine: EngineName) {
   const dir = mkdtempSync(join(tmpdir(), 'herald-abuse-serve-'))
   let databaseUrl = join(dir, 'pglite')
@@ -349,6 +353,8 @@ async function serve(engine: EngineName) {
         HERALD_RATE_LIMIT: '1000000000',
         LOG_LEVEL: 'info',
         HERALD_STREAM_STALL_MS: String(STALL_MS),
+        // The embedded store's page cache and glibc's arenas, as the caller sets them.
+        ...pick(process.env, ['HERALD_PGLITE_SHARED_BUFFERS_MB', 'MALLOC_ARENA_MAX']),
         // HERALD_BENCH_SERVE_NODE_OPTIONS: Node options for the served process (a profiler, say).
         ...(process.env.HERALD_BENCH_SERVE_NODE_OPTIONS
           ? { NODE_OPTIONS: process.env.HERALD_BENCH_SERVE_NODE_OPTIONS }

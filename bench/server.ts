@@ -113,6 +113,10 @@ export async function startServer(
     ...(process.env.HERALD_DB_STATEMENT_TIMEOUT_MS
       ? { HERALD_DB_STATEMENT_TIMEOUT_MS: process.env.HERALD_DB_STATEMENT_TIMEOUT_MS }
       : {}),
+    // The embedded store's page cache, to measure what a smaller one costs (bench/README.md).
+    ...(process.env.HERALD_PGLITE_SHARED_BUFFERS_MB
+      ? { HERALD_PGLITE_SHARED_BUFFERS_MB: process.env.HERALD_PGLITE_SHARED_BUFFERS_MB }
+      : {}),
     ...env,
   })
   let built: Herald | null = null

@@ -3,6 +3,7 @@ import type { Authenticator } from '../auth/principal.ts'
 import { ConfigError } from '../config.ts'
 import { HeraldError, isHeraldError } from '../core/errors.ts'
 import type { Principal } from '../core/notification.ts'
+import { asRequester } from '../core/requester.ts'
 import { sendAnswer, sendError } from './errors.ts'
 import type { Limiter } from './rate-limit.ts'
 import { Answer, type Surface, type SurfaceDeps } from './surface.ts'
@@ -68,6 +69,21 @@ async function identify(
   return principal
 }
 
+/**
+ * Runs each route's handler as its principal's work, so the embedded store queues its statements
+ * by tenant and user (storage/fair-lock.ts). Hooks before the handler read the store only to
+ * verify a credential, as nobody's yet.
+ */
+function asPrincipal(route: RouteOptions): void {
+  const handler = route.handler
+  route.handler = function (this: FastifyInstance, req, reply) {
+    const p = req.principal
+    if (!p) return handler.call(this, req, reply)
+    const user = p.userId ?? `key:${p.keyId ?? ''}`
+    return asRequester({ tenant: p.tenantId, user }, () => handler.call(this, req, reply))
+  }
+}
+
 /** Two surfaces may share a prefix, but never a route: refuse to start, naming both. */
 function refuseCollisions(owners: Map<string, string>, name: string) {
   return (route: RouteOptions) => {
@@ -113,6 +129,7 @@ export async function mountSurfaces(
         scope.setNotFoundHandler((req, reply) => sendAnswer(reply, surface.notFound(req, prefix)))
       }
       scope.addHook('onRoute', refuseCollisions(owners, surface.name))
+      scope.addHook('onRoute', asPrincipal)
       scope.addHook('onRequest', async (req) => {
         // Fastify builds a new object on every read of routeOptions: read it once.
         const route = req.routeOptions

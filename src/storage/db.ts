@@ -32,6 +32,8 @@ export interface StorageOptions {
    * `serve` command starts it before loading the server.
    */
   pglite?: Promise<PgliteClient>
+  /** PGlite only: statements one requester may have waiting for the session (default 128). */
+  queuePerUser?: number
 }
 
 export interface Storage {
@@ -43,6 +45,8 @@ export interface Storage {
   dump?: () => Promise<Uint8Array>
   /** PostgreSQL only: a one-connection store for migrations, without the statement timeouts. */
   openMigrationDb?: () => Kysely<Database>
+  /** PGlite only: statements waiting for the session. */
+  waiting?: () => number
   close(): Promise<void>
 }
 
@@ -62,9 +66,10 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
       await client.close()
       throw new Error(`the PGlite worker given opened ${client.options.dataDir}, not ${opts.url}`)
     }
-    const worker = createPgliteWorker(client)
+    const worker = createPgliteWorker(client, opts.queuePerUser)
     const db = new Kysely<Database>({ dialect: worker.dialect })
-    return { db, engine: 'pglite', dump: worker.dump, close: () => db.destroy() }
+    const { dump, waiting } = worker
+    return { db, engine: 'pglite', dump, waiting, close: () => db.destroy() }
   }
   // Loaded only here: an embedded store's start does without it.
   const { default: pg } = await import('pg')

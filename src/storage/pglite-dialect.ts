@@ -10,6 +10,7 @@ import {
   type QueryResult,
 } from 'kysely'
 import { isKept } from './compiled.ts'
+import { FairLock } from './fair-lock.ts'
 import type { PgliteClient } from './pglite-client.ts'
 
 class WorkerConnection implements DatabaseConnection {
@@ -29,15 +30,19 @@ class WorkerConnection implements DatabaseConnection {
   }
 }
 
-/** PGlite has a single session, so a connection is a lock on it: transactions never interleave. */
+/**
+ * PGlite has a single session, so a connection is a lock on it: transactions never interleave.
+ * The lock is fair (fair-lock.ts): one requester's backlog does not hold up the others.
+ */
 class WorkerDriver implements Driver {
   readonly #client: PgliteClient
   readonly #connection: WorkerConnection
-  #queue: Promise<void> = Promise.resolve()
+  readonly #lock: FairLock
 
-  constructor(client: PgliteClient) {
+  constructor(client: PgliteClient, lock: FairLock) {
     this.#client = client
     this.#connection = new WorkerConnection(this.#client)
+    this.#lock = lock
   }
 
   async init(): Promise<void> {
@@ -45,13 +50,7 @@ class WorkerDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    let release!: () => void
-    const previous = this.#queue
-    this.#queue = new Promise((resolve) => {
-      release = resolve
-    })
-    await previous
-    this.#releases.push(release)
+    this.#releases.push(await this.#lock.acquire())
     return this.#connection
   }
 
@@ -82,12 +81,17 @@ class WorkerDriver implements Driver {
  * A Kysely dialect over PGlite in a worker thread (see openPglite in pglite-client.ts), and the
  * worker's dump.
  */
-export function createPgliteWorker(client: PgliteClient) {
+export function createPgliteWorker(
+  client: PgliteClient,
+  /** Statements one requester may have waiting for the session (see fair-lock.ts). */
+  queuePerUser = 128,
+) {
+  const lock = new FairLock(queuePerUser)
   const dialect: Dialect = {
     createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new WorkerDriver(client),
+    createDriver: () => new WorkerDriver(client, lock),
     createIntrospector: (db: Kysely<unknown>) => new PostgresIntrospector(db),
     createQueryCompiler: () => new PostgresQueryCompiler(),
   }
-  return { dialect, dump: () => client.dump() }
+  return { dialect, dump: () => client.dump(), waiting: () => lock.waiting }
 }

@@ -136,6 +136,36 @@ describeEngines('kendo security and fuzz', (get) => {
     assert.equal((await h.app.inject({ url: BASE, headers: auth })).json().length, w.mine.length)
   })
 
+  test('a bulk body longer than 1,000 ids can be is refused by its length: 413 before parsing', async () => {
+    const h = get()
+    const w = await world(h)
+    const auth = { authorization: w.admin }
+    const post = (payload: string, type = 'application/json') =>
+      h.app.inject({
+        method: 'POST',
+        url: `${BASE}/bulk-read`,
+        headers: { ...auth, 'content-type': type },
+        payload,
+      })
+    // 100 KB: a tenth of HERALD_BODY_LIMIT, but more than 1,000 ids ever take.
+    const big = await post(`{"notification_ids":[${'1,'.repeat(50_000)}1]}`)
+    assert.equal(big.statusCode, 413)
+    assert.deepEqual(big.json(), { message: 'The POST data is too large.' })
+    // The most ids allowed, as long as a client may write them, are read and validated.
+    const id = (i: number) => String(9_000_000_000_000_000 + i)
+    const ids = Array.from({ length: 1000 }, (_, i) => id(i))
+    const pretty = JSON.stringify({ notification_ids: ids.map(Number) }, null, 8)
+    const form = ids.map((i) => `notification_ids%5B%5D=${i}`).join('&')
+    for (const [payload, type] of [
+      [pretty, 'application/json'],
+      [form, 'application/x-www-form-urlencoded'],
+    ] as const) {
+      const r = await post(payload, type)
+      assert.equal(r.statusCode, 422, `${type}: ${r.body.slice(0, 200)}`)
+      assert.ok(r.json().errors, r.body.slice(0, 200))
+    }
+  })
+
   test('fuzz: 300 seeded odd requests never 5xx and every 4xx is in the Laravel shape', async () => {
     const h = get()
     const w = await world(h)

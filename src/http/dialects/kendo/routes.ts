@@ -109,6 +109,14 @@ async function* wholeList(core: Core, v: Viewer, first: ActedPage) {
   yield sep === '[' ? '[]' : ']'
 }
 
+/**
+ * The largest bulk body worth reading: `maxIds` ids as a client may write them (an id of up to 16
+ * digits, as JSON with indentation or as a form's `notification_ids[]=…&`: 64 bytes each), and
+ * some room. A body past it holds more ids than are allowed, and is refused by its length before
+ * a byte of it is read or parsed.
+ */
+export const bulkBodyLimit = (maxIds: number): number => 4096 + 64 * maxIds
+
 export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
   app,
   { core, limits },
@@ -134,6 +142,10 @@ export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
     })
   }
 
+  const bodyLimit = Math.min(
+    app.initialConfig.bodyLimit ?? Number.POSITIVE_INFINITY,
+    bulkBodyLimit(limits.ids),
+  )
   for (const b of BULK) {
     for (const url of withOptionalSlash(b.path)) {
       const schema = {
@@ -145,7 +157,7 @@ export const kendoRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
         body: T.Unknown(),
         response: { 204: { type: 'null', description: 'Done' } },
       }
-      app.post(url, { schema }, async (req, reply) => {
+      app.post(url, { schema, bodyLimit }, async (req, reply) => {
         // Laravel authorizes a form request before it validates the body.
         if (!(await directory.can(principalOf(req), b.permission))) throw unauthorized()
         await allOrNothing({ inbox, viewer: viewerOf(req), maxIds: limits.ids }, req.body, b.run)

@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks'
 import { once } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
@@ -352,14 +353,17 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       ])
       // What a reconnect missed, then anything sent while the stream was opening.
       stream.catchUp(false)
-      const listener = (e: InboxEvent) =>
+      // Bound to this request's context: the reads an event wakes are the stream owner's work
+      // (core/requester.ts), not the work of whoever sent the event.
+      const listener = AsyncResource.bind((e: InboxEvent) =>
         e.type === 'notification.created' || e.userId === '*'
           ? stream.catchUp(true)
-          : stream.hint(e)
+          : stream.hint(e),
+      )
       const unsubscribe = [
         events.subscribe(v.tenantId, v.userId, listener),
         events.subscribe(v.tenantId, '*', listener),
-        events.onGap(() => stream.catchUp(true)),
+        events.onGap(AsyncResource.bind(() => stream.catchUp(true))),
       ]
       const heartbeat = setInterval(() => {
         stream.keepAlive()
