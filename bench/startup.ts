@@ -72,6 +72,8 @@ async function timeRun(cmd: string[], env: NodeJS.ProcessEnv): Promise<number> {
 async function timeStart(cmd: string[], env: NodeJS.ProcessEnv, dataDir: string) {
   const [bin, ...args] = cmd as [string, ...string[]]
   const url = `http://127.0.0.1:${env.HERALD_PORT}/healthz`
+  // A server still answering on the port (the last run's, shutting down) would be timed instead.
+  await portFree(url)
   const t0 = performance.now()
   // Its own process group: npm, its shell and the server are stopped together.
   const child = spawn(bin, args, { cwd: ROOT, env, stdio: 'ignore', detached: true })
@@ -82,7 +84,7 @@ async function timeStart(cmd: string[], env: NodeJS.ProcessEnv, dataDir: string)
   try {
     for (;;) {
       if (exited) throw new Error(`${cmd.join(' ')} exited before /healthz answered`)
-      const ok = await fetch(url).then(
+      const ok = await fetch(url, { headers: { connection: 'close' } }).then(
         (r) => r.ok,
         () => false,
       )
@@ -92,6 +94,21 @@ async function timeStart(cmd: string[], env: NodeJS.ProcessEnv, dataDir: string)
     }
   } finally {
     await stop(child, dataDir)
+  }
+}
+
+const answers = (url: string) =>
+  fetch(url, { headers: { connection: 'close' } }).then(
+    () => true,
+    () => false,
+  )
+
+/** Waits until nothing answers at `url`, for 30 s at most. */
+async function portFree(url: string) {
+  const deadline = performance.now() + 30_000
+  while (await answers(url)) {
+    if (performance.now() > deadline) throw new Error(`something still answers at ${url}`)
+    await new Promise((r) => setTimeout(r, 25))
   }
 }
 
