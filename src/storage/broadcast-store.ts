@@ -2,6 +2,16 @@ import { type Kysely, sql } from 'kysely'
 import type { Audience, SendRecord } from '../core/store.ts'
 import type { Database } from './schema.ts'
 
+/** The state a send's rows start in (an import may start them read, seen or archived). */
+export const initialState = (s: SendRecord) => ({
+  seen_at: s.seenAt,
+  read_at: s.readAt,
+  archived_at: s.archivedAt,
+  snoozed_until: s.snoozedUntil,
+  expires_at: s.expiresAt,
+  last_action_at: s.lastActionAt,
+})
+
 type Wide = Exclude<Audience, { kind: 'users' }>
 
 /**
@@ -57,12 +67,7 @@ export async function insertBroadcast(
       type: s.content.type,
       critical: s.critical,
       created_at: s.createdAt,
-      seen_at: s.seenAt,
-      read_at: s.readAt,
-      archived_at: s.archivedAt,
-      snoozed_until: s.snoozedUntil,
-      expires_at: s.expiresAt,
-      last_action_at: s.lastActionAt,
+      ...initialState(s),
     })
     .execute()
 }

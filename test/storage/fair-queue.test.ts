@@ -21,6 +21,27 @@ async function waitingAtLeast(n: number): Promise<void> {
   while (waiting() < n) await new Promise((resolve) => setImmediate(resolve))
 }
 
+/**
+ * Holds the store's one session (work of no request) until `letGo`, so that what comes next
+ * queues; `holder` settles once it is let go.
+ */
+async function holdStore(t: TestHerald) {
+  let letGo!: () => void
+  const gate = new Promise<void>((resolve) => {
+    letGo = resolve
+  })
+  let held!: () => void
+  const holding = new Promise<void>((resolve) => {
+    held = resolve
+  })
+  const holder = t.storage.db.transaction().execute(async () => {
+    held()
+    await gate
+  })
+  await holding
+  return { letGo, holder }
+}
+
 test("another tenant's request is served after one turn of an abusive user's 20 requests", async () => {
   const abuser = await world(h, { users: ['x'] })
   const other = await world(h, { users: ['o'] })
@@ -30,19 +51,7 @@ test("another tenant's request is served after one turn of an abusive user's 20 
     fetch(`${base}/v1/me/notifications?limit=5`, { headers: { authorization: `Bearer ${token}` } })
 
   // The store is held (work of no request), so everything below queues; then let go.
-  let letGo!: () => void
-  const gate = new Promise<void>((resolve) => {
-    letGo = resolve
-  })
-  let held!: () => void
-  const holding = new Promise<void>((resolve) => {
-    held = resolve
-  })
-  const holder = h.storage.db.transaction().execute(async () => {
-    held()
-    await gate
-  })
-  await holding
+  const { letGo, holder } = await holdStore(h)
 
   const finished: string[] = []
   const abusive = Array.from({ length: 20 }, (_, i) =>
@@ -72,19 +81,7 @@ test("a user's backlog past HERALD_PGLITE_QUEUE_PER_USER is answered 503, others
     const other = await world(small, { users: ['o'] })
     const list = (token: string) =>
       fetch(`${url}/v1/me/notifications`, { headers: { authorization: `Bearer ${token}` } })
-    let letGo!: () => void
-    const gate = new Promise<void>((resolve) => {
-      letGo = resolve
-    })
-    let held!: () => void
-    const holding = new Promise<void>((resolve) => {
-      held = resolve
-    })
-    const holder = small.storage.db.transaction().execute(async () => {
-      held()
-      await gate
-    })
-    await holding
+    const { letGo, holder } = await holdStore(small)
     const waiting = small.storage.waiting as () => number
     const queued = Array.from({ length: 3 }, () => list(abuser.tokens.x))
     while (waiting() < 3) await new Promise((resolve) => setImmediate(resolve))
