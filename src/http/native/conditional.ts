@@ -6,8 +6,9 @@ import type { InboxVersions } from '../../core/inbox-versions.ts'
 import { viewerOf } from '../surface.ts'
 import { TenantHeaders } from './schemas.ts'
 
-/** Tags a route remembers (see `conditionalPolls`); past this many it starts over. */
+/** Tags a route remembers (see `conditionalPolls`); past this many, or these bytes, it starts over. */
 const TAGS_MAX = 10_000
+const TAGS_MAX_CHARS = 4_000_000
 
 /**
  * The answer's tag: the inbox version, with the route, its query and who asked, so two queries,
@@ -52,14 +53,20 @@ function matches(header: string | undefined, tag: string): boolean {
 export function conditionalPolls(versions: InboxVersions, pollIntervalS: number) {
   const interval = String(pollIntervalS)
   const tags = new Map<string, string>()
+  // Keys hold the URL as sent, whose length the caller chooses: the memory is bounded too.
+  let chars = 0
   const tagFor = (req: FastifyRequest, v: Viewer): string => {
     const version = versions.of(v)
     const key = `${version}\u0000${v.tenantId}\u0000${v.userId}\u0000${req.url}`
     let tag = tags.get(key)
     if (tag === undefined) {
       tag = tagOf(req, v, version)
-      if (tags.size >= TAGS_MAX) tags.clear()
+      if (tags.size >= TAGS_MAX || chars + key.length > TAGS_MAX_CHARS) {
+        tags.clear()
+        chars = 0
+      }
       tags.set(key, tag)
+      chars += key.length + tag.length
     }
     return tag
   }
