@@ -18,19 +18,23 @@ const PRUNE_AT = 1024
 
 /**
  * A lock on a single session (PGlite's), handed out fairly by the session time each requester
- * (core/requester.ts: a tenant's user or API key) has used. Each release goes to the waiting
- * requester that has used the least; a requester that starts waiting anew starts at the clock
- * (the use of the one served last), so idling earns no credit, but a requester that just held the
- * session for 300 ms keeps that debt: it waits while others use their 300 ms, however briefly it
- * was idle between its statements. First come, first served would make every ordinary statement
- * wait for every expensive one queued ahead of it. A holder runs one statement or one whole
- * transaction, charged the time it held the session, so no statement is ever cut short; with no
- * one else waiting, anyone goes at once.
+ * (core/requester.ts: a tenant's user or API key) has used: weighted fair queuing, with the
+ * session as the one resource. Each release goes to the waiting requester that has used the
+ * least. The lock keeps a virtual clock, the time each requester waiting would have had if the
+ * session were shared out evenly among them: each statement moves it on by its time divided by the
+ * number of requesters that wanted the session meanwhile. A requester that starts waiting starts
+ * at the clock, so idling earns no credit; one that just held the session for 300 ms while others
+ * waited keeps that debt until each of them has had as much, but no longer: the clock runs on
+ * while it is away, and a user who returns waits for the users active now, not for every user
+ * the lock has seen. First come, first served would make every ordinary statement wait for every
+ * expensive one queued ahead of it. A holder runs one statement or one whole transaction, charged
+ * the time it held the session, so no statement is ever cut short; with no one else waiting,
+ * anyone goes at once.
  */
 export class FairLock {
   #held = false
   #waiting = 0
-  /** The use of the requester served last: where a requester starting to wait starts. */
+  /** The virtual clock (ms): where a requester starting to wait starts. */
   #clock = 0
   #holder: Lane | null = null
   #since = 0
@@ -100,7 +104,13 @@ export class FairLock {
 
   /** Charges the holder its time, and hands the session to the waiter that has used the least. */
   readonly #release = (): void => {
-    if (this.#holder) this.#holder.used += Math.max(0, this.now() - this.#since)
+    const holder = this.#holder
+    if (holder) {
+      const held = Math.max(0, this.now() - this.#since)
+      holder.used += held
+      // Shared evenly, each requester that wanted the session meanwhile would have had this much.
+      this.#clock += held / (this.#queued.size + (this.#queued.has(holder) ? 0 : 1))
+    }
     let next: Lane | null = null
     for (const lane of this.#queued) if (!next || lane.used < next.used) next = lane
     if (!next) {

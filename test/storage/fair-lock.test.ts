@@ -50,12 +50,42 @@ test('a requester that held the session long waits while the others use as much'
   assert.deepEqual(got, ['a', 'b', 'c', 'b', 'c', 'b', 'c', 'a'])
 })
 
-test('the debt survives idling: a requester that just held the session is not first again', async () => {
+test('a debt run up while others waited survives idling: its requester is not first again', async () => {
   const { got, queue, behindHolder } = harness()
-  // Alone, a takes the session at once and holds it for 300 ms; then it waits again, before b.
-  await queue('a', 300)
+  // a holds the session for 300 ms while b waits: shared evenly, each would have had 150.
+  await behindHolder(() => [queue('a', 300), queue('b')])
+  got.length = 0
   await behindHolder(() => [queue('a'), queue('b'), queue('b')])
-  assert.deepEqual(got, ['a', 'b', 'b', 'a'])
+  assert.deepEqual(got, ['b', 'b', 'a'])
+})
+
+test('time used with no one else waiting is no debt', async () => {
+  const { got, queue, behindHolder } = harness()
+  await queue('a', 300)
+  await behindHolder(() => [queue('a'), queue('b'), queue('a'), queue('b')])
+  assert.deepEqual(got, ['a', 'a', 'b', 'a', 'b'])
+})
+
+test('a returning requester waits for those active now, not for every requester the lock has seen', async () => {
+  const { lock, got, queue, behindHolder, advance } = harness()
+  // a holds the session for 20 ms while b waits: it owes 10 ms.
+  await behindHolder(() => [queue('a', 20), queue('b')])
+  got.length = 0
+  // Then a waits while 100 requesters new to the lock arrive one at a time, each while the one
+  // before it holds the session for 1 ms. Were the clock to stand still, each would start below a.
+  const newcomer = (i: number): Promise<void> =>
+    asRequester({ tenant: 't', user: `n${i}` }, () => lock.acquire()).then((release) => {
+      got.push(`n${i}`)
+      const next = i < 99 ? newcomer(i + 1) : undefined
+      advance(1)
+      release()
+      return next
+    })
+  await behindHolder(() => [queue('a'), newcomer(0)])
+  const turn = got.indexOf('a')
+  // With a and two newcomers wanting the session, the clock runs at a third of real time: a's
+  // 10 ms are paid off after about 30 newcomers.
+  assert.ok(turn > 10 && turn < 40, `a's turn: ${turn} of ${got.length}`)
 })
 
 test('idling earns no credit: a requester that starts waiting starts where the others are', async () => {
