@@ -6,7 +6,7 @@ import type { InboxVersions } from '../../core/inbox-versions.ts'
 import { viewerOf } from '../surface.ts'
 import { TenantHeaders } from './schemas.ts'
 
-/** Tags a route remembers (see `conditionalPolls`); past this many, or these bytes, it starts over. */
+/** Tags a route remembers (see `conditionalPolls`); past this many, or this many characters of keys and tags, it starts over. */
 const TAGS_MAX = 10_000
 const TAGS_MAX_CHARS = 4_000_000
 
