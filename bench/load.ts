@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http'
 import autocannon from 'autocannon'
+import { type CpuPerRequest, type CpuWatch, withCpu } from './cpu.ts'
 
 export interface LoadRequest {
   method: 'GET' | 'POST'
@@ -24,6 +25,8 @@ export interface LoadSpec {
   requests: LoadRequest[]
   /** A status outside 2xx that is this load's expected answer (304 for conditional polls). */
   okStatus?: number
+  /** Whose CPU time the measured run reads besides the load generator's (see cpu.ts). */
+  cpu?: CpuWatch
 }
 
 export interface LoadResult {
@@ -33,6 +36,8 @@ export interface LoadResult {
   p99: number
   /** Responses outside 2xx, and socket errors or timeouts: a run with any is not valid. */
   bad: number
+  /** CPU time per request of the load generator, the server and the database (cpu.ts). */
+  cpu?: CpuPerRequest
 }
 
 const pick = (list: LoadRequest[]): LoadRequest =>
@@ -129,5 +134,5 @@ async function probe(spec: LoadSpec, seconds: number): Promise<LoadResult> {
 export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const run = spec.mode === 'probe' ? probe : cannon
   if (spec.warmupSeconds > 0) await run(spec, spec.warmupSeconds)
-  return run(spec, spec.seconds)
+  return withCpu(spec.cpu, () => run(spec, spec.seconds))
 }

@@ -1,6 +1,7 @@
 import { drive, get, post } from './drive.ts'
 import type { Fixtures } from './fixtures.ts'
 import type { LoadRequest, LoadResult, LoadSpec } from './load.ts'
+import { PG_URL, SERVER_APP } from './server.ts'
 
 /** How long and how hard each load runs. */
 export interface Pace {
@@ -49,6 +50,10 @@ export async function measure(
     warmupSeconds: pace.warmupSeconds,
     amount: pace.amount,
     requests,
+    // In one process (the smoke test) the load's CPU time is the server's: nothing to split.
+    ...(pace.inProcess
+      ? {}
+      : { cpu: { serverPid: process.pid, pgUrl: PG_URL, appName: SERVER_APP } }),
   }
   const probeRun = () =>
     drive(

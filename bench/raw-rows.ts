@@ -5,7 +5,7 @@ import type { LoadRequest, LoadResult } from './load.ts'
 import type { endpointRequests, Pace } from './phases.ts'
 import type { RawRequest } from './raw.ts'
 import { HEAVY_USER } from './seed.ts'
-import { BENCH_SCHEMA, type BenchServer, PG_URL } from './server.ts'
+import { BENCH_SCHEMA, type BenchServer, PG_URL, RAW_APP } from './server.ts'
 
 /** The endpoint rows that get a row of their own statements driven straight through `pg`. */
 export const RAW_ROWS = ['unreadCount', 'firstPage', 'deepPage', 'markOneRead', 'sendOne'] as const
@@ -80,6 +80,7 @@ export async function measureRaw(
       warmupSeconds: pace.warmupSeconds,
       amount: pace.amount,
       requests,
+      ...(pace.inProcess ? {} : { cpu: { pgUrl: PG_URL, appName: RAW_APP } }),
     },
     pace.inProcess,
   )

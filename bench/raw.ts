@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
+import { type CpuWatch, withCpu } from './cpu.ts'
 import { type LoadResult, summarise } from './load.ts'
 
 /**
@@ -34,6 +35,8 @@ export interface RawSpec {
   amount?: number
   /** Each loop picks one at random, as the HTTP load picks a request. */
   requests: RawRequest[]
+  /** The pool's connections are named `cpu.appName`, whose backends' CPU time is read. */
+  cpu?: CpuWatch
 }
 
 // Herald's own rule (storage/db.ts): a statement with parameters is a named prepared statement
@@ -103,6 +106,7 @@ export async function runRaw(spec: RawSpec): Promise<LoadResult> {
   const pool = new pg.Pool({
     connectionString: spec.url,
     max: spec.poolSize,
+    ...(spec.cpu?.appName ? { application_name: spec.cpu.appName } : {}),
     ...(spec.schema ? { options: `-c search_path=${spec.schema}` } : {}),
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -112,7 +116,7 @@ export async function runRaw(spec: RawSpec): Promise<LoadResult> {
   pool.on('error', () => {})
   try {
     if (spec.warmupSeconds > 0) await loops(pool, spec, spec.warmupSeconds)
-    return await loops(pool, spec, spec.seconds)
+    return await withCpu(spec.cpu, () => loops(pool, spec, spec.seconds))
   } finally {
     await pool.end()
   }

@@ -144,6 +144,51 @@ export function renderTable(r: BenchResult): string {
   return [row(head, widths), rule, ...lines.map((l) => row(l, widths))].join('\n')
 }
 
+/**
+ * The highest ratio to its raw row that a row could reach on this machine, by CPU time: were
+ * Herald's server to spend only what the trivial route costs it plus what the raw row's `pg` client
+ * spends, with its database and load generator as measured. The HTTP load generator and the
+ * database run on the same CPUs, so their time bounds the ratio whatever the server does.
+ */
+export function cpuCeiling(r: BenchResult, name: RawRowName): number {
+  const h = r.endpoints[name]?.cpu
+  const d = r.raw?.[name]?.cpu
+  const b = r.endpoints.baseline?.cpu?.server
+  if (!h || !d || b === undefined || h.database === undefined || d.database === undefined) {
+    return Number.NaN
+  }
+  return (d.load + d.database) / (b + d.load + h.database + h.load)
+}
+
+/**
+ * Where each row's CPU time went, per request (ms): the server's process, its PostgreSQL
+ * backends and the load generator, beside the raw row's client and backends. On 2 CPUs shared by
+ * all three, a row's rate is bounded by their sum, so this is what a ratio to the raw row is made
+ * of. Empty when no row was read (another OS than Linux, the smoke test).
+ */
+export function renderCpu(r: BenchResult): string {
+  const head = ['CPU ms per request', 'server', 'database', 'load', 'sum', 'ceiling']
+  const lines: string[][] = []
+  const cells = (label: string, c: NonNullable<EndpointResult['cpu']>) => {
+    const sum = (c.server ?? 0) + (c.database ?? 0) + c.load
+    return [label, ms(c.server), ms(c.database), ms(c.load), ms(sum), '']
+  }
+  for (const [name, e] of Object.entries(r.endpoints) as Array<[EndpointName, EndpointResult]>) {
+    if (!e.cpu) continue
+    lines.push(cells(LABELS[name], e.cpu))
+    const direct = r.raw?.[name as RawRowName]
+    if (direct?.cpu) {
+      const line = cells('  its statements through pg (load: the pg client)', direct.cpu)
+      line[5] = `${fmt(cpuCeiling(r, name as RawRowName), 2)}×`
+      lines.push(line)
+    }
+  }
+  if (lines.length === 0) return ''
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)))
+  const rule = widths.map((w) => '-'.repeat(w)).join('  ')
+  return [row(head, widths), rule, ...lines.map((l) => row(l, widths))].join('\n')
+}
+
 export function renderHeader(r: BenchResult): string {
   const m = r.machine
   return [

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { renderAbuse, runAbuse } from './abuse.ts'
 import { PACES, runBench, type SizeName } from './bench.ts'
 import { renderBroadcast, runBroadcast } from './broadcast.ts'
-import { type BenchResult, renderHeader, renderTable } from './report.ts'
+import { type BenchResult, renderCpu, renderHeader, renderTable } from './report.ts'
 import { renderSends, runSends } from './sends.ts'
 import type { EngineName } from './server.ts'
 import { renderStartup, runStartup } from './startup.ts'
@@ -110,7 +110,10 @@ async function main() {
     const targets = checkTargets(r)
     const pgRun = engine === 'pglite' ? (results.postgres ?? previous('postgres', size)) : null
     if (pgRun) targets.push(compareEngines(pgRun, r))
-    console.log(`\n${renderHeader(r)}\n\n${renderTable(r)}\n\n${renderTargets(targets)}`)
+    const cpu = renderCpu(r)
+    console.log(
+      `\n${renderHeader(r)}\n\n${renderTable(r)}\n\n${cpu ? `${cpu}\n\n` : ''}${renderTargets(targets)}`,
+    )
     if (pgRun && !results.postgres)
       console.log(`  (PostgreSQL figures from the run of ${pgRun.at})`)
     console.log(`\nwritten to ${save(r)}`)

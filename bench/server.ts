@@ -15,6 +15,13 @@ import { underSchemaLock } from '../test/support/schema-lock.ts'
 export type EngineName = 'postgres' | 'pglite'
 
 export const PG_URL = process.env.HERALD_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+/**
+ * The bench server's connections are named so, and the raw loops' RAW_APP, so that the CPU time
+ * of their PostgreSQL backends can be read apart from anyone else's (cpu.ts).
+ */
+export const SERVER_APP = `herald-bench-${process.pid}`
+export const RAW_APP = `herald-bench-raw-${process.pid}`
+
 /** The PostgreSQL schema a run drops and builds (HERALD_BENCH_SCHEMA: for runs side by side). */
 export const BENCH_SCHEMA = process.env.HERALD_BENCH_SCHEMA ?? 'bench'
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
@@ -96,7 +103,7 @@ export async function startServer(
   env: Record<string, string> = {},
 ): Promise<BenchServer> {
   let dir: string | null = null
-  let databaseUrl = PG_URL
+  let databaseUrl = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}application_name=${SERVER_APP}`
   if (engine === 'postgres') await resetSchema()
   else {
     dir = mkdtempSync(join(tmpdir(), 'herald-bench-'))
