@@ -161,6 +161,17 @@ export function cpuCeiling(r: BenchResult, name: RawRowName): number {
 }
 
 /**
+ * The same bound against the trivial route: were the server to spend on the row only what it
+ * spends on the trivial route, with the row's database and load generator as measured.
+ */
+export function cpuCeilingOverBaseline(r: BenchResult, name: EndpointName): number {
+  const h = r.endpoints[name]?.cpu
+  const b = r.endpoints.baseline?.cpu
+  if (!h || b?.server === undefined) return Number.NaN
+  return (b.server + b.load) / (b.server + (h.database ?? 0) + h.load)
+}
+
+/**
  * Where each row's CPU time went, per request (ms): the server's process, its PostgreSQL
  * backends and the load generator, beside the raw row's client and backends. On 2 CPUs shared by
  * all three, a row's rate is bounded by their sum, so this is what a ratio to the raw row is made

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import pg from 'pg'
 import { withCpu } from '../../bench/cpu.ts'
 import type { BenchResult } from '../../bench/report.ts'
-import { cpuCeiling } from '../../bench/report.ts'
+import { cpuCeiling, cpuCeilingOverBaseline } from '../../bench/report.ts'
 import { PG_URL, skipWithoutPostgres } from '../support/harness.ts'
 
 /** Keeps this thread busy until it has used `ms` of CPU time. */
@@ -68,4 +68,6 @@ test('the CPU ceiling: the raw row over the least a server could add to it', () 
   // (0.2 + 0.3) / (0.1 + 0.2 + 0.5 + 0.4)
   assert.ok(Math.abs(cpuCeiling(r, 'unreadCount') - 0.5 / 1.2) < 1e-9)
   assert.ok(Number.isNaN(cpuCeiling(r, 'firstPage')))
+  // Against the trivial route: (0.1 + 0.06) / (0.1 + 0.5 + 0.4)
+  assert.ok(Math.abs(cpuCeilingOverBaseline(r, 'unreadCount') - 0.16 / 1.0) < 1e-9)
 })
