@@ -23,6 +23,8 @@ export interface StartupResult {
   nodeMs: number
   token: { oldMs: number; newMs: number }
   start: { oldMs: number; newMs: number }
+  /** What `npm start` is made of: the server without npm, and PGlite's own open alone. */
+  parts: { serveMs: number; pgliteOpenMs: number }
 }
 
 const median = (xs: number[]) => {
@@ -53,19 +55,27 @@ async function freePort(): Promise<number> {
   return port
 }
 
-/** Milliseconds from spawning `cmd` to its successful exit. */
+/** Milliseconds from spawning `cmd` to its successful exit, and what it printed. */
 async function timeRun(cmd: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return (await runTimed(cmd, env)).ms
+}
+
+async function runTimed(cmd: string[], env: NodeJS.ProcessEnv) {
   const [bin, ...args] = cmd as [string, ...string[]]
   const t0 = performance.now()
-  const child = spawn(bin, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] })
+  const child = spawn(bin, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let err = ''
+  let out = ''
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     err += s
   })
-  const [code] = (await once(child, 'exit')) as [number | null]
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out += s
+  })
+  const [code] = (await once(child, 'close')) as [number | null]
   const ms = performance.now() - t0
   if (code !== 0) throw new Error(`${cmd.join(' ')} exited with ${code}: ${err}`)
-  return ms
+  return { ms, out }
 }
 
 /** Milliseconds from spawning `cmd` (a server) to `/healthz` answering 200; then stops it. */
@@ -75,8 +85,14 @@ async function timeStart(cmd: string[], env: NodeJS.ProcessEnv, dataDir: string)
   // A server still answering on the port (the last run's, shutting down) would be timed instead.
   await portFree(url)
   const t0 = performance.now()
-  // Its own process group: npm, its shell and the server are stopped together.
-  const child = spawn(bin, args, { cwd: ROOT, env, stdio: 'ignore', detached: true })
+  // Its own process group: npm, its shell and the server are stopped together. Its errors (a
+  // store still locked, say) reach the bench's output.
+  const child = spawn(bin, args, {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    detached: true,
+  })
   let exited = false
   child.once('exit', () => {
     exited = true
@@ -119,7 +135,8 @@ async function stop(child: ChildProcess, dataDir: string) {
       process.kill(-(child.pid as number), 'SIGTERM')
     } catch {}
   }
-  const lock = lockPathFor(dataDir) as string
+  // The store's lock: beside its PGlite directory, not the data directory's.
+  const lock = lockPathFor(join(dataDir, 'pglite')) as string
   const deadline = performance.now() + 30_000
   while (existsSync(lock) && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 25))
@@ -148,12 +165,20 @@ export async function runStartup(runs: number, log: (line: string) => void) {
     // `npm run start:source` is what `npm start` ran before the command was compiled.
     const oldStart = [...NPM, 'run', '-s', 'start:source']
     const newStart = [...NPM, 'start', '-s']
+    // What `npm start` runs, without npm; and PGlite opening the same store, timed inside.
+    const serve = [...node, 'bin/herald.js', 'serve']
+    const open = [...node, '--import', 'tsx', 'bench/pglite-open.ts', join(dataDir, 'pglite')]
     log('creating the data directory (a first start, not timed)')
     await timeStart(newStart, env, dataDir)
-    const samples = { node: [], oldToken: [], newToken: [], oldStart: [], newStart: [] } as Record<
-      string,
-      number[]
-    >
+    const samples: Record<string, number[]> = {
+      node: [],
+      oldToken: [],
+      newToken: [],
+      oldStart: [],
+      newStart: [],
+      serve: [],
+      pgliteOpen: [],
+    }
     for (let i = 0; i < runs; i++) {
       // Old and new alternate, so a change in the machine's load falls on both.
       const first = i % 2 === 0
@@ -164,6 +189,8 @@ export async function runStartup(runs: number, log: (line: string) => void) {
         const start = which === 'old' ? oldStart : newStart
         samples[`${which}Start`]?.push(await timeStart(start, env, dataDir))
       }
+      samples.serve?.push(await timeStart(serve, env, dataDir))
+      samples.pgliteOpen?.push(Number((await runTimed(open, env)).out.trim()))
       log(`run ${i + 1}/${runs} done`)
     }
     const m = (k: string) => median(samples[k] ?? [])
@@ -172,6 +199,7 @@ export async function runStartup(runs: number, log: (line: string) => void) {
       nodeMs: m('node'),
       token: { oldMs: m('oldToken'), newMs: m('newToken') },
       start: { oldMs: m('oldStart'), newMs: m('newStart') },
+      parts: { serveMs: m('serve'), pgliteOpenMs: m('pgliteOpen') },
     } satisfies StartupResult
   } finally {
     rmSync(dir, { recursive: true, force: true })
@@ -189,6 +217,10 @@ export function renderStartup(r: StartupResult): string {
     `${''.padEnd(34)}${'old'.padStart(9)}${'new'.padStart(9)}${'new/old'.padStart(9)}   target (idle machine)`,
     row('herald token', r.token.oldMs, r.token.newMs, STARTUP_TARGETS.tokenMs),
     row('npm start -> /healthz (existing)', r.start.oldMs, r.start.newMs, STARTUP_TARGETS.startMs),
+    '',
+    `of which: \`node bin/herald.js serve\` -> /healthz (no npm) ${Math.round(r.parts.serveMs)} ms, ` +
+      `so npm's own share ${Math.round(r.start.newMs - r.parts.serveMs)} ms; PGlite alone opening ` +
+      `the same store (timed inside its process) ${Math.round(r.parts.pgliteOpenMs)} ms`,
     '',
     `node -e 0 on this machine now: ${Math.round(r.nodeMs)} ms (the floor of every command above;` +
       ' on a loaded machine compare against it and the ratio, not the targets)',
