@@ -55,7 +55,8 @@ interface AbuseRow {
 }
 export interface AbuseResult {
   engine: EngineName
-  quiet: { p50Ms: number; p99Ms: number; count: number }
+  /** null with --streams-only. */
+  quiet: { p50Ms: number; p99Ms: number; count: number } | null
   rows: AbuseRow[]
   memory: {
     idleMb: number
@@ -489,7 +490,13 @@ export async function streamsMemory(engine: EngineName): Promise<AbuseResult['me
 export async function runAbuse(
   engine: EngineName,
   log: (line: string) => void,
+  /** streamsOnly: only the memory of `herald serve` with 1,000 streams (no seed, no abuse rows). */
+  opts: { streamsOnly?: boolean } = {},
 ): Promise<AbuseResult> {
+  if (opts.streamsOnly) {
+    log(`  1,000 streams, 100 never read (${engine})`)
+    return { engine, quiet: null, rows: [], memory: await streamsMemory(engine) }
+  }
   const s = await startServer(engine)
   try {
     log(`seeding on ${engine}: a 50,000-notification inbox and another tenant…`)
@@ -548,24 +555,32 @@ export async function runAbuse(
   }
 }
 
-export function renderAbuse(r: AbuseResult): string {
-  const goal = GOALS.p99Ms[r.engine]
-  const f = (x: number) => x.toFixed(1)
-  const head = `| abusive request | runs | answers | its median ms | its max ms | other tenant p99 ms (n) | goal < ${goal} ms |`
-  const lines = [
-    `Abuse on ${r.engine}: another tenant's p99 when quiet ${f(r.quiet.p99Ms)} ms (p50 ${f(r.quiet.p50Ms)}, n=${r.quiet.count})`,
+function renderRows(
+  r: AbuseResult,
+  quiet: NonNullable<AbuseResult['quiet']>,
+  goal: number,
+  f: (x: number) => string,
+): string[] {
+  return [
+    `Abuse on ${r.engine}: another tenant's p99 when quiet ${f(quiet.p99Ms)} ms (p50 ${f(quiet.p50Ms)}, n=${quiet.count})`,
     '',
-    head,
+    `| abusive request | runs | answers | its median ms | its max ms | other tenant p99 ms (n) | goal < ${goal} ms |`,
     '|---|---:|---|---:|---:|---:|---|',
     ...r.rows.map(
       (x) =>
         `| ${x.name} | ${x.runs} | ${x.statuses} | ${f(x.medianMs)} | ${f(x.maxMs)} | ${f(x.otherP99Ms)} (${x.otherCount}${x.otherBad ? `, ${x.otherBad} not 2xx` : ''}) | ${x.otherP99Ms < goal && x.otherBad === 0 ? 'met' : 'NOT met'} |`,
     ),
   ]
+}
+
+export function renderAbuse(r: AbuseResult): string {
+  const goal = GOALS.p99Ms[r.engine]
+  const f = (x: number) => x.toFixed(1)
+  const lines: string[] = []
+  if (r.quiet) lines.push(...renderRows(r, r.quiet, goal, f), '')
   const m = r.memory
   lines.push(
-    '',
-    `Memory of \`herald serve\` (RSS): idle ${f(m.idleMb)} MB; ${m.streams.opened} streams open ${f(m.openMb)} MB ` +
+    `Memory of \`herald serve\` on ${r.engine} (RSS): idle ${f(m.idleMb)} MB; ${m.streams.opened} streams open ${f(m.openMb)} MB ` +
       `(+${f(m.openMb - m.idleMb)}); peak with ordinary sends ${f(m.ordinaryPeakMb)} MB; peak with the flood ${f(m.peakMb)} MB; ` +
       `after ${f(m.afterMb)} MB (goal < ${GOALS.rssMb} MB: ${m.peakMb < GOALS.rssMb ? 'met' : 'NOT met'})`,
     `  ${STREAM_SENDS} sends of 2 kB to all ${STREAMS}, then ${STALLED_SENDS} of 400 kB to the ${STALLED} that never read, ` +

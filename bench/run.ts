@@ -1,4 +1,4 @@
-// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse] [--sends] [--broadcast]
+// `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse [--streams-only]] [--sends] [--broadcast]
 // [--startup [--runs N]]`: see bench/README.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -31,6 +31,7 @@ function parseArgs(argv: string[]) {
     engines,
     quick,
     abuse: flag('abuse'),
+    streamsOnly: flag('streams-only'),
     sends: flag('sends'),
     broadcast: flag('broadcast'),
     startup: flag('startup'),
@@ -58,7 +59,7 @@ function previous(engine: EngineName, size: string): BenchResult | null {
 }
 
 async function main() {
-  const { engines, quick, size, abuse, sends, broadcast, startup, runs } = parseArgs(
+  const { engines, quick, size, abuse, streamsOnly, sends, broadcast, startup, runs } = parseArgs(
     process.argv.slice(2),
   )
   if (startup) {
@@ -90,7 +91,7 @@ async function main() {
   }
   if (abuse) {
     for (const engine of engines) {
-      const r = await runAbuse(engine, (line) => console.error(line))
+      const r = await runAbuse(engine, (line) => console.error(line), { streamsOnly })
       console.log(`\n${renderAbuse(r)}`)
       mkdirSync(RESULTS, { recursive: true })
       writeFileSync(join(RESULTS, `latest-abuse-${engine}.json`), `${JSON.stringify(r, null, 2)}\n`)

@@ -182,6 +182,9 @@ export function createInbox({ store, events, clock, webhooks, broadcasts }: Inbo
   /** The caller's new notifications after event number `after`, oldest first (see Store.since). */
   const since = async (v: Viewer, after: number, limit: number) =>
     store.since(await fresh(v), after, limit)
+  /** The `data` and `actions` of messages in the caller's tenant, read once per message. */
+  const messageContent = (tenantId: string, messageIds: number[]) =>
+    store.messageContent(tenantId, messageIds)
   const countSince = async (v: Viewer, after: number, cap: number) =>
     store.countSince(await fresh(v), after, cap)
   const latestSeq = async (v: Viewer) => {
@@ -344,6 +347,7 @@ export function createInbox({ store, events, clock, webhooks, broadcasts }: Inbo
     get,
     list,
     since,
+    messageContent,
     countSince,
     latestSeq,
     counts,

@@ -2,6 +2,14 @@ import type { InboxFilter, Keyset, Page, Sort } from './filters.ts'
 import type { Content, Notification, User } from './notification.ts'
 
 /** What core needs from storage. `storage/` implements it; nothing else writes SQL. */
+/** A message's content that may be large, shared by all of its recipients. */
+export type MessageContent = Pick<Notification, 'data' | 'actions'>
+
+/** A notification as `Store.since` reads it: its message's `data` and `actions` left out. */
+export interface StreamNotification extends Omit<Notification, 'data' | 'actions'> {
+  messageId: number
+}
+
 export interface Store {
   ensureTenant(tenantId: string, name?: string | null): Promise<void>
   tenantExists(tenantId: string): Promise<boolean>
@@ -32,8 +40,14 @@ export interface Store {
   findOne(tenantId: string, id: number | string): Promise<Notification | null>
   /** Which of these ids exist (unexpired at `now`) in the tenant, and whose they are. */
   owners(tenantId: string, ids: Array<number | string>, now: Date): Promise<Map<string, string>>
-  /** The user's notifications with an event number past `after`, in event (commit) order. */
-  since(scope: Scope, after: number, limit: number): Promise<Notification[]>
+  /**
+   * The user's notifications with an event number past `after`, in event (commit) order, without
+   * their message's `data` and `actions`: a stream reads those once per message
+   * (`messageContent`), not once per recipient.
+   */
+  since(scope: Scope, after: number, limit: number): Promise<StreamNotification[]>
+  /** The `data` and `actions` of these messages of the tenant (those still stored), by id. */
+  messageContent(tenantId: string, messageIds: number[]): Promise<Map<number, MessageContent>>
   /**
    * How many of the user's notifications have an event number past `after`, counted only up to
    * `cap` (expired ones included): whether a replay fits, without reading the rows.

@@ -30,13 +30,12 @@ const RECIPIENT_COLUMNS = [
   'n.seq',
 ] as const
 
-const CONTENT_COLUMNS = [
+/** The message's columns but `data` and `actions` (which may be large: see Store.since). */
+const THIN_CONTENT_COLUMNS = [
   'm.title',
   'm.body',
   'm.link',
   'm.source',
-  'm.data',
-  'm.actions',
   'm.important',
   'm.mention',
   'm.automated',
@@ -74,16 +73,24 @@ const byMark = (column: 'read_at' | 'seen_at') =>
 
 /** Every column of a `NotificationRow`, read and seen as the recipient's read mark has them. */
 export const selectNotifications = (db: Kysely<Database>) =>
+  selectThin(db).select(['m.data', 'm.actions'])
+
+/**
+ * Every column of a `NotificationRow` but the message's `data` and `actions`, with the message's
+ * id: what a stream reads per recipient (see Store.since).
+ */
+export const selectThin = (db: Kysely<Database>) =>
   joined(db)
     .leftJoin('read_marks as rm', (j) =>
       j.onRef('rm.tenant_id', '=', 'n.tenant_id').onRef('rm.user_id', '=', 'n.recipient_id'),
     )
     .select(RECIPIENT_COLUMNS)
+    .select('n.message_id')
     .select([byMark('read_at'), byMark('seen_at')])
-    .select(CONTENT_COLUMNS)
+    .select(THIN_CONTENT_COLUMNS)
     .select((eb) => eb.cast<string>('n.uuid', 'text').as('uuid'))
 
-const ref = (r: NotificationRow, p: RefPrefix): Ref | null => {
+const ref = (r: Omit<NotificationRow, 'data' | 'actions'>, p: RefPrefix): Ref | null => {
   const id = r[`${p}_id`]
   if (id === null) return null
   return {
@@ -96,6 +103,13 @@ const ref = (r: NotificationRow, p: RefPrefix): Ref | null => {
 }
 
 export const toNotification = (r: NotificationRow): Notification => ({
+  ...toThin(r),
+  data: r.data,
+  actions: r.actions ?? [],
+})
+
+/** A row of `selectThin` as the notification it is, without `data` and `actions`. */
+export const toThin = (r: Omit<NotificationRow, 'data' | 'actions'>) => ({
   id: r.id,
   uuid: r.uuid,
   tenantId: r.tenant_id,
@@ -120,8 +134,6 @@ export const toNotification = (r: NotificationRow): Notification => ({
   target: ref(r, 'target'),
   parent: ref(r, 'parent'),
   root: ref(r, 'root'),
-  data: r.data,
-  actions: r.actions ?? [],
   important: r.important,
   mention: r.mention,
   automated: r.automated,

@@ -9,7 +9,13 @@ import {
 } from 'kysely'
 import type { InboxFilter, Page, Sort } from '../core/filters.ts'
 import type { Notification } from '../core/notification.ts'
-import type { ListResult, Scope, StateChange } from '../core/store.ts'
+import type {
+  ListResult,
+  MessageContent,
+  Scope,
+  StateChange,
+  StreamNotification,
+} from '../core/store.ts'
 import { type Markers, templateFor } from './compiled.ts'
 import {
   and,
@@ -26,8 +32,10 @@ import {
 import {
   type NotificationRow,
   selectNotifications,
+  selectThin,
   source,
   toNotification,
+  toThin,
 } from './notification-row.ts'
 import type { Database } from './schema.ts'
 
@@ -312,15 +320,16 @@ export async function findOne(
 
 /**
  * The user's notifications whose event number is past `after`, in event order (commit order
- * within the tenant), at most `limit`; expired ones count as gone.
+ * within the tenant), at most `limit`; expired ones count as gone. Without their message's
+ * `data` and `actions` (see Store.since and `messageContent`).
  */
 export async function since(
   db: Kysely<Database>,
   scope: Scope,
   after: number,
   limit: number,
-): Promise<Notification[]> {
-  const rows = await selectNotifications(db)
+): Promise<StreamNotification[]> {
+  const rows = await selectThin(db)
     .where('n.tenant_id', '=', scope.tenantId)
     .where('n.recipient_id', '=', scope.userId)
     .where('n.seq', '>', after)
@@ -329,7 +338,23 @@ export async function since(
     .orderBy('n.id')
     .limit(limit)
     .execute()
-  return rows.map(toNotification)
+  return rows.map((r) => ({ ...toThin(r), messageId: r.message_id }))
+}
+
+/** The `data` and `actions` of these messages of the tenant, by id (see Store.messageContent). */
+export async function messageContent(
+  db: Kysely<Database>,
+  tenantId: string,
+  messageIds: number[],
+): Promise<Map<number, MessageContent>> {
+  if (messageIds.length === 0) return new Map()
+  const rows = await db
+    .selectFrom('messages')
+    .select(['id', 'data', 'actions'])
+    .where('tenant_id', '=', tenantId)
+    .where('id', 'in', messageIds)
+    .execute()
+  return new Map(rows.map((r) => [r.id, { data: r.data, actions: r.actions ?? [] }]))
 }
 
 /** See Store.countSince: a walk of at most `cap` entries of the (tenant, recipient, seq) index. */

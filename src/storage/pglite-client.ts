@@ -1,8 +1,11 @@
 // The PGlite worker thread and the messages to it, without Kysely or PGlite itself: the `serve`
 // command starts the worker (openPglite) before it loads the server's modules, so that PGlite's
 // WebAssembly compiles and its PostgreSQL starts while the main thread loads them (see cli.ts).
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { storeUnavailable } from './faults.ts'
 import { privateDir } from './file-modes.ts'
@@ -29,9 +32,30 @@ export interface PgliteOptions {
   sharedBuffersMb: number
 }
 
-/** Creates the store in `dataDir` with a worker of its own, which ends once it has. */
+/**
+ * Creates the store in `dataDir` in a process of its own (pglite-worker's entry run as a
+ * program), which exits once it has. Creating a database (initdb) grows PGlite's WebAssembly
+ * memory to about 800 MB and leaves the threads' native heaps (glibc's arenas) holding about 100
+ * MB more that a thread ending does not give back; a process ending gives back all of it.
+ */
 async function initPglite(options: PgliteOptions): Promise<void> {
-  await new PgliteClient(options).close()
+  const compiled = !import.meta.url.endsWith('.ts')
+  const entry = fileURLToPath(
+    new URL(compiled ? './pglite-worker.js' : './pglite-worker.ts', import.meta.url),
+  )
+  // From source, the program registers tsx, as the worker thread does (see startWorker).
+  const loader = compiled ? [] : ['--import', import.meta.resolve('tsx/esm')]
+  const child = spawn(process.execPath, [...loader, entry, JSON.stringify(options)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4096)
+  })
+  const [code, signal] = (await once(child, 'exit')) as [number | null, string | null]
+  if (code !== 0) {
+    throw new Error(`creating the PGlite store failed (${code ?? signal}): ${stderr.trim()}`)
+  }
 }
 
 /**
@@ -135,8 +159,8 @@ export async function openPglite(options: PgliteOptions): Promise<PgliteClient> 
   // The store's files are as private as its data: created so, checked on every start.
   if (!memory) privateDir(options.dataDir)
   // Creating a database (initdb) grows PGlite's WebAssembly memory to about 800 MB, which it
-  // never gives back; the store is made by a worker of its own, which then ends, and the store
-  // is opened anew at about a third of that.
+  // never gives back; the store is made by a process of its own (initPglite), which then exits,
+  // and the store is opened anew at about a third of that.
   if (!options.snapshot && !memory && !existsSync(join(options.dataDir, 'PG_VERSION'))) {
     await initPglite(options)
   }

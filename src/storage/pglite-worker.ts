@@ -14,8 +14,20 @@ interface Request {
   keep?: boolean
 }
 
+// Run as a program (pglite-client.ts, initPglite): creates the store named by the options in
+// its argument, then exits, giving back all the memory that took.
+if (!parentPort) {
+  const o = JSON.parse(process.argv[2] ?? '{}') as {
+    dataDir: string
+    fsync: boolean
+    sharedBuffersMb: number
+  }
+  const created = new PGlite(pgliteOptions(o.dataDir, o.fsync, o.sharedBuffersMb))
+  await created.waitReady
+  await created.close()
+  process.exit(0)
+}
 const port = parentPort
-if (!port) throw new Error('pglite-worker must run in a worker thread')
 
 // A snapshot (a dump of an already-migrated store) skips initdb, the slowest part of a start.
 const snapshot = workerData.snapshot as string | undefined

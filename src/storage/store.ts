@@ -119,6 +119,7 @@ export function createSqlStore(db: Kysely<Database>, options: SqlStoreOptions = 
     findOne: on(notifications.findOne),
     owners: on(notifications.owners),
     since: on(notifications.since),
+    messageContent: on(notifications.messageContent),
     countSince: on(notifications.countSince),
     latestSeq: on(notifications.latestSeq),
     latestBroadcast: on(broadcasts.latestBroadcast),

@@ -1,4 +1,9 @@
 import assert from 'node:assert/strict'
+import type { ChildProcess } from 'node:child_process'
+import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { openStorage } from '../../src/storage/db.ts'
@@ -27,4 +32,32 @@ test('a worker started on another store is refused and ended', async () => {
   )
   // Ended: a query on it finds the store gone.
   await assert.rejects((await pglite).send('query', 'SELECT 1'), { code: 'UNAVAILABLE' })
+})
+
+// Creating a database grows PGlite's memory to about 800 MB, and a thread that did it leaves the
+// process's native heaps holding about 100 MB when it ends (issue 9): a new store is created by a
+// process of its own, which gives all of it back when it exits.
+test('a new store is created in a process of its own, then served by the worker', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-pglite-init-'))
+  const dataDir = join(dir, 'pglite')
+  const spawned: ChildProcess[] = []
+  const seen = (m: unknown) => spawned.push((m as { process: ChildProcess }).process)
+  subscribe('child_process', seen)
+  try {
+    const pglite = openPglite({ dataDir, ...options })
+    const storage = await openStorage({ url: dataDir, pglite })
+    try {
+      assert.ok(existsSync(join(dataDir, 'PG_VERSION')))
+      const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(storage.db)
+      assert.deepEqual(rows, [{ one: 1 }])
+    } finally {
+      await storage.close()
+    }
+    const args = spawned.map((p) => p.spawnargs)
+    const creators = args.filter((a) => a.some((x) => /pglite-worker\.(ts|js)$/.test(x)))
+    assert.equal(creators.length, 1, JSON.stringify(args))
+  } finally {
+    unsubscribe('child_process', seen)
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

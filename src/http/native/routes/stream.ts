@@ -8,10 +8,11 @@ import type { Config } from '../../../config.ts'
 import { HeraldError } from '../../../core/errors.ts'
 import type { InboxEvent } from '../../../core/events.ts'
 import type { Inbox, Viewer } from '../../../core/inbox.ts'
-import type { Notification } from '../../../core/notification.ts'
+import type { StreamNotification } from '../../../core/store.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { renderNotification } from '../convert.ts'
 import { COMMON_ERRORS, errorAnswers, tenantHeader } from '../schemas.ts'
+import { contentCache } from '../stream-content.ts'
 import { StreamEvent } from '../stream-events.ts'
 import { endStream, streamSlots } from '../stream-slots.ts'
 
@@ -40,6 +41,16 @@ const STREAM_DESCRIPTION = [
 
 const frame = (event: string, data: unknown, id?: number) =>
   `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+
+/** A `notification.created` frame: its own part, the message's shared part, and the end. */
+interface Frame {
+  head: string
+  shared: Buffer
+  tail: string
+}
+
+/** Messages' shared parts kept for the streams that read them next (stream-content.ts). */
+const CONTENT_CACHE_BYTES = 8 * 1024 * 1024
 
 /** A Last-Event-ID this stream issued: an event number. Anything else is unknown. */
 const eventNumber = (raw: string | undefined): number | 'unknown' | null => {
@@ -102,16 +113,19 @@ async function drained(res: ServerResponse, ms: number): Promise<boolean> {
 }
 
 /**
- * One stream's output. Once more than `bufferBytes` wait for the consumer, `ready` waits for it
- * to read (a replay or a burst of events goes at the reader's pace); a consumer that has not read
- * within `stallMs` is dropped, never buffered further: one slow or malicious reader must not hold
- * the server's memory. A catch-up checks `room` before each row and stops at a full buffer,
- * reading the rest again once the reader has caught up, so no rows are held while it waits;
- * `fits` says how many rows to read for the room left, so that it rarely reads one it lets go.
+ * One stream's output. Once the socket asks to wait (a write returned false: what it holds is
+ * past its high-water mark) or more than `bufferBytes` wait for the consumer, nothing more is
+ * written until it drains: `ready` waits for that (a replay or a burst of events goes at the
+ * reader's pace), so a stream holds at most the one event that filled it, and a consumer that has
+ * not read within `stallMs` is dropped, never buffered further: one slow or malicious reader must
+ * not hold the server's memory. A catch-up checks `room` before each row and stops once it is
+ * full, reading the rest again once the reader has caught up, so no rows are held while it
+ * waits; `fits` says how many rows to read for the room left, so that it rarely reads one it
+ * lets go.
  */
 function sseOutput(req: FastifyRequest, res: ServerResponse, o: Config['stream']) {
   const gone = () => res.writableEnded || res.destroyed
-  const room = () => res.writableLength <= o.bufferBytes
+  const room = () => !res.writableNeedDrain && res.writableLength <= o.bufferBytes
   // Rows the catch-ups read from the store and wrote, and the size of the last one written.
   const rows = { read: 0, written: 0, lastBytes: 0 }
   /** Writes now; false once the stream is gone. */
@@ -120,11 +134,17 @@ function sseOutput(req: FastifyRequest, res: ServerResponse, o: Config['stream']
     res.write(s)
     return true
   }
-  /** Writes one notification's frame now; false once the stream is gone. */
-  const putRow = (s: string) => {
-    if (!put(s)) return false
+  /**
+   * Writes one notification's frame now, its shared part (the message's content, see
+   * stream-content.ts) as the Buffer itself; false once the stream is gone.
+   */
+  const putRow = (f: Frame) => {
+    if (gone()) return false
+    res.write(f.head)
+    res.write(f.shared)
+    res.write(f.tail)
     rows.written++
-    rows.lastBytes = Buffer.byteLength(s)
+    rows.lastBytes = Buffer.byteLength(f.head) + f.shared.length + f.tail.length
     return true
   }
   /**
@@ -190,8 +210,22 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
 
   const counts = (v: Viewer) =>
     reading(() => inbox.counts(v, { unread: { read: false }, unseen: { seen: false } }, BADGE_CAP))
-  const created = (n: Notification) =>
-    frame('notification.created', renderNotification(n, core.clock()), n.seq ?? undefined)
+  const contents = contentCache(CONTENT_CACHE_BYTES, (t, ids) => inbox.messageContent(t, ids))
+  /** A notification's frame: its own members, then its message's shared `data` and `actions`. */
+  const created = (n: StreamNotification, shared: Buffer): Frame => {
+    const {
+      data: _d,
+      actions: _a,
+      ...own
+    } = renderNotification({ ...n, data: null, actions: [] }, core.clock())
+    const id = n.seq === null ? '' : `id: ${n.seq}\n`
+    const json = JSON.stringify(own)
+    return {
+      head: `${id}event: notification.created\ndata: ${json.slice(0, -1)},`,
+      shared,
+      tail: '}\n\n',
+    }
+  }
 
   /** Where a stream starts, and its first counts. */
   const opening = async (v: Viewer, lastEventId: string | undefined) => ({
@@ -226,13 +260,17 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       for (;;) {
         if (!(await out.ready())) return null
         const limit = out.fits(PAGE)
-        const batch = await reading(() => inbox.since(v, mark, limit))
+        const { batch, shared } = await reading(async () => {
+          const batch = await inbox.since(v, mark, limit)
+          const ids = batch.map((n) => n.messageId)
+          return { batch, shared: await contents.get(v.tenantId, ids) }
+        })
         out.readRows(batch.length)
         let i = 0
         // At a full buffer the rest of the page is let go and read again after the wait.
         for (; i < batch.length && out.room(); i++) {
-          const n = batch[i] as Notification
-          if (!out.putRow(created(n))) return null
+          const n = batch[i] as StreamNotification
+          if (!out.putRow(created(n, shared.get(n.messageId) as Buffer))) return null
           mark = Math.max(mark, n.seq ?? mark)
         }
         sent += i
