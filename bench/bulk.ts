@@ -74,13 +74,20 @@ export async function mutedSends(base: string, apiKey: string, db: Kysely<Databa
   }
 }
 
-/** "Mark all read" from the inbox: every unread notification of the caller. */
+/**
+ * "Mark all read" from the inbox: every unread notification of the caller. `rows` is their unread
+ * count just before (the reply's `changed` stops at 99), asked untimed.
+ */
 export async function markAll(base: string, token: string): Promise<Timed> {
-  const { seconds, json } = await timedPost(`${base}/v1/me/notifications/bulk`, token, {
+  const counts = await fetch(`${base}/v1/me/counts`, {
+    headers: { authorization: `Bearer ${token}` },
+  })
+  const unread = Number(((await counts.json()) as { counts: { unread: number } }).counts.unread)
+  const { seconds } = await timedPost(`${base}/v1/me/notifications/bulk`, token, {
     action: 'read',
     filter: {},
   })
-  return { seconds, rows: Number(json.changed) }
+  return { seconds, rows: unread }
 }
 
 /** Delete by filter: the caller's notifications created before a time. */

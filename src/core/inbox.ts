@@ -57,6 +57,21 @@ export interface BulkResult {
   /** The missing and foreign ids together, in the order they were given. */
   invalid: NotificationId[]
 }
+
+/**
+ * How far a mark-all counts what it read, unless its surface needs the exact count: like a badge's
+ * "99+". Counting every row read is a walk of them all, most of a mark-all's time once the read
+ * mark made the write one row; "none", "how many up to 99" and "more" cost a walk of 100 at most.
+ */
+export const MARK_ALL_COUNT_CAP = 99
+
+/** What a change by filter did: `changed` stops at MARK_ALL_COUNT_CAP when `capped` says so. */
+export interface WhereResult {
+  changed: number
+  /** True when more than `changed` changed: a mark-all counted up to the cap and no further. */
+  capped: boolean
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 const validId = (id: NotificationId): boolean =>
@@ -249,18 +264,30 @@ export function createInbox({ store, events, clock, webhooks, broadcasts }: Inbo
     return r
   }
 
-  /** Changes every match; undismiss and unsnooze also reach hidden ones unless the filter says. */
-  async function changeWhere(v: Viewer, change: StateChange, filter: InboxFilter) {
+  /**
+   * Changes every match; undismiss and unsnooze also reach hidden ones unless the filter says.
+   * A mark-all counts what it read up to MARK_ALL_COUNT_CAP unless `count` is `exact` (a dialect
+   * whose reply carries the count); any other change counts its rows exactly, at no extra cost.
+   */
+  async function changeWhere(
+    v: Viewer,
+    change: StateChange,
+    filter: InboxFilter,
+    count: 'exact' | 'capped' = 'capped',
+  ): Promise<WhereResult> {
     const s = await fresh(v)
     const all = markAllOf(change, filter)
-    const changed = all
-      ? await store.markAllRead(s, all)
+    const cap = all && count === 'capped' ? MARK_ALL_COUNT_CAP : null
+    const n = all
+      ? await store.markAllRead(s, all, cap)
       : await store.update(s, change, reach(change, filter))
+    const capped = cap !== null && n > cap
+    const changed = capped ? cap : n
     if (changed > 0) {
       emit(v, 'notifications.changed')
-      hooks.bulk(v.tenantId, v.userId, change.action, null, changed)
+      hooks.bulk(v.tenantId, v.userId, change.action, null, changed, capped)
     }
-    return changed
+    return { changed, capped }
   }
 
   /**

@@ -70,9 +70,10 @@ export interface Store {
   /**
    * Marks every notification of the user read by moving their read mark past every committed
    * send (one row), leaving dismissed or snoozed ones as they are where `keep` says; returns how
-   * many became read. Notifications committed later stay unread.
+   * many became read, or with a `cap`, that count if it is at most `cap` and some number above
+   * `cap` if not (the count stops early). Notifications committed later stay unread.
    */
-  markAllRead(scope: Scope, keep: MarkAllKeep): Promise<number>
+  markAllRead(scope: Scope, keep: MarkAllKeep, cap: number | null): Promise<number>
 
   getCheckpoint(tenantId: string, userId: string): Promise<Checkpoint | null>
   setCheckpoint(

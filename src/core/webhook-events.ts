@@ -41,10 +41,11 @@ export function webhookReporter(sink: WebhookSink | undefined, clock: () => Date
   const emit = (tenantId: string, type: WebhookEventType, data: Record<string, unknown>) =>
     sink?.emit({ tenantId, type, at: clock(), data })
 
-  const many = (ids: Ids | null, count: number) => ({
+  const many = (ids: Ids | null, count: number, countCapped = false) => ({
     ids: ids === null ? null : ids.slice(0, WEBHOOK_IDS_MAX),
     idsTruncated: ids !== null && ids.length > WEBHOOK_IDS_MAX,
     count,
+    countCapped,
   })
 
   return {
@@ -60,8 +61,8 @@ export function webhookReporter(sink: WebhookSink | undefined, clock: () => Date
       })
     },
     /**
-     * A bulk change of `count` notifications of one user: the ids named (up to
-     * WEBHOOK_IDS_MAX), or null when a filter chose them.
+     * A bulk change of `count` notifications of one user (more, when `countCapped`: a mark-all
+     * counts only so far): the ids named (up to WEBHOOK_IDS_MAX), or null when a filter chose them.
      */
     bulk(
       tenantId: string,
@@ -69,10 +70,11 @@ export function webhookReporter(sink: WebhookSink | undefined, clock: () => Date
       kind: StateChange['action'] | 'delete',
       ids: Ids | null,
       count: number,
+      countCapped = false,
     ) {
       const type = kind === 'delete' ? 'notification.deleted' : CHANGE_EVENTS[kind]
       if (!type || !sink || count === 0) return
-      emit(tenantId, type, { userId, bulk: true, ...many(ids, count) })
+      emit(tenantId, type, { userId, bulk: true, ...many(ids, count, countCapped) })
     },
     /** A send committed: each created notification (when named), then the send itself. */
     sent(

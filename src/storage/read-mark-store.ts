@@ -13,7 +13,11 @@ type Cond = RawBuilder<unknown>
  * says so, and read but unseen ones, which a row-by-row mark-all never touched), and rows that
  * already had their own state and are unread (marked unread below the previous mark).
  *
- * Returns how many notifications became read, as the row-by-row update did.
+ * Returns how many notifications became read, as the row-by-row update did, when `cap` is null.
+ * Counting them all is most of the statement's time (every newly covered unread row is a step of
+ * an index walk: 78 of 79 ms at 100,000), so a caller that only needs "none, some, or more than
+ * `cap`" passes a cap: the walk stops at `cap + 1` rows of each kind, and the answer is then the
+ * exact count up to `cap` and more than `cap` beyond it (the caller says "99+").
  *
  * Why the tenant's event number: sends take it under the tenant row's lock held to their commit
  * (migration 0003), so the committed `event_seq` this statement reads is past every committed
@@ -30,6 +34,7 @@ export async function markAllRead(
   db: Kysely<Database>,
   scope: Scope,
   keep: MarkAllKeep,
+  cap: number | null,
 ): Promise<number> {
   const { tenantId: t, userId: u, now } = scope
   const newlyCovered = sql`n.tenant_id = ${t} AND n.recipient_id = ${u}
@@ -45,7 +50,8 @@ export async function markAllRead(
       SELECT ${t}, ${u}, up_to, ${now} FROM b
       ON CONFLICT (tenant_id, user_id) DO UPDATE
       SET up_to = GREATEST(read_marks.up_to, excluded.up_to), at = excluded.at)
-    SELECT ${countUnread(newlyCovered, keep, now)} + (SELECT count(*) FROM own) AS changed
+    SELECT ${cap === null ? countUnread(newlyCovered, keep, now) : countUnreadUpTo(newlyCovered, keep, now, cap)}
+      + (SELECT count(*) FROM own) AS changed
   `.execute(db)
   return Number(rows[0]?.changed ?? 0)
 }
@@ -94,6 +100,23 @@ function countUnread(newlyCovered: Cond, keep: MarkAllKeep, now: Date) {
         - count(*) FILTER (WHERE n.archived_at IS NULL AND ${isKept})
       FROM notifications n WHERE ${unread}
         AND (n.archived_at IS NOT NULL OR n.snoozed_until IS NOT NULL))`
+}
+
+/**
+ * What `countUnread` counts, stopping at `cap + 1` rows on each index: the rows that are not
+ * dismissed on `notifications_open_seq`, the dismissed ones (read when `keep` does not keep them)
+ * on `notifications_hidden`. The kept snoozed ones are left out by their `snoozed_until`, which
+ * the open index does not hold: a heap visit for each of the at most `cap + 1` rows counted.
+ */
+function countUnreadUpTo(newlyCovered: Cond, keep: MarkAllKeep, now: Date, cap: number) {
+  const unread = sql`${newlyCovered} AND n.read_at IS NULL AND ${notExpired(now)}`
+  const notSnoozed = keep.snoozed
+    ? sql`AND (n.snoozed_until IS NULL OR n.snoozed_until <= ${now})`
+    : sql``
+  const upTo = (where: Cond) => sql`(SELECT count(*) FROM (SELECT 1 FROM notifications n
+    WHERE ${unread} AND ${where} ${notSnoozed} LIMIT ${cap + 1}) c)`
+  const open = upTo(sql`n.archived_at IS NULL`)
+  return keep.dismissed ? open : sql`${open} + ${upTo(sql`n.archived_at IS NOT NULL`)}`
 }
 
 /**

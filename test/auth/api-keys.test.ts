@@ -73,7 +73,7 @@ describeEngines('auth: server API keys', (get) => {
       headers: auth,
       payload: { action: 'delete', ids: [id] },
     })
-    assert.deepEqual(bulk.json(), { changed: 0, notFound: [id] })
+    assert.deepEqual(bulk.json(), { changed: 0, capped: false, notFound: [id] })
     const mine = await h.app.inject({
       url: `/v1/me/notifications/${id}`,
       headers: { authorization: `Bearer ${await h.token({ tenant: a, user: 'r' })}` },

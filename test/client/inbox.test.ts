@@ -102,7 +102,7 @@ describeEngines('@herald/client: the inbox', (get) => {
     const first = sent.notifications?.[0]?.id ?? 0
 
     const byIds = await client.notifications.bulk({ action: 'read', ids: [first, 999_999_999] })
-    assert.deepEqual(byIds, { changed: 1, notFound: [999_999_999] })
+    assert.deepEqual(byIds, { changed: 1, capped: false, notFound: [999_999_999] })
     const c1 = await client.counts({ cap: 3, byType: true })
     assert.equal(c1.total, 3)
     assert.equal(c1.unread, 3)

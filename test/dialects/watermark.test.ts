@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import { test } from 'node:test'
 import { sql } from 'kysely'
+import { MARK_ALL_COUNT_CAP } from '../../src/core/inbox.ts'
 import { describeEngines, type TestHerald } from '../support/harness.ts'
 import { world } from '../support/world.ts'
 
@@ -64,6 +65,24 @@ describeEngines('dialects read the read mark', (get) => {
     const byIds = await call(h, 'PUT', `${B}/mark-read`, auth, { notification_ids: [a, later] })
     assert.equal(byIds.json().updated_count, 1, 'the covered one was read already')
     assert.deepEqual(await stats(), { total: 3, unread: 0, read: 3 })
+  })
+
+  test(`ondi: mark-read of everything counts exactly, past the native reply's cap of ${MARK_ALL_COUNT_CAP}`, async () => {
+    const h = get()
+    const user = randomUUID()
+    const w = await world(h, { tenant: randomUUID(), notification: { type: 'x', title: 'T' } })
+    const auth = bearer(await w.token(user))
+    const sent = await w.seed(user)
+    const many = MARK_ALL_COUNT_CAP + 21
+    // Copies of the sent row with its event number: a send each would take seconds.
+    await sql`INSERT INTO notifications (tenant_id, recipient_id, message_id, type, created_at, seq)
+      SELECT tenant_id, recipient_id, message_id, type, created_at - g * interval '1 second', seq
+      FROM notifications, generate_series(1, ${many - 1}) AS g
+      WHERE tenant_id = ${w.tenant} AND id = ${sent.id}`.execute(h.storage.db)
+    const mark = await call(h, 'PUT', '/compat/ondi/messaging/notifications/mark-read', auth)
+    assert.equal(mark.statusCode, 200, mark.body)
+    assert.equal(mark.json().updated_count, many)
+    assert.ok(await hasMark(h, w.tenant, user), 'through the read mark')
   })
 
   test('mantle2: mark_all_read, then one unread below the mark, 409 on a covered one', async () => {

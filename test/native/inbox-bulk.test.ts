@@ -59,7 +59,7 @@ describeEngines('native inbox: bulk changes', (get) => {
     )
     assert.equal((await listAs(h, s.n, '&read=true')).length, 0)
     const byUuid = await bulk(h, s.r, { action: 'delete', ids: [m1.uuid, t1.uuid] })
-    assert.deepEqual(byUuid.json(), { changed: 1, notFound: [t1.uuid] })
+    assert.deepEqual(byUuid.json(), { changed: 1, capped: false, notFound: [t1.uuid] })
     assert.equal((await listAs(h, s.n)).length, 3)
   })
 
@@ -71,7 +71,7 @@ describeEngines('native inbox: bulk changes', (get) => {
     const upTo = await bulk(h, s.r, { action: 'read', filter: { upToId: s.mine[1]?.id } })
     assert.equal(upTo.json().changed, 2)
     const typed = await bulk(h, s.r, { action: 'read', filter: { types: ['a'] } })
-    assert.deepEqual(typed.json(), { changed: 1, notFound: [] })
+    assert.deepEqual(typed.json(), { changed: 1, capped: false, notFound: [] })
     const all = await bulk(h, s.r, { action: 'read', filter: {} })
     assert.equal(all.json().changed, 1)
     assert.ok((await listAs(h, s.r)).every((n) => n.read))
@@ -115,10 +115,12 @@ describeEngines('native inbox: bulk changes', (get) => {
     const r = await h.token({ tenant, user: 'r' })
     assert.deepEqual((await bulk(h, r, { action: 'read', ids: [g.id, l.id] })).json(), {
       changed: 1,
+      capped: false,
       notFound: [g.id],
     })
     assert.deepEqual((await bulk(h, r, { action: 'delete', ids: [g.uuid] })).json(), {
       changed: 0,
+      capped: false,
       notFound: [g.uuid],
     })
   })
@@ -162,6 +164,6 @@ describeEngines('native inbox: bulk changes', (get) => {
     const m = s.mine[0]
     assert.ok(m)
     const res = await bulk(h, s.r, { action: 'read', ids: [String(m.id)] })
-    assert.deepEqual(res.json(), { changed: 1, notFound: [] })
+    assert.deepEqual(res.json(), { changed: 1, capped: false, notFound: [] })
   })
 })

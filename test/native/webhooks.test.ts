@@ -148,12 +148,17 @@ describeEngines(
       const [r] = await rx.waitFor((x) => x.path === path)
       assert.equal(r?.json.type, 'notification.read')
       assert.deepEqual(
-        { bulk: r?.json.data.bulk, count: r?.json.data.count, ids: r?.json.data.ids },
-        { bulk: true, count: 3, ids: null },
+        {
+          bulk: r?.json.data.bulk,
+          count: r?.json.data.count,
+          countCapped: r?.json.data.countCapped,
+          ids: r?.json.data.ids,
+        },
+        { bulk: true, count: 3, countCapped: false, ids: null },
       )
     })
 
-    test('a bulk change names at most 100 ids and counts them all, in one event', async () => {
+    test('a bulk change names at most 100 ids and counts them all, in one event; a mark-all counts to 99', async () => {
       const h = get()
       const t = h.tenant()
       const key = await h.apiKey(t)
@@ -176,8 +181,27 @@ describeEngines(
       const data = got[0]?.json.data
       assert.ok(data)
       assert.equal(data.count, 120)
+      assert.equal(data.countCapped, false)
       assert.equal((data.ids as number[]).length, 100)
       assert.equal(data.idsTruncated, true)
+      // Unread again, then read by the native mark-all, which counts up to its cap only.
+      const headers = await as(h, t, 'dave')
+      const url = '/v1/me/notifications/bulk'
+      const payload = { action: 'unread', ids }
+      assert.equal((await h.app.inject({ method: 'POST', url, headers, payload })).statusCode, 200)
+      const all = { action: 'read', filter: {} }
+      const marked = await h.app.inject({ method: 'POST', url, headers, payload: all })
+      assert.deepEqual(marked.json(), { changed: 99, capped: true, notFound: [] })
+      const both = await rx.waitFor((x) => x.path === path, 2)
+      const last = both.find((x) => x.json.data.ids === null)
+      assert.deepEqual(
+        {
+          count: last?.json.data.count,
+          countCapped: last?.json.data.countCapped,
+          ids: last?.json.data.ids,
+        },
+        { count: 99, countCapped: true, ids: null },
+      )
     })
 
     test('a failing receiver (500, then 200) is retried; the delivery shows attempts and last status', async () => {

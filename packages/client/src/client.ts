@@ -55,7 +55,10 @@ export interface HeraldClient {
     snooze(id: NotificationId, until: Date | string): Promise<Notification>
     delete(id: NotificationId): Promise<void>
     bulk(body: BulkBody): Promise<BulkResult>
-    /** Marks read every notification matching `filter` (all of them without one). */
+    /**
+     * Marks read every notification matching `filter` (all of them without one). Without a
+     * narrowing filter, `changed` counts up to 99 only: past it, 99 with `capped: true`.
+     */
     markAllRead(filter?: FilterBody): Promise<BulkResult>
   }
   counts(query?: CountsQuery): Promise<Counts>

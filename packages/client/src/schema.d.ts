@@ -126,7 +126,7 @@ export interface paths {
         put?: never;
         /**
          * Change or delete many notifications: by ids, or every one matching a filter ({} is all)
-         * @description Give exactly one of `ids` (numeric ids or UUIDs, 1,000 at most) or `filter`; `until` is required to snooze. `read` with `filter: {}` (mark all read) moves the caller's read mark, one write however many it reads; other filtered changes run in bounded chunks.
+         * @description Give exactly one of `ids` (numeric ids or UUIDs, 1,000 at most) or `filter`; `until` is required to snooze. `read` with `filter: {}` (mark all read; a filter of only `read: false`, `dismissed` or `snoozed` too) moves the caller's read mark, one write however many it reads, and counts what it read up to 99 only: `changed` is exact up to 99, and past it `changed` is 99 with `capped: true` (the badge's "99+"; counting every row read was most of the request's time). Other filtered changes (a type, a project…) run in bounded chunks and count exactly.
          */
         post: operations["bulkNotifications"];
         delete?: never;
@@ -606,8 +606,10 @@ export interface components {
          * @description What a bulk change did
          */
         BulkResult: {
-            /** @description How many notifications changed (or were deleted) */
+            /** @description How many notifications changed (or were deleted); mark all read counts up to 99 (see `capped`) */
             changed: number;
+            /** @description True when more than `changed` changed: mark all read (`read` with `filter: {}`) stops counting at 99, as a badge says "99+". Always false for ids, deletes and other filters, which count exactly */
+            capped: boolean;
             /** @description Ids that are not yours or do not exist */
             notFound: (number | string)[];
         };

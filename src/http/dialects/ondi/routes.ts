@@ -81,7 +81,8 @@ export const ondiRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (app, { 
       const ids = parseMarkReadBody(req.body)
       const updated =
         ids === null
-          ? await core.inbox.changeWhere(v, MARK_READ, UNREAD)
+          ? // Ondi's reply counts what it read: exact, whatever that costs (a walk of them all).
+            (await core.inbox.changeWhere(v, MARK_READ, UNREAD, 'exact')).changed
           : await markIds(core, v, ids)
       return renderMarkRead(updated)
     },

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type as T } from 'typebox'
 import { HeraldError } from '../../../core/errors.ts'
+import { MARK_ALL_COUNT_CAP } from '../../../core/inbox.ts'
 import type { StateChange } from '../../../core/store.ts'
 import { type SurfaceDeps, viewerOf } from '../../surface.ts'
 import { conditionalPolls, NotModified, POLL_HEADERS, PollHeaders } from '../conditional.ts'
@@ -79,7 +80,12 @@ const BulkBody = T.Object(
 
 const BulkResult = T.Object(
   {
-    changed: T.Integer({ description: 'How many notifications changed (or were deleted)' }),
+    changed: T.Integer({
+      description: `How many notifications changed (or were deleted); mark all read counts up to ${MARK_ALL_COUNT_CAP} (see \`capped\`)`,
+    }),
+    capped: T.Boolean({
+      description: `True when more than \`changed\` changed: mark all read (\`read\` with \`filter: {}\`) stops counting at ${MARK_ALL_COUNT_CAP}, as a badge says "99+". Always false for ids, deletes and other filters, which count exactly`,
+    }),
     notFound: T.Array(T.Union([T.Integer(), T.String()]), {
       description: 'Ids that are not yours or do not exist',
     }),
@@ -246,8 +252,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
         operationId: 'bulkNotifications',
         summary:
           'Change or delete many notifications: by ids, or every one matching a filter ({} is all)',
-        description:
-          "Give exactly one of `ids` (numeric ids or UUIDs, 1,000 at most) or `filter`; `until` is required to snooze. `read` with `filter: {}` (mark all read) moves the caller's read mark, one write however many it reads; other filtered changes run in bounded chunks.",
+        description: `Give exactly one of \`ids\` (numeric ids or UUIDs, 1,000 at most) or \`filter\`; \`until\` is required to snooze. \`read\` with \`filter: {}\` (mark all read; a filter of only \`read: false\`, \`dismissed\` or \`snoozed\` too) moves the caller's read mark, one write however many it reads, and counts what it read up to ${MARK_ALL_COUNT_CAP} only: \`changed\` is exact up to ${MARK_ALL_COUNT_CAP}, and past it \`changed\` is ${MARK_ALL_COUNT_CAP} with \`capped: true\` (the badge's "99+"; counting every row read was most of the request's time). Other filtered changes (a type, a project…) run in bounded chunks and count exactly.`,
         body: BulkBody,
         response: { 200: BulkResult, ...errorAnswers(...COMMON_ERRORS, ...BODY_ERRORS) },
       },
@@ -265,14 +270,14 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async 
             ? await inbox.removeMany(v, target)
             : await inbox.changeMany(v, changeOf(action, until), target)
         // Ids of other users are reported exactly like missing ones.
-        return { changed: r.changed, notFound: r.invalid }
+        return { changed: r.changed, capped: false, notFound: r.invalid }
       }
       const f = filterFromBody(filter ?? {})
-      const changed =
+      const r =
         action === 'delete'
-          ? await inbox.removeWhere(v, f)
+          ? { changed: await inbox.removeWhere(v, f), capped: false }
           : await inbox.changeWhere(v, changeOf(action, until), f)
-      return { changed, notFound: [] }
+      return { ...r, notFound: [] }
     },
   )
 }
