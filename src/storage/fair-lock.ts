@@ -13,13 +13,6 @@ interface Lane {
 /** The lane of work that runs outside any request: background jobs, migrations. */
 const BACKGROUND = '\u0000'
 
-/**
- * How far the virtual clock may run ahead of the least-served waiting requester (ms): enough for
- * it to move on at each statement's share while requesters keep arriving, as it must, or someone
- * who returns with a debt would wait for every newcomer.
- */
-const CLOCK_LEAD_MS = 1
-
 /** Lanes kept without waiters before those owing nothing are dropped. */
 const PRUNE_AT = 1024
 
@@ -116,14 +109,14 @@ export class FairLock {
       const held = Math.max(0, this.now() - this.#since)
       holder.used += held
       // Shared evenly, each requester that wanted the session meanwhile would have had this much.
-      this.#clock += held / (this.#queued.size + (this.#queued.has(holder) ? 0 : 1))
+      // Not for background work (a job's transaction, a test's hold): those waiting through it
+      // did not have their shares, and one who returns after it must not start behind them.
+      if (holder !== this.#lanes.get(BACKGROUND)) {
+        this.#clock += held / (this.#queued.size + (this.#queued.has(holder) ? 0 : 1))
+      }
     }
     let next: Lane | null = null
     for (const lane of this.#queued) if (!next || lane.used < next.used) next = lane
-    // The waiting did not have their shares (the session is held whole, never shared): the clock
-    // stays within CLOCK_LEAD_MS of the least-served of them, so one long hold (a background
-    // job's transaction) does not put a requester who returns behind those who waited through it.
-    if (next) this.#clock = Math.min(this.#clock, next.used + CLOCK_LEAD_MS)
     if (!next) {
       this.#held = false
       this.#holder = null
