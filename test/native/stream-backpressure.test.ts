@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict'
-import http from 'node:http'
 import { test } from 'node:test'
 import { describeEngines, send } from '../support/harness.ts'
-import { streamClient } from '../support/sse.ts'
+import { paused, streamClient } from '../support/sse.ts'
 
 // Issue 9: a stream whose socket asked to wait (a write returned false) writes nothing more until
 // it drains, so it holds one event at most, however large HERALD_STREAM_BUFFER_BYTES is; a
@@ -28,17 +27,6 @@ const logs = {
     if (waiter && dropped.length >= waiter.n) waiter.resolve()
   },
 }
-
-/** Opens a stream over plain HTTP and stops reading it after its head. */
-const paused = (base: string, token: string) =>
-  new Promise<http.IncomingMessage>((resolve, reject) => {
-    http
-      .get(`${base}/v1/me/stream?access_token=${token}`, (res) => {
-        res.pause()
-        resolve(res)
-      })
-      .on('error', reject)
-  })
 
 describeEngines(
   'stream bounds: a back-pressured stream holds one event',

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
-import http from 'node:http'
+import type http from 'node:http'
 import { test } from 'node:test'
 import { describeEngines, send } from '../support/harness.ts'
-import { streamClient } from '../support/sse.ts'
+import { paused, streamClient } from '../support/sse.ts'
 
 // A flood of large notifications to streams that never read (issue 9): each must be dropped with
 // no more than its bound (and the frame that crossed it) held for it, and each row its catch-ups
@@ -38,17 +38,6 @@ const drops = (n: number) =>
   new Promise<void>((resolve) => {
     waiter = { n, resolve }
     if (dropped.length >= n) resolve()
-  })
-
-/** Opens a stream over plain HTTP and stops reading it after its head. */
-const paused = (base: string, token: string) =>
-  new Promise<http.IncomingMessage>((resolve, reject) => {
-    http
-      .get(`${base}/v1/me/stream?access_token=${token}`, (res) => {
-        res.pause()
-        resolve(res)
-      })
-      .on('error', reject)
   })
 
 /** Reads what is left of a paused stream until its end: how many notifications it carried. */

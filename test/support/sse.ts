@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import http from 'node:http'
 import { after, before } from 'node:test'
 
 export interface SseEvent {
@@ -6,6 +7,17 @@ export interface SseEvent {
   event: string
   data: Record<string, unknown>
 }
+
+/** Opens a stream over plain HTTP and stops reading it after its head: a reader that stalls. */
+export const paused = (base: string, token: string) =>
+  new Promise<http.IncomingMessage>((resolve, reject) => {
+    http
+      .get(`${base}/v1/me/stream?access_token=${token}`, (res) => {
+        res.pause()
+        resolve(res)
+      })
+      .on('error', reject)
+  })
 
 /** Reads Server-Sent Events from a live response, one at a time. */
 export function reader(res: Response) {
