@@ -216,8 +216,8 @@ describe('PGlite store: statements with parameters are kept', () => {
     const { template } = await import('../../src/storage/compiled.ts')
     const storage = await openStorage({ url: 'memory://' })
     const { db } = storage
-    const mode = async () =>
-      (await sql.raw<{ plan_cache_mode: string }>('SHOW plan_cache_mode').execute(db)).rows[0]
+    const mode = async (on: typeof db = db) =>
+      (await sql.raw<{ plan_cache_mode: string }>('SHOW plan_cache_mode').execute(on)).rows[0]
         ?.plan_cache_mode
     const generic = template((m) => db.selectNoFrom(sql<number>`${m.limit}::int8`.as('v')), true)
     try {
@@ -226,7 +226,7 @@ describe('PGlite store: statements with parameters are kept', () => {
       await assert.rejects(
         db.transaction().execute(async (tx) => {
           await tx.executeQuery(generic({ limit: 2 }))
-          assert.equal(await mode(), 'auto')
+          assert.equal(await mode(tx), 'auto')
           throw new Error('undo')
         }),
         /undo/,
