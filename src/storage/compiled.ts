@@ -37,7 +37,10 @@ const looksLikeMarker = (p: unknown): boolean =>
 
 export type Template = (values: Partial<Markers>) => CompiledQuery
 
-/** Statements the embedded store keeps prepared, so PostgreSQL may reuse one plan for them. */
+/**
+ * Statements whose plan the embedded store lets PostgreSQL reuse (a generic plan); it plans every
+ * other statement for its values (see pglite-statements.ts).
+ */
 const kept = new WeakSet<CompiledQuery>()
 
 /** Whether a template marked `keep` made this statement (see pglite-dialect.ts). */

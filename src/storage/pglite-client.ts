@@ -110,7 +110,7 @@ export class PgliteClient {
     op: 'query' | 'close' | 'dump',
     sql?: string,
     params?: readonly unknown[],
-    /** Run as a named prepared statement kept on the session (see compiled.ts `keep`). */
+    /** Its plan may be reused from run to run (see compiled.ts `keep`, pglite-statements.ts). */
     keep = false,
   ): Promise<Reply> {
     await this.ready

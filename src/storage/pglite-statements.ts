@@ -2,7 +2,13 @@
 // every statement afresh, in six separate calls into PostgreSQL (parse, describe, bind,
 // describe, execute, sync); here a statement with parameters is parsed once (kept by name, as
 // `pg` does for PostgreSQL, see db.ts) and then each run is one call: bind, describe, execute,
-// sync, batched in one message.
+// sync, batched in one message. Parsing and analysing a page's statement (50 columns, three
+// tables) cost more than planning and running it.
+//
+// A kept statement is planned for each run's values (`plan_cache_mode=force_custom_plan`) unless
+// the caller allows PostgreSQL's generic plan (`generic`: the badge counts, whose one plan fits
+// every inbox). A list's generic plan, made for an average inbox, read the heavy inbox's deep
+// page 14 times slower.
 import type { PGlite } from '@electric-sql/pglite'
 
 /** Statements kept prepared at most; the least recently used is closed past it. */
@@ -60,6 +66,15 @@ const describe = (kind: 'S' | 'P', name: string) =>
 const close = (name: string) => message('C', [new Uint8Array(['S'.charCodeAt(0)]), cstring(name)])
 const execute = () => message('E', [cstring(''), int32(0)])
 const sync = () => message('S', [])
+const simpleQuery = (text: string) => message('Q', [cstring(text)])
+
+/** The session's plan choice for kept statements (see the header). */
+type PlanMode = 'auto' | 'force_custom_plan'
+/** Each mode's SET, made once: a simple-query message run before a statement in the same call. */
+const SET_MODE: Record<PlanMode, Uint8Array> = {
+  auto: simpleQuery('SET plan_cache_mode = auto'),
+  force_custom_plan: simpleQuery('SET plan_cache_mode = force_custom_plan'),
+}
 
 /** Bind to the unnamed portal, every parameter and result in text format. */
 function bind(name: string, values: Array<string | null>): Uint8Array {
@@ -129,6 +144,12 @@ const isCachedPlanChange = (err: unknown) =>
 export function preparedStatements(db: PGlite) {
   const statements = new Map<string, Statement>()
   let next = 0
+  /**
+   * The session's `plan_cache_mode` as last set here; null when unknown. A SET is undone by the
+   * rollback of the transaction it ran in, so a rollback or an error forgets it, and the next run
+   * sets it again. Only speed depends on it, never a result.
+   */
+  let mode: PlanMode | null = null
 
   async function prepare(text: string): Promise<Statement> {
     const known = statements.get(text)
@@ -157,36 +178,53 @@ export function preparedStatements(db: PGlite) {
     return statement
   }
 
-  async function run(text: string, params: readonly unknown[]): Promise<StatementResult> {
+  async function run(
+    text: string,
+    params: readonly unknown[],
+    want: PlanMode,
+  ): Promise<StatementResult> {
     const st = await prepare(text)
     const values = params.map((p, i) => {
       if (p === null || p === undefined) return null
       const serialize = db.serializers[st.paramTypes[i] ?? 0]
       return serialize ? serialize(p) : String(p)
     })
+    const set = mode === want ? [] : [SET_MODE[want]]
+    mode = null
     const { messages } = await db.execProtocol(
-      concat([bind(st.name, values), describe('P', ''), execute(), sync()]),
+      concat([...set, bind(st.name, values), describe('P', ''), execute(), sync()]),
     )
+    mode = want
     return rowsOf(db, messages as BackendMessage[])
   }
 
-  async function runOrPrepareAgain(text: string, params: readonly unknown[]) {
+  async function runOrPrepareAgain(text: string, params: readonly unknown[], want: PlanMode) {
     try {
-      return await run(text, params)
+      return await run(text, params, want)
     } catch (err) {
       // A migration changed a table a kept statement reads: prepare it again, once.
       if (!isCachedPlanChange(err)) throw err
       const st = statements.get(text)
       statements.delete(text)
       if (st) await db.execProtocol(concat([close(st.name), sync()]), { syncToFs: false })
-      return run(text, params)
+      return run(text, params, want)
     }
   }
 
   return {
-    // Under PGlite's query lock, so nothing of its own query (which binds the unnamed portal in
-    // calls of its own) runs between a parse and its run, or between its bind and execute.
-    query: (text: string, params: readonly unknown[]): Promise<StatementResult> =>
-      db.runExclusive(() => runOrPrepareAgain(text, params)),
+    /**
+     * Runs `text` as a kept statement, planned for these values unless `generic` lets
+     * PostgreSQL reuse one plan. Under PGlite's query lock, so nothing of its own query (which
+     * binds the unnamed portal in calls of its own) runs between a parse and its run, or
+     * between its bind and execute.
+     */
+    query: (text: string, params: readonly unknown[], generic = false): Promise<StatementResult> =>
+      db.runExclusive(() =>
+        runOrPrepareAgain(text, params, generic ? 'auto' : 'force_custom_plan'),
+      ),
+    /** A statement run some other way ended its transaction with a rollback, or failed. */
+    forgetPlanMode: (): void => {
+      mode = null
+    },
   }
 }

@@ -40,9 +40,12 @@ const db = snapshot
   ? new PGlite({ ...options, loadDataDir: new Blob([await readFile(snapshot)]) })
   : new PGlite(options)
 
-// Statements the store marks `keep` (the badge counts) run as named prepared statements, so
-// PostgreSQL may reuse one plan for them; the rest are parsed and planned for their values.
+// Every statement with parameters runs as a named prepared statement, parsed once; those the
+// store marks `keep` (the badge counts) may reuse one plan, the rest are planned for their values.
 const prepared = preparedStatements(db)
+
+/** Ends a transaction by undoing it (Kysely's rollback, or to a savepoint). */
+const ROLLBACK = /^\s*rollback\b/i
 
 port.on('message', async (req: Request) => {
   try {
@@ -56,13 +59,16 @@ port.on('message', async (req: Request) => {
       port.postMessage({ id: req.id, ok: true, rows: [], dump })
       return
     }
+    const sql = req.sql ?? ''
     const params = req.params ?? []
+    if (ROLLBACK.test(sql)) prepared.forgetPlanMode()
     const res =
-      req.keep && params.length > 0
-        ? await prepared.query(req.sql ?? '', params)
-        : await db.query(req.sql ?? '', params)
+      params.length > 0
+        ? await prepared.query(sql, params, req.keep === true)
+        : await db.query(sql, params)
     port.postMessage({ id: req.id, ok: true, rows: res.rows, affectedRows: res.affectedRows })
   } catch (err) {
+    prepared.forgetPlanMode()
     const e = err as { message?: string; code?: string; detail?: string; constraint?: string }
     port.postMessage({
       id: req.id,

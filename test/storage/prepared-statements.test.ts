@@ -129,3 +129,113 @@ describe('PGlite kept statements', () => {
     assert.deepEqual((await read()).rows, [{ id: 1, name: 'one', extra: 'x' }])
   })
 })
+
+/** How often PostgreSQL planned the statement of `text` kept on the session, each way. */
+async function plans(run: (q: string) => Promise<{ rows: unknown[] }>, text: string) {
+  const { rows } = await run(
+    `SELECT custom_plans::int AS custom, generic_plans::int AS generic
+       FROM pg_prepared_statements WHERE statement = '${text.replace(/'/g, "''")}'`,
+  )
+  return rows[0] as { custom: number; generic: number } | undefined
+}
+
+// Every statement with parameters is kept, but only those allowed a generic plan (the badge
+// counts) may reuse one; the rest are planned for their values, as unkept ones were.
+describe('PGlite plans of kept statements', () => {
+  let db: PGlite
+  let kept: ReturnType<typeof preparedStatements>
+  const show = async () =>
+    (await db.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]?.plan_cache_mode
+  before(async () => {
+    db = new PGlite()
+    kept = preparedStatements(db)
+    await db.exec(`CREATE TABLE skew (id int8 PRIMARY KEY, owner text NOT NULL);
+      INSERT INTO skew SELECT g, CASE WHEN g % 100 = 0 THEN 'few' ELSE 'many' END
+        FROM generate_series(1, 2000) g;
+      ANALYZE skew`)
+  })
+  after(async () => {
+    await db.close()
+  })
+
+  test('planned for their values run after run, unless a generic plan is allowed', async () => {
+    // A key lookup's generic plan costs what its custom plans do: PostgreSQL takes it when allowed.
+    const each = 'SELECT owner FROM skew WHERE id = $1'
+    const shared = 'SELECT owner AS o FROM skew WHERE id = $1'
+    for (let i = 0; i < 8; i++) {
+      assert.deepEqual((await kept.query(each, [100])).rows, [{ owner: 'few' }])
+      assert.deepEqual((await kept.query(shared, [100], true)).rows, [{ o: 'few' }])
+    }
+    assert.deepEqual(await plans((q) => db.query(q), each), { custom: 8, generic: 0 })
+    const reused = await plans((q) => db.query(q), shared)
+    assert.ok(reused && reused.generic > 0, `generic plans: ${JSON.stringify(reused)}`)
+  })
+
+  test('a rollback that undid the plan setting: the next run sets it again', async () => {
+    const text = 'SELECT id FROM skew WHERE id = $1'
+    await kept.query(text, [1])
+    assert.equal(await show(), 'force_custom_plan')
+    await db.query('BEGIN')
+    await kept.query(text, [2], true)
+    assert.equal(await show(), 'auto')
+    await db.query('ROLLBACK')
+    kept.forgetPlanMode()
+    // The SET inside the transaction was undone with it.
+    assert.equal(await show(), 'force_custom_plan')
+    await kept.query(text, [3], true)
+    assert.equal(await show(), 'auto')
+  })
+})
+
+// The embedded store's worker runs every statement with parameters as a kept statement, not
+// only those marked `keep`.
+describe('PGlite store: statements with parameters are kept', () => {
+  test('an ordinary statement is parsed once and planned for its values each run', async () => {
+    const { openStorage } = await import('../../src/storage/db.ts')
+    const storage = await openStorage({ url: 'memory://' })
+    try {
+      const text = 'select $1::int8 + 1 as v'
+      for (let i = 0; i < 7; i++) {
+        const { rows } = await storage.db.executeQuery({
+          sql: text,
+          parameters: [i],
+          query: { kind: 'RawNode' },
+          queryId: { queryId: `probe${i}` },
+        } as never)
+        assert.deepEqual(rows, [{ v: i + 1 }])
+      }
+      const run = async (q: string) => sql.raw<unknown>(q).execute(storage.db)
+      assert.deepEqual(await plans(run, text), { custom: 7, generic: 0 })
+    } finally {
+      await storage.close()
+    }
+  })
+
+  test('a transaction rolled back: the plan setting it undid is set again', async () => {
+    const { openStorage } = await import('../../src/storage/db.ts')
+    const { template } = await import('../../src/storage/compiled.ts')
+    const storage = await openStorage({ url: 'memory://' })
+    const { db } = storage
+    const mode = async (on: typeof db = db) =>
+      (await sql.raw<{ plan_cache_mode: string }>('SHOW plan_cache_mode').execute(on)).rows[0]
+        ?.plan_cache_mode
+    const generic = template((m) => db.selectNoFrom(sql<number>`${m.limit}::int8`.as('v')), true)
+    try {
+      await sql`select ${1}::int8 as v`.execute(db)
+      assert.equal(await mode(), 'force_custom_plan')
+      await assert.rejects(
+        db.transaction().execute(async (tx) => {
+          await tx.executeQuery(generic({ limit: 2 }))
+          assert.equal(await mode(tx), 'auto')
+          throw new Error('undo')
+        }),
+        /undo/,
+      )
+      assert.equal(await mode(), 'force_custom_plan')
+      await db.executeQuery(generic({ limit: 3 }))
+      assert.equal(await mode(), 'auto')
+    } finally {
+      await storage.close()
+    }
+  })
+})
