@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises'
 import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite } from '@electric-sql/pglite'
+import type { PgliteOptions } from './pglite-client.ts'
 import { pgliteOptions } from './pglite-durable.ts'
 import { preparedStatements } from './pglite-statements.ts'
 
@@ -14,15 +15,18 @@ interface Request {
   keep?: boolean
 }
 
-// Run as a program (pglite-client.ts, initPglite): creates the store named by the options in
-// its argument, then exits, giving back all the memory that took.
+// The options of pglite-client.ts: the worker thread's data, or, run as a program (initPglite),
+// its argument.
+const given = (parentPort ? workerData : JSON.parse(process.argv[2] ?? '{}')) as PgliteOptions
+const options = pgliteOptions(
+  String(given.dataDir),
+  given.fsync === true,
+  Number(given.sharedBuffersMb),
+)
+
+// Run as a program: creates the store, then exits, giving back all the memory that took.
 if (!parentPort) {
-  const o = JSON.parse(process.argv[2] ?? '{}') as {
-    dataDir: string
-    fsync: boolean
-    sharedBuffersMb: number
-  }
-  const created = new PGlite(pgliteOptions(o.dataDir, o.fsync, o.sharedBuffersMb))
+  const created = new PGlite(options)
   await created.waitReady
   await created.close()
   process.exit(0)
@@ -30,12 +34,7 @@ if (!parentPort) {
 const port = parentPort
 
 // A snapshot (a dump of an already-migrated store) skips initdb, the slowest part of a start.
-const snapshot = workerData.snapshot as string | undefined
-const options = pgliteOptions(
-  String(workerData.dataDir),
-  workerData.fsync === true,
-  Number(workerData.sharedBuffersMb),
-)
+const snapshot = given.snapshot
 const db = snapshot
   ? new PGlite({ ...options, loadDataDir: new Blob([await readFile(snapshot)]) })
   : new PGlite(options)
