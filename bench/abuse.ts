@@ -387,6 +387,7 @@ async function serve(engine: EngineName) {
   return {
     url,
     rss,
+    pid: proc.pid as number,
     dropped: () => dropped,
     async close() {
       if (exit === null) {
@@ -402,6 +403,46 @@ async function serve(engine: EngineName) {
       }
     },
   }
+}
+
+/**
+ * Where a process's memory is, from /proc/<pid>/smaps and the server's /metrics (MB): its
+ * resident total; the largest anonymous mapping (on PGlite, the WebAssembly memory PostgreSQL
+ * runs in); glibc's thread arenas (anonymous mappings of 64 MiB at a 64 MiB boundary); the main
+ * arena ([heap]); the main thread's JavaScript heap (total and used) and its external memory.
+ */
+async function memoryDetail(pid: number, url: string): Promise<string> {
+  let rss = 0
+  let largest = 0
+  let arenas = 0
+  let brk = 0
+  let region = { size: 0, start: 0, name: '' }
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+    if (head) {
+      const start = Number.parseInt(head[1] as string, 16)
+      region = { start, size: Number.parseInt(head[2] as string, 16) - start, name: head[3] ?? '' }
+      continue
+    }
+    const kb = /^Rss:\s+(\d+)/.exec(line)?.[1]
+    if (kb === undefined) continue
+    const mb = Number(kb) / 1024
+    rss += mb
+    if (region.name === '[heap]') brk += mb
+    else if (region.name === '') {
+      largest = Math.max(largest, mb)
+      if (region.start % 2 ** 26 === 0 && region.size <= 2 ** 26) arenas += mb
+    }
+  }
+  const metrics = await (await fetch(`${url}/metrics`)).text()
+  const gauge = (name: string) =>
+    Number(new RegExp(`^${name} (\\S+)`, 'm').exec(metrics)?.[1] ?? Number.NaN) / 2 ** 20
+  const f = (x: number) => x.toFixed(1)
+  return (
+    `RSS ${f(rss)}; largest anonymous mapping ${f(largest)}; thread arenas ${f(arenas)}; ` +
+    `main arena ${f(brk)}; main JS heap ${f(gauge('nodejs_heap_size_total_bytes'))} ` +
+    `(used ${f(gauge('nodejs_heap_size_used_bytes'))}), external ${f(gauge('nodejs_external_memory_bytes'))}`
+  )
 }
 
 /**
@@ -431,6 +472,11 @@ export async function streamsMemory(engine: EngineName): Promise<AbuseResult['me
     })
   await new Promise((r) => setTimeout(r, 1000))
   const idleMb = server.rss()
+  const detail = async (phase: string) => {
+    if (process.env.HERALD_BENCH_MEMORY_DETAIL)
+      console.error(`  ${phase}: ${await memoryDetail(server.pid, server.url)}`)
+  }
+  await detail('idle')
   const streams = child('./abuse-streams.ts', {
     url: server.url,
     tokens,
@@ -449,11 +495,13 @@ export async function streamsMemory(engine: EngineName): Promise<AbuseResult['me
     if ((await streams.next()) !== 'open') throw new Error('streams did not open')
     await new Promise((r) => setTimeout(r, 1000))
     const openMb = server.rss()
+    await detail('open')
     const t0 = performance.now()
     // Ordinary notifications (2 kB) to everyone, then a flood for the readers that never read.
     const body = 'b'.repeat(2_000)
     for (let i = 0; i < STREAM_SENDS; i++) await send(users, { body }, i)
     const ordinaryPeakMb = peakMb
+    await detail('ordinary sent')
     const blob = 'd'.repeat(400_000)
     for (let i = 0; i < STALLED_SENDS; i++)
       await send(users.slice(0, STALLED), { data: { blob } }, i)
@@ -467,6 +515,7 @@ export async function streamsMemory(engine: EngineName): Promise<AbuseResult['me
     await new Promise((r) => setTimeout(r, 1000))
     if (failed) throw failed
     const afterMb = server.rss()
+    await detail('after the flood')
     streams.say('report')
     const report = JSON.parse(await streams.next()) as StreamsReport
     return {
