@@ -209,6 +209,9 @@ describeEngines(
     env: {
       HERALD_RATE_LIMIT: String(PER_PRINCIPAL),
       HERALD_RATE_LIMIT_ADDRESS: String(PER_ADDRESS),
+      // An hour: the garbage flood takes well over the default minute on a loaded machine, and a
+      // window that ended meanwhile would free the limited principals for a reason of its own.
+      HERALD_RATE_WINDOW_MS: String(3_600_000),
     },
   },
 )
