@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto'
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely'
 import type pg from 'pg'
 import { migrationProvider } from './migrations/index.ts'
+import { timestamptzParser } from './pg-timestamp.ts'
 import { openPglite, type PgliteClient } from './pglite-client.ts'
 import { createPgliteWorker } from './pglite-dialect.ts'
+import { rowMaker } from './row-maker.ts'
 import type { Database } from './schema.ts'
 import { isPostgresUrl } from './store-url.ts'
 
@@ -51,6 +53,8 @@ export interface Storage {
 }
 
 const int8 = (v: string): number => Number.parseInt(v, 10)
+const INT8 = 20
+const TIMESTAMPTZ = 1184
 
 /** Opens the store; PostgreSQL through a `pg` pool, otherwise embedded PGlite in a worker thread. */
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
@@ -114,6 +118,7 @@ const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000
  * a peer that vanished without a FIN (TCP keepalive).
  */
 function poolConfig(opts: StorageOptions, parserOf: typeof pg.types.getTypeParser): pg.PoolConfig {
+  const timestamptz = timestamptzParser(parserOf(TIMESTAMPTZ, 'text'))
   const statement = opts.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS
   return {
     connectionString: opts.url,
@@ -128,7 +133,11 @@ function poolConfig(opts: StorageOptions, parserOf: typeof pg.types.getTypeParse
     keepAliveInitialDelayMillis: 10_000,
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? int8 : parserOf(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8
+          ? int8
+          : oid === TIMESTAMPTZ && format !== 'binary'
+            ? timestamptz
+            : parserOf(oid, format)) as typeof pg.types.getTypeParser,
     },
   }
 }
@@ -157,18 +166,41 @@ const statementName = (text: string): string => {
 /**
  * Every query with parameters runs as a named prepared statement, parsed and planned once per
  * connection instead of on every request. Parameterless statements (DDL, BEGIN) stay unnamed.
+ * Its rows come from `pg` as arrays and are made objects here by one literal per result's
+ * columns (row-maker.ts), the same objects `pg` would make, for less than half the CPU.
  */
 function prepareStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown
   const named = (text: unknown, values?: unknown, ...rest: unknown[]) => {
-    const result =
-      typeof text === 'string' && Array.isArray(values) && values.length > 0
-        ? query({ name: statementName(text), text, values }, ...rest)
-        : query(text, values, ...rest)
+    if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+      if (rest.length === 0) {
+        const name = statementName(text)
+        const result = query({ name, text, values, rowMode: 'array' }) as Promise<pg.QueryResult>
+        return result.then(asObjects, (err: unknown) => {
+          dropOnReadTimeout(client, err)
+          throw err
+        })
+      }
+      const result = query({ name: statementName(text), text, values }, ...rest)
+      if (result instanceof Promise) result.catch((err: unknown) => dropOnReadTimeout(client, err))
+      return result
+    }
+    const result = query(text, values, ...rest)
     if (result instanceof Promise) result.catch((err: unknown) => dropOnReadTimeout(client, err))
     return result
   }
   client.query = named as typeof client.query
+}
+
+/** A result read with `rowMode: 'array'`, its rows made the objects `pg` makes by default. */
+function asObjects(result: pg.QueryResult): pg.QueryResult {
+  const rows = result.rows as unknown as unknown[][]
+  if (rows.length === 0) return result
+  const make = rowMaker(result.fields.map((f) => f.name))
+  const objects = new Array<Record<string, unknown>>(rows.length)
+  for (let i = 0; i < rows.length; i++) objects[i] = make(rows[i] as unknown[])
+  result.rows = objects
+  return result
 }
 
 /**

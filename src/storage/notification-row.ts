@@ -71,24 +71,29 @@ const byMark = (column: 'read_at' | 'seen_at') =>
   sql<Date | null>`COALESCE(${sql.ref(`n.${column}`)},
     CASE WHEN ${covered(sql`rm.up_to`)} THEN rm.at END)`.as(column)
 
-/** Every column of a `NotificationRow`, read and seen as the recipient's read mark has them. */
-export const selectNotifications = (db: Kysely<Database>) =>
-  selectThin(db).select(['m.data', 'm.actions'])
-
 /**
- * Every column of a `NotificationRow` but the message's `data` and `actions`, with the message's
- * id: what a stream reads per recipient (see Store.since).
+ * Every column of a `NotificationRow` but the message's `data` and `actions`, read and seen as
+ * the recipient's read mark has them.
  */
-export const selectThin = (db: Kysely<Database>) =>
+const selectRecipientRows = (db: Kysely<Database>) =>
   joined(db)
     .leftJoin('read_marks as rm', (j) =>
       j.onRef('rm.tenant_id', '=', 'n.tenant_id').onRef('rm.user_id', '=', 'n.recipient_id'),
     )
     .select(RECIPIENT_COLUMNS)
-    .select('n.message_id')
     .select([byMark('read_at'), byMark('seen_at')])
     .select(THIN_CONTENT_COLUMNS)
     .select((eb) => eb.cast<string>('n.uuid', 'text').as('uuid'))
+
+/** Every column of a `NotificationRow` (a list's rows: no message id, which none of them reads). */
+export const selectNotifications = (db: Kysely<Database>) =>
+  selectRecipientRows(db).select(['m.data', 'm.actions'])
+
+/**
+ * Every column of a `NotificationRow` but the message's `data` and `actions`, with the message's
+ * id: what a stream reads per recipient (see Store.since).
+ */
+export const selectThin = (db: Kysely<Database>) => selectRecipientRows(db).select('n.message_id')
 
 const ref = (r: Omit<NotificationRow, 'data' | 'actions'>, p: RefPrefix): Ref | null => {
   const id = r[`${p}_id`]
@@ -102,11 +107,17 @@ const ref = (r: Omit<NotificationRow, 'data' | 'actions'>, p: RefPrefix): Ref | 
   }
 }
 
-export const toNotification = (r: NotificationRow): Notification => ({
-  ...toThin(r),
-  data: r.data,
-  actions: r.actions ?? [],
-})
+/**
+ * A row as the notification it is. `data` and `actions` are added to the thin object rather
+ * than the thin object copied into a new one: a page makes twenty of these (same members, same
+ * order as a copy would have).
+ */
+export const toNotification = (r: NotificationRow): Notification => {
+  const n = toThin(r) as Notification
+  n.data = r.data
+  n.actions = r.actions ?? []
+  return n
+}
 
 /** A row of `selectThin` as the notification it is, without `data` and `actions`. */
 export const toThin = (r: Omit<NotificationRow, 'data' | 'actions'>) => ({

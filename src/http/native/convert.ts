@@ -33,7 +33,10 @@ export function renderNotification(n: Notification, now = new Date()) {
     readAt: iso(n.readAt),
     seenAt: iso(n.seenAt),
     dismissedAt: iso(n.archivedAt),
-    snoozedUntil: n.snoozedUntil && n.snoozedUntil > now ? n.snoozedUntil.toISOString() : null,
+    snoozedUntil:
+      n.snoozedUntil && n.snoozedUntil.getTime() > now.getTime()
+        ? n.snoozedUntil.toISOString()
+        : null,
     expiresAt: iso(n.expiresAt),
     groupKey: n.groupKey,
     activityCount: n.activityCount,
