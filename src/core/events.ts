@@ -78,7 +78,8 @@ export function createLocalBus() {
   return {
     /** In one process, publishing is the whole order: the event is `ordered` at once. */
     publish(e: InboxEvent) {
-      const event = e.id === undefined ? { ...e, id: randomUUID() } : e
+      // Copied, not spread: a literal that spreads and then adds a key takes V8's slow path.
+      const event = e.id === undefined ? Object.assign({}, e, { id: randomUUID() }) : e
       deliver(event)
       learn(event, 'ordered')
     },

@@ -133,13 +133,14 @@ export function createSchedules(deps: {
   ): Promise<SendOrSchedule> {
     const now = clock()
     const at = dueAt(when, now)
-    const hash = requestHash({ request: input, when })
+    const later = at !== null && at.getTime() > now.getTime()
+    // A send now without a key is never compared with another request: no digest for it.
+    const hash = key !== undefined || later ? requestHash({ request: input, when }) : ''
     if (key !== undefined) {
       const held = await store.findScheduled(tenantId, { key })
       if (held) return { scheduled: sameRequest(held, hash, key), replayed: true }
     }
-    if (at === null || at.getTime() <= now.getTime())
-      return { sent: await sender.send(tenantId, input, key) }
+    if (!later) return { sent: await sender.send(tenantId, input, key) }
     checkSendInput(input)
     if (key !== undefined && (await store.findIdempotent(tenantId, key))) {
       throw new HeraldError('CONFLICT', 'idempotency key was used with a different request body', {

@@ -85,7 +85,7 @@ export function createRedisBus(
   const send = (message: Message) => pub.publish(channel, JSON.stringify(message)).catch(trouble)
   return {
     publish(e) {
-      const event = { ...e, id: e.id ?? randomUUID() }
+      const event = Object.assign({}, e, { id: e.id ?? randomUUID() })
       local.deliver(event)
       local.learn(event, 'local')
       pub.publish(channel, JSON.stringify({ from: self, event } satisfies Message)).catch((err) => {

@@ -57,7 +57,7 @@ export function createSendQueue(db: Kysely<Database>) {
 
   return (small: SmallSend): Promise<SendResult> =>
     new Promise((resolve, reject) => {
-      const w: Waiting = { ...small, resolve, reject }
+      const w: Waiting = { s: small.s, ids: small.ids, resolve, reject }
       const queue = waiting.get(small.s.tenantId)
       if (queue) {
         queue.push(w)

@@ -1,5 +1,5 @@
 import { type Insertable, type Kysely, type RawBuilder, type Selectable, sql } from 'kysely'
-import type { Content, Ref } from '../core/notification.ts'
+import type { Content } from '../core/notification.ts'
 import {
   type Audience,
   type IdempotencyRecord,
@@ -7,29 +7,16 @@ import {
   type SendRecord,
   type SendResult,
 } from '../core/store.ts'
-import { countAudience, initialState, insertBroadcast } from './broadcast-store.ts'
+import { countAudience, insertBroadcast } from './broadcast-store.ts'
 import type { Database, MessagesTable, NotificationsTable } from './schema.ts'
 
 /** Recipients per INSERT statement: one statement per chunk, never one per row. */
 export const SEND_CHUNK = 5_000
 
-type RefPrefix = 'project' | 'target' | 'parent' | 'root'
-type RefColumns<P extends RefPrefix> = Pick<
-  Insertable<MessagesTable>,
-  `${P}_${'id' | 'type' | 'title' | 'key' | 'label'}`
->
-
-// TypeScript types keys computed from a generic prefix as a plain string index, so the result is
-// asserted to be the schema's reference columns: the one part of the insert not checked by key.
-const refColumns = <P extends RefPrefix>(p: P, r: Ref | null) =>
-  ({
-    [`${p}_id`]: r?.id ?? null,
-    [`${p}_type`]: r?.type ?? null,
-    [`${p}_title`]: r?.title ?? null,
-    [`${p}_key`]: r?.key ?? null,
-    [`${p}_label`]: r?.label ?? null,
-  }) as RefColumns<P>
-
+/**
+ * A message's row. Every column is written out: a literal that spreads an object and then adds
+ * keys (`{ ...refs, data }`) takes V8's slow path, tens of µs per send on the hot path.
+ */
 const messageRow = (tenantId: string, c: Content, createdAt: Date): Insertable<MessagesTable> => ({
   tenant_id: tenantId,
   type: c.type,
@@ -43,10 +30,26 @@ const messageRow = (tenantId: string, c: Content, createdAt: Date): Insertable<M
   actor_first_name: c.actor?.firstName ?? null,
   actor_last_name: c.actor?.lastName ?? null,
   actor_avatar_url: c.actor?.avatarUrl ?? null,
-  ...refColumns('project', c.project),
-  ...refColumns('target', c.target),
-  ...refColumns('parent', c.parent),
-  ...refColumns('root', c.root),
+  project_id: c.project?.id ?? null,
+  project_type: c.project?.type ?? null,
+  project_title: c.project?.title ?? null,
+  project_key: c.project?.key ?? null,
+  project_label: c.project?.label ?? null,
+  target_id: c.target?.id ?? null,
+  target_type: c.target?.type ?? null,
+  target_title: c.target?.title ?? null,
+  target_key: c.target?.key ?? null,
+  target_label: c.target?.label ?? null,
+  parent_id: c.parent?.id ?? null,
+  parent_type: c.parent?.type ?? null,
+  parent_title: c.parent?.title ?? null,
+  parent_key: c.parent?.key ?? null,
+  parent_label: c.parent?.label ?? null,
+  root_id: c.root?.id ?? null,
+  root_type: c.root?.type ?? null,
+  root_title: c.root?.title ?? null,
+  root_key: c.root?.key ?? null,
+  root_label: c.root?.label ?? null,
   data: c.data === null ? null : JSON.stringify(c.data),
   actions: c.actions.length === 0 ? null : JSON.stringify(c.actions),
   important: c.important,
@@ -263,19 +266,24 @@ const messageValues = MESSAGE_COLUMNS.map(([c]) =>
   c === 'data' || c === 'actions' ? `s.${c}::jsonb` : `s.${c}`,
 ).join(', ')
 
-/** One send as a record of the statement's input. */
-const inputRecord = ({ s, ids }: SmallSend, index: number) => {
-  const { tenant_id: _, ...message } = messageRow(s.tenantId, s.content, s.createdAt)
-  return {
+/**
+ * One send as a record of the statement's input: its message row (`tenant_id` in it is not read)
+ * extended in place, which V8 does fast where a literal spreading the row would not.
+ */
+const inputRecord = ({ s, ids }: SmallSend, index: number) =>
+  Object.assign(messageRow(s.tenantId, s.content, s.createdAt), {
     // From 1: the send's place among them, and what its event number is short of the last one.
     i: index + 1,
-    ...message,
-    ...initialState(s),
+    seen_at: s.seenAt,
+    read_at: s.readAt,
+    archived_at: s.archivedAt,
+    snoozed_until: s.snoozedUntil,
+    expires_at: s.expiresAt,
+    last_action_at: s.lastActionAt,
     group_key: s.groupKey,
     critical: s.critical,
     ids,
-  }
-}
+  })
 
 /**
  * Sends to a few named users, all of one tenant, as one statement that commits on its own: each

@@ -23,23 +23,38 @@ const state = (v: boolean | string | undefined) => (typeof v === 'string' ? new 
 const ref = <R extends { id: string | number }>(r: R | undefined) =>
   r ? { ...r, id: String(r.id) } : undefined
 
-export function toSendInput({ sendAt: _at, delaySeconds: _delay, ...b }: SendBody): SendInput {
+/**
+ * The body as the core takes it. Built field by field: a literal that spreads an object and then
+ * adds keys it lacks (`{ ...body, createdAt }`) takes V8's slow path, tens of µs a request here.
+ */
+export function toSendInput(b: SendBody): SendInput {
   return {
-    ...b,
-    to: { ...b.to, users: b.to.users?.map(String) },
+    to: { users: b.to.users?.map(String), topic: b.to.topic, tenant: b.to.tenant },
+    type: b.type,
+    title: b.title,
+    body: b.body,
+    link: b.link,
+    source: b.source,
     actor: ref(b.actor),
     project: ref(b.project),
     target: ref(b.target),
     parent: ref(b.parent),
     root: ref(b.root),
-    actions: b.actions?.map((a) => ({ ...a, style: a.style ?? 'secondary' })),
+    data: b.data,
+    actions: b.actions?.map((a) => ({ label: a.label, url: a.url, style: a.style ?? 'secondary' })),
+    important: b.important,
+    mention: b.mention,
+    automated: b.automated,
     createdAt: date(b.createdAt) ?? undefined,
     read: state(b.read),
     seen: state(b.seen),
     dismissed: state(b.dismissed),
     snoozedUntil: date(b.snoozedUntil),
     expiresAt: date(b.expiresAt),
+    groupKey: b.groupKey,
     lastActionAt: date(b.lastActionAt),
+    keepLatest: b.keepLatest,
+    critical: b.critical,
   }
 }
 
