@@ -3,24 +3,29 @@
 // mark (a mark-all writes nothing else to rows that were all unread), times one mark-all through
 // HTTP and the counts right after it, one request at a time. A first round warms up, untimed.
 //
-//   HERALD_BENCH_SCHEMA=bench_<you> node --import tsx bench/mark-all.ts [postgres|pglite] [heavy] [rounds] [--exact]
+//   HERALD_BENCH_SCHEMA=bench_<you> node --import tsx bench/mark-all.ts [postgres|pglite] [heavy] [rounds] [--exact] [--others N]
 //
+// `--others N` seeds N other users beside the heavy one, as the full set has them (10 to 250
+// notifications each, 70 % read): the planner then chooses as it does in the full run, where the
+// heavy user alone in the tenant can make it take another index.
 // It uses only the HTTP API, so the same file runs against an older checkout for an A/B;
 // `--exact` then times the store's statement counting to the cap and exactly, in turn.
 import { sql } from 'kysely'
 import { markAll } from './bulk.ts'
-import { HEAVY_USER, seed, TENANT } from './seed.ts'
+import { HEAVY_USER, SIZES, seed, TENANT } from './seed.ts'
 import { type EngineName, startServer } from './server.ts'
 
 const engine = (process.argv[2] ?? 'postgres') as EngineName
 const heavy = Number(process.argv[3] ?? 100_000)
 const rounds = Number(process.argv[4] ?? 5)
 const COUNTS_PER_ROUND = 200
+const othersAt = process.argv.indexOf('--others')
+const others = othersAt > 0 ? Number(process.argv[othersAt + 1]) : 0
 
 const s = await startServer(engine)
 try {
   const db = s.herald.storage.db
-  await seed(db, { users: 1, heavy, messages: heavy, lo: 0, span: 0 })
+  await seed(db, { ...SIZES.full, users: 1 + others, heavy, messages: heavy })
   const token = await s.token(HEAVY_USER)
   const headers = { authorization: `Bearer ${token}` }
   const ms: number[] = []

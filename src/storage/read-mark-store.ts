@@ -65,8 +65,10 @@ const keptBy = (keep: MarkAllKeep, now: Date): Cond[] => [
 /**
  * Rows the new mark would cover but the mark-all leaves as they are get their own state: read but
  * unseen ones (a mark-all reads; it never saw what was already read), and the dismissed and
- * snoozed ones `keep` names. The first are found on `notifications_open_seq`, the others on
- * `notifications_hidden`, both ranges of the newly covered event numbers.
+ * snoozed ones `keep` names. The first are found on `notifications_read_unseen` (migration
+ * 0015: those rows alone; on `notifications_open_seq`, whose range holds every unread row too,
+ * the lookup visited each of them in the heap), the others on `notifications_hidden`, both
+ * ranges of the newly covered event numbers.
  */
 function keepOut(scope: Scope, newlyCovered: Cond, keep: MarkAllKeep) {
   const kept: Cond[] = [

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { MARK_ALL_COUNT_CAP as CAP } from '../../src/core/inbox.ts'
+import { markAllRead } from '../../src/storage/read-mark-store.ts'
+import type { Database } from '../../src/storage/schema.ts'
 import { describeEngines, type TestHerald } from '../support/harness.ts'
 import { type World, world } from '../support/world.ts'
 
@@ -121,4 +123,70 @@ describeEngines('native inbox: what mark all read answers', (get) => {
       notFound: [],
     })
   })
+
+  test('mark all finds the read but unseen rows it keeps out without walking the unread ones', async () => {
+    const h = get()
+    const w = await world(h, { users: ['r', 'o'], notification: { type: 'a', title: 'T' } })
+    const n = 2_000
+    const ids = await unread(h, w, 'r', n)
+    // Three of them read and not seen (a mark-all keeps those out); another user's rows read.
+    await sql`UPDATE notifications SET read_at = now()
+      WHERE tenant_id = ${w.tenant} AND id = ANY(${ids.slice(0, 3)})`.execute(h.storage.db)
+    await unread(h, w, 'o', n)
+    await sql`UPDATE notifications SET read_at = now(), seen_at = now()
+      WHERE tenant_id = ${w.tenant} AND recipient_id = 'o'`.execute(h.storage.db)
+    await sql`ANALYZE notifications`.execute(h.storage.db)
+    const plan = await explained(h.storage.db, (db) =>
+      markAllRead(db, { tenantId: w.tenant, userId: 'r', now: new Date() }, keepBoth, CAP),
+    )
+    const removed = [...plan.matchAll(/Rows Removed by Filter: (\d+)/g)].map((m) => Number(m[1]))
+    assert.ok(
+      removed.every((k) => k <= CAP),
+      `a step of the mark-all read past ${CAP} rows it did not want:\n${plan}`,
+    )
+    // What it did is what a mark-all does: the three keep their own state, unseen, and read.
+    const { rows } = await sql<{ id: number; own_state: boolean; seen_at: Date | null }>`
+      SELECT id, own_state, seen_at FROM notifications
+      WHERE tenant_id = ${w.tenant} AND recipient_id = 'r' AND own_state ORDER BY id`.execute(
+      h.storage.db,
+    )
+    assert.deepEqual(
+      rows.map((x) => [Number(x.id), x.seen_at]),
+      ids
+        .slice(0, 3)
+        .sort((a, b) => a - b)
+        .map((id) => [id, null]),
+    )
+  })
 })
+
+const keepBoth = { dismissed: true, snoozed: true }
+
+/**
+ * Runs `run`'s statements as EXPLAIN (ANALYZE) (so they take effect) and returns their plans;
+ * `run` sees an empty result for each.
+ */
+async function explained(
+  db: Kysely<Database>,
+  run: (db: Kysely<Database>) => Promise<unknown>,
+): Promise<string> {
+  const lines: string[] = []
+  const explaining = {
+    getExecutor() {
+      const ex = db.getExecutor()
+      return {
+        transformQuery: ex.transformQuery.bind(ex),
+        compileQuery: ex.compileQuery.bind(ex),
+        async executeQuery(q: { sql: string }) {
+          const res = await ex.executeQuery({ ...q, sql: `EXPLAIN (ANALYZE) ${q.sql}` } as never)
+          for (const row of res.rows as Record<string, unknown>[]) {
+            lines.push(String(Object.values(row)[0]))
+          }
+          return { rows: [] }
+        },
+      }
+    },
+  } as unknown as Kysely<Database>
+  await run(explaining)
+  return lines.join('\n')
+}

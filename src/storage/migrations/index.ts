@@ -12,6 +12,7 @@ import { deletedUsers } from './0011-deleted-users.ts'
 import { orderedUuids } from './0012-ordered-uuids.ts'
 import { broadcasts } from './0013-broadcasts.ts'
 import { readWatermark } from './0014-read-watermark.ts'
+import { readUnseenIndex } from './0015-read-unseen-index.ts'
 
 /**
  * One migration set for both engines. Every key and index holding per-user data leads with the
@@ -149,6 +150,7 @@ export const migrationProvider: MigrationProvider = {
       '0012_ordered_uuids': orderedUuids,
       '0013_broadcasts': broadcasts,
       '0014_read_watermark': readWatermark,
+      '0015_read_unseen_index': readUnseenIndex,
     }
   },
 }
