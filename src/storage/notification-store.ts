@@ -309,12 +309,22 @@ export async function findOne(
   tenantId: string,
   id: number | string,
 ): Promise<Notification | null> {
-  const inTenant = selectNotifications(db).where('n.tenant_id', '=', tenantId)
-  const byId =
+  // By number: compiled once (every single-notification route reads one, a state change two).
+  const row =
     typeof id === 'number'
-      ? inTenant.where('n.id', '=', id)
-      : inTenant.where('n.uuid', '=', sql<string>`${id}::uuid`)
-  const row = await byId.executeTakeFirst()
+      ? ((
+          await db.executeQuery(
+            templateFor(db, 'findOne', (m) =>
+              selectNotifications(db)
+                .where('n.tenant_id', '=', m.tenantId)
+                .where('n.id', '=', m.id),
+            )({ tenantId, id }),
+          )
+        ).rows[0] as NotificationRow | undefined)
+      : await selectNotifications(db)
+          .where('n.tenant_id', '=', tenantId)
+          .where('n.uuid', '=', sql<string>`${id}::uuid`)
+          .executeTakeFirst()
   return row ? toNotification(row) : null
 }
 
