@@ -7,7 +7,7 @@ import {
   type SendRecord,
   type SendResult,
 } from '../core/store.ts'
-import { countAudience, insertBroadcast } from './broadcast-store.ts'
+import { countAudience, initialState, insertBroadcast } from './broadcast-store.ts'
 import type { Database, MessagesTable, NotificationsTable } from './schema.ts'
 
 /** Recipients per INSERT statement: one statement per chunk, never one per row. */
@@ -271,15 +271,9 @@ const messageValues = MESSAGE_COLUMNS.map(([c]) =>
  * extended in place, which V8 does fast where a literal spreading the row would not.
  */
 const inputRecord = ({ s, ids }: SmallSend, index: number) =>
-  Object.assign(messageRow(s.tenantId, s.content, s.createdAt), {
+  Object.assign(messageRow(s.tenantId, s.content, s.createdAt), initialState(s), {
     // From 1: the send's place among them, and what its event number is short of the last one.
     i: index + 1,
-    seen_at: s.seenAt,
-    read_at: s.readAt,
-    archived_at: s.archivedAt,
-    snoozed_until: s.snoozedUntil,
-    expires_at: s.expiresAt,
-    last_action_at: s.lastActionAt,
     group_key: s.groupKey,
     critical: s.critical,
     ids,
