@@ -5,6 +5,7 @@ import { MARK_ALL_COUNT_CAP as CAP } from '../../src/core/inbox.ts'
 import { markAllRead } from '../../src/storage/read-mark-store.ts'
 import type { Database } from '../../src/storage/schema.ts'
 import { describeEngines, type TestHerald } from '../support/harness.ts'
+import { nativeUser } from '../support/native-user.ts'
 import { type World, world } from '../support/world.ts'
 
 /**
@@ -13,25 +14,10 @@ import { type World, world } from '../support/world.ts'
  * exactly.
  */
 
+/** The user's calls, and the unread count as a number. */
 const as = (h: TestHerald, token: string) => {
-  const headers = { authorization: `Bearer ${token}` }
-  return {
-    bulk: async (payload: object) => {
-      const res = await h.app.inject({
-        method: 'POST',
-        url: '/v1/me/notifications/bulk',
-        headers,
-        payload,
-      })
-      assert.equal(res.statusCode, 200, res.body)
-      return res.json() as { changed: number; capped: boolean; notFound: unknown[] }
-    },
-    unread: async () => {
-      const res = await h.app.inject({ url: '/v1/me/counts', headers })
-      assert.equal(res.statusCode, 200, res.body)
-      return res.json().counts.unread as number
-    },
-  }
+  const user = nativeUser(h, token)
+  return { bulk: user.bulk, unread: async () => (await user.counts()).counts.unread as number }
 }
 
 /**

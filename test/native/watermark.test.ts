@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { describeEngines, PG_URL, type TestHerald } from '../support/harness.ts'
+import { nativeUser as as, type Item } from '../support/native-user.ts'
 import { streamClient } from '../support/sse.ts'
 import { world } from '../support/world.ts'
 
@@ -12,62 +13,6 @@ import { world } from '../support/world.ts'
  * with what the row-by-row update gave: which rows are read and seen, and when; dismissed and
  * snoozed ones left alone; counts, filters, order and ids; marking one unread below the mark.
  */
-
-interface Item {
-  id: number
-  uuid: string
-  type: string
-  read: boolean
-  seen: boolean
-  dismissed: boolean
-  readAt: string | null
-  seenAt: string | null
-  createdAt: string
-}
-
-const as = (h: TestHerald, token: string) => {
-  const headers = { authorization: `Bearer ${token}` }
-  return {
-    list: async (query = ''): Promise<Item[]> => {
-      const res = await h.app.inject({ url: `/v1/me/notifications?limit=100${query}`, headers })
-      assert.equal(res.statusCode, 200, res.body)
-      return res.json().items
-    },
-    get: async (id: number): Promise<Item> => {
-      const res = await h.app.inject({ url: `/v1/me/notifications/${id}`, headers })
-      assert.equal(res.statusCode, 200, res.body)
-      return res.json()
-    },
-    counts: async (query = '') => {
-      const res = await h.app.inject({ url: `/v1/me/counts${query}`, headers })
-      assert.equal(res.statusCode, 200, res.body)
-      return res.json() as {
-        counts: Record<string, number>
-        capped: Record<string, boolean>
-      }
-    },
-    bulk: async (payload: object) => {
-      const res = await h.app.inject({
-        method: 'POST',
-        url: '/v1/me/notifications/bulk',
-        headers,
-        payload,
-      })
-      assert.equal(res.statusCode, 200, res.body)
-      return res.json() as { changed: number; notFound: unknown[] }
-    },
-    act: async (id: number, action: string, payload?: object) => {
-      const res = await h.app.inject({
-        method: 'POST',
-        url: `/v1/me/notifications/${id}/${action}`,
-        headers,
-        ...(payload ? { payload } : {}),
-      })
-      assert.equal(res.statusCode, 200, res.body)
-      return res.json() as Item
-    },
-  }
-}
 
 /** A tenant with users `r` (the reader) and `n` (a neighbour), and `count` notifications each. */
 async function inbox(h: TestHerald, count: number, types = ['a', 'b']) {
