@@ -9,12 +9,15 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { storeUnavailable } from './faults.ts'
 import { privateDir } from './file-modes.ts'
+import { decodeResult, MAIN_PARSERS } from './pglite-wire.ts'
 
 interface Reply {
   id: number
   ok: boolean
   rows: unknown[]
   affectedRows?: number
+  /** A statement's answer as PostgreSQL wrote it, read here into `rows` (pglite-wire.ts). */
+  raw?: Uint8Array
   dump?: Uint8Array
   error?: { message?: string; code?: string; detail?: string; constraint?: string }
 }
@@ -90,6 +93,12 @@ export class PgliteClient {
     // Awaited by every query, which reports a failed start with its cause.
     this.ready.catch(() => {})
     this.#worker.on('message', (r: Reply) => {
+      if (r.raw) {
+        const { rows, affectedRows } = decodeResult(r.raw, (oid) => MAIN_PARSERS.get(oid))
+        r.rows = rows
+        r.affectedRows = affectedRows
+        r.raw = undefined
+      }
       const done = this.#pending.get(r.id)
       this.#pending.delete(r.id)
       done?.(r)

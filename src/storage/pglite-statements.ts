@@ -10,6 +10,15 @@
 // every inbox). A list's generic plan, made for an average inbox, read the heavy inbox's deep
 // page 14 times slower.
 import type { PGlite } from '@electric-sql/pglite'
+import {
+  decodeResult,
+  MAIN_PARSERS,
+  type Parser,
+  parsedOnMain,
+  scanResult,
+  type WireError,
+  type WireResult,
+} from './pglite-wire.ts'
 
 /** Statements kept prepared at most; the least recently used is closed past it. */
 const MAX_STATEMENTS = 256
@@ -98,42 +107,25 @@ interface Statement {
 interface BackendMessage {
   name: string
   dataTypeIDs?: number[]
-  fields?: Array<{ name: string; dataTypeID: number } | string | null>
-  text?: string
 }
 
-export interface StatementResult {
-  rows: Array<Record<string, unknown>>
-  affectedRows?: number
-}
+/**
+ * A run's answer: its bytes as PostgreSQL wrote them, for the main thread to read (pglite-wire.ts),
+ * or, when a column is of a type only PGlite's parsers read, its rows.
+ */
+export type StatementResult = { raw: Uint8Array } | WireResult
 
-/** "UPDATE 3", "INSERT 0 1", "DELETE 2": the rows a command changed, as PGlite reports them. */
-function affected(tag: string | undefined): number | undefined {
-  const m = /^(?:INSERT \d+|UPDATE|DELETE|MERGE|COPY) (\d+)$/.exec(tag ?? '')
-  return m ? Number(m[1]) : undefined
-}
+/** The rows of an answer, read where they were not yet. */
+export const resultOf = (answer: StatementResult): WireResult =>
+  'raw' in answer ? decodeResult(answer.raw, (oid) => MAIN_PARSERS.get(oid)) : answer
 
-/** A result's rows from its row description and data rows, parsed by PGlite's own parsers. */
-function rowsOf(db: PGlite, messages: BackendMessage[]): StatementResult {
-  let fields: Array<{ name: string; dataTypeID: number }> = []
-  const rows: Array<Record<string, unknown>> = []
-  let tag: string | undefined
-  for (const m of messages) {
-    if (m.name === 'rowDescription') {
-      fields = (m.fields ?? []) as Array<{ name: string; dataTypeID: number }>
-    } else if (m.name === 'dataRow') {
-      const row: Record<string, unknown> = {}
-      const values = (m.fields ?? []) as Array<string | null>
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i] as { name: string; dataTypeID: number }
-        const v = values[i] ?? null
-        const parser = db.parsers[f.dataTypeID]
-        row[f.name] = v === null ? null : parser ? parser(v, f.dataTypeID) : v
-      }
-      rows.push(row)
-    } else if (m.name === 'commandComplete') tag = m.text
-  }
-  return { rows, affectedRows: affected(tag) }
+/** A database error as PGlite's own carry it: its message, code, detail and constraint. */
+function databaseError(e: WireError): Error {
+  return Object.assign(new Error(e.message), {
+    code: e.code,
+    detail: e.detail,
+    constraint: e.constraint,
+  })
 }
 
 const isCachedPlanChange = (err: unknown) =>
@@ -191,11 +183,24 @@ export function preparedStatements(db: PGlite) {
     })
     const set = mode === want ? [] : [SET_MODE[want]]
     mode = null
-    const { messages } = await db.execProtocol(
+    // The answer's bytes, unread: PGlite's reader copies each value and makes an object of each
+    // message, on this thread, the one PostgreSQL runs on (pglite-wire.ts).
+    const chunks: Uint8Array[] = []
+    await db.execProtocolRawStream(
       concat([...set, bind(st.name, values), describe('P', ''), execute(), sync()]),
+      {
+        onRawData: (chunk: Uint8Array) => {
+          // A view of PostgreSQL's memory, written over by what comes next.
+          chunks.push(chunk.slice())
+        },
+      },
     )
+    const raw = chunks.length === 1 ? (chunks[0] as Uint8Array) : concat(chunks)
+    const { error, types } = scanResult(raw)
+    if (error) throw databaseError(error)
     mode = want
-    return rowsOf(db, messages as BackendMessage[])
+    if (parsedOnMain(types)) return { raw }
+    return decodeResult(raw, (oid) => db.parsers[oid] as Parser | undefined)
   }
 
   async function runOrPrepareAgain(text: string, params: readonly unknown[], want: PlanMode) {

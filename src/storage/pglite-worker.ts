@@ -65,6 +65,11 @@ port.on('message', async (req: Request) => {
       params.length > 0
         ? await prepared.query(sql, params, req.keep === true)
         : await db.query(sql, params)
+    if ('raw' in res) {
+      // The answer's bytes move to the main thread, which reads them (pglite-wire.ts).
+      port.postMessage({ id: req.id, ok: true, raw: res.raw }, [res.raw.buffer as ArrayBuffer])
+      return
+    }
     port.postMessage({ id: req.id, ok: true, rows: res.rows, affectedRows: res.affectedRows })
   } catch (err) {
     prepared.forgetPlanMode()

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { PGlite } from '@electric-sql/pglite'
 import { sql } from 'kysely'
-import { preparedStatements } from '../../src/storage/pglite-statements.ts'
+import { preparedStatements, resultOf } from '../../src/storage/pglite-statements.ts'
 import { describeEngines } from '../support/harness.ts'
 
 // Statements with parameters run as pg's named prepared statements on PostgreSQL (and plainly on
@@ -16,6 +16,18 @@ const valuesOf = (i: number, when: Date) => ({
   doc: { k: i },
   even: i % 2 === 0,
   nothing: null,
+})
+
+/**
+ * Kept statements whose answers are read as the main thread reads them: the bytes the worker
+ * passes on are decoded (pglite-wire.ts), the rest are PGlite's own rows.
+ */
+const readRows = (kept: ReturnType<typeof preparedStatements>) => ({
+  ...kept,
+  /** The answer as the worker passes it on. */
+  answer: kept.query,
+  query: async (text: string, params: readonly unknown[], generic?: boolean) =>
+    resultOf(await kept.query(text, params, generic)),
 })
 
 describeEngines('prepared statements', (get) => {
@@ -67,10 +79,10 @@ describeEngines('prepared statements', (get) => {
 // be those of PGlite's own query, run after run, past the number kept and across a table change.
 describe('PGlite kept statements', () => {
   let db: PGlite
-  let kept: ReturnType<typeof preparedStatements>
+  let kept: ReturnType<typeof readRows>
   before(async () => {
     db = new PGlite()
-    kept = preparedStatements(db)
+    kept = readRows(preparedStatements(db))
     await db.exec(`CREATE TABLE probe (id int8 PRIMARY KEY, name text NOT NULL, at timestamptz,
       tags text[], doc jsonb, flag boolean)`)
   })
@@ -139,16 +151,103 @@ async function plans(run: (q: string) => Promise<{ rows: unknown[] }>, text: str
   return rows[0] as { custom: number; generic: number } | undefined
 }
 
+// The worker passes an answer's bytes on and the main thread reads them (storage/pglite-wire.ts):
+// its rows must be those PGlite's own reader makes, value for value.
+describe('PGlite answers read on the main thread', () => {
+  let db: PGlite
+  let kept: ReturnType<typeof readRows>
+  before(async () => {
+    db = new PGlite()
+    kept = readRows(preparedStatements(db))
+  })
+  after(async () => {
+    await db.close()
+  })
+
+  const same = async (text: string, params: unknown[]) => {
+    const plain = await db.query(text, params)
+    const answer = await kept.answer(text, params)
+    assert.ok('raw' in answer, 'every column is of a type the main thread reads')
+    assert.deepEqual(resultOf(answer).rows, plain.rows)
+    return plain.rows as Array<Record<string, unknown>>
+  }
+
+  test('every type the main thread reads, nulls, empty and multi-byte text', async () => {
+    const rows = await same(
+      `SELECT $1::int8 AS small, $2::int8 AS big, $3::int4 AS i4, $4::int2 AS i2,
+        $5::float8 AS f8, $6::float4 AS f4, $7::text AS t, $8::text AS empty, $9::text AS nothing,
+        $10::boolean AS yes, $11::boolean AS no, $12::jsonb AS doc, $13::json AS j,
+        $14::uuid AS id, $15::varchar AS vc, $16::timestamptz AS at, $17::date AS day,
+        $18::timestamp AS local, 'infinity'::timestamptz AS later, '-infinity'::timestamptz AS sooner,
+        'x'::name AS nm, 'y'::char AS ch, 42::oid AS o`,
+      [
+        -7,
+        '9223372036854775807',
+        2147483647,
+        -32768,
+        1.5e300,
+        0.25,
+        'héllo, 世界 👋',
+        '',
+        null,
+        true,
+        false,
+        JSON.stringify({ k: [1, 'two', null], deep: { x: 'é' } }),
+        '[1, 2]',
+        '0192f0c4-7c1e-7b6a-9d2e-3f4a5b6c7d8e',
+        'chars',
+        new Date('2026-01-02T03:04:05.678Z'),
+        '2026-02-03',
+        '2026-02-03 04:05:06.789',
+      ],
+    )
+    assert.equal(typeof rows[0]?.big, 'bigint')
+    assert.equal(rows[0]?.small, -7)
+  })
+
+  test('timestamps with every fraction length, in UTC and at another offset', async () => {
+    const text = `SELECT t FROM (SELECT timestamptz '2026-03-04 05:06:07+00'
+      + make_interval(secs => g * 86400.123457 + (g % 7) * 0.1) AS t
+      FROM generate_series(-400000, 400000, 997) g) s WHERE t > $1 ORDER BY t`
+    const rows = await same(text, [new Date('1000-01-01T00:00:00Z')])
+    assert.ok(rows.length > 700)
+    // Another offset (since 1990: before, local mean times print offsets with seconds, which
+    // neither reader takes) goes to the general parser.
+    await db.query(`SET TimeZone = 'Asia/Kolkata'`)
+    try {
+      assert.ok((await same(text, [new Date('1990-01-01T00:00:00Z')])).length > 100)
+    } finally {
+      await db.query(`SET TimeZone = 'UTC'`)
+    }
+  })
+
+  test('an answer larger than one chunk, and one with no rows', async () => {
+    const rows = await same(
+      `SELECT g AS n, repeat(md5(g::text), $1::int) AS filler FROM generate_series(1, 5000) g`,
+      [40],
+    )
+    assert.equal(rows.length, 5000)
+    await same('SELECT 1 AS n WHERE $1::boolean', [false])
+  })
+
+  test('a column of a type only PGlite reads: its rows come from the worker', async () => {
+    const text = 'SELECT $1::text[] AS arr, $2::numeric AS num'
+    const answer = await kept.answer(text, [['a', 'b,c'], '1.50'])
+    assert.ok(!('raw' in answer))
+    assert.deepEqual(answer.rows, (await db.query(text, [['a', 'b,c'], '1.50'])).rows)
+  })
+})
+
 // Every statement with parameters is kept, but only those allowed a generic plan (the badge
 // counts) may reuse one; the rest are planned for their values, as unkept ones were.
 describe('PGlite plans of kept statements', () => {
   let db: PGlite
-  let kept: ReturnType<typeof preparedStatements>
+  let kept: ReturnType<typeof readRows>
   const show = async () =>
     (await db.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')).rows[0]?.plan_cache_mode
   before(async () => {
     db = new PGlite()
-    kept = preparedStatements(db)
+    kept = readRows(preparedStatements(db))
     await db.exec(`CREATE TABLE skew (id int8 PRIMARY KEY, owner text NOT NULL);
       INSERT INTO skew SELECT g, CASE WHEN g % 100 = 0 THEN 'few' ELSE 'many' END
         FROM generate_series(1, 2000) g;
