@@ -51,6 +51,7 @@ const LOAD_ORDER: EndpointName[] = [
   'unreadCount',
   'notModifiedPoll',
   'firstPage',
+  'heavyFirstPage',
   'deepPage',
   'keysetPageN',
   'offsetPage1',

@@ -25,6 +25,7 @@ export type EndpointName =
   | 'unreadCount'
   | 'notModifiedPoll'
   | 'firstPage'
+  | 'heavyFirstPage'
   | 'deepPage'
   | 'markOneRead'
   | 'sendOne'
@@ -104,6 +105,10 @@ export function endpointRequests(
     baseline: users.map((u) => get('/bench/baseline', u.token)),
     unreadCount: users.map((u) => get(COUNTS, u.token)),
     firstPage: users.map((u) => get('/v1/me/notifications?limit=20', u.token)),
+    // The deep page's own user at the top of the list: what the depth costs, with nothing else
+    // changed (the sampled users spread their reads over 2,000 inboxes; all 50 connections of
+    // the deep page read the same few pages of one).
+    heavyFirstPage: heavy('/v1/me/notifications?limit=20'),
     deepPage: heavy(`/v1/me/notifications?limit=20&cursor=${f.deepCursor}`),
     markOneRead: f.unread
       .filter((_, i) => i % 2 === 0)
@@ -139,6 +144,7 @@ export const PROBE_ONLY: ReadonlySet<EndpointName> = new Set([
 export const PROBED: ReadonlySet<EndpointName> = new Set([
   'unreadCount',
   'firstPage',
+  'heavyFirstPage',
   'deepPage',
   'offsetPage1',
   'offsetPageN',

@@ -49,6 +49,7 @@ const LABELS: Record<EndpointName, string> = {
   unreadCount: 'unread count (GET /v1/me/counts?cap=99)',
   notModifiedPoll: '304 poll (the counts, If-None-Match current)',
   firstPage: 'first page of 20',
+  heavyFirstPage: 'first page of 20 (heavy user)',
   deepPage: 'page 10,000 deep by cursor (heavy user)',
   markOneRead: 'mark one read',
   sendOne: 'send to one recipient',
