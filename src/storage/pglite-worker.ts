@@ -66,8 +66,8 @@ port.on('message', async (req: Request) => {
         ? await prepared.query(sql, params, req.keep === true)
         : await db.query(sql, params)
     if ('raw' in res) {
-      // The answer's bytes move to the main thread, which reads them (pglite-wire.ts).
-      port.postMessage({ id: req.id, ok: true, raw: res.raw }, [res.raw.buffer as ArrayBuffer])
+      // The answer's bytes go to the main thread, which reads them (pglite-wire.ts).
+      port.postMessage({ id: req.id, ok: true, raw: res.raw })
       return
     }
     port.postMessage({ id: req.id, ok: true, rows: res.rows, affectedRows: res.affectedRows })
