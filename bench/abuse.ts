@@ -354,8 +354,12 @@ async function serve(engine: EngineName) {
         HERALD_RATE_LIMIT: '1000000000',
         LOG_LEVEL: 'info',
         HERALD_STREAM_STALL_MS: String(STALL_MS),
-        // The embedded store's page cache and glibc's arenas, as the caller sets them.
-        ...pick(process.env, ['HERALD_PGLITE_SHARED_BUFFERS_MB', 'MALLOC_ARENA_MAX']),
+        // The embedded store's page cache, glibc's arenas and the heap's growth, as the caller sets them.
+        ...pick(process.env, [
+          'HERALD_PGLITE_SHARED_BUFFERS_MB',
+          'MALLOC_ARENA_MAX',
+          'HERALD_HEAP_GROWTH_PERCENT',
+        ]),
         // HERALD_BENCH_SERVE_NODE_OPTIONS: Node options for the served process (a profiler, say).
         ...(process.env.HERALD_BENCH_SERVE_NODE_OPTIONS
           ? { NODE_OPTIONS: process.env.HERALD_BENCH_SERVE_NODE_OPTIONS }

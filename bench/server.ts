@@ -7,6 +7,7 @@ import { mintToken } from '../src/auth/tokens.ts'
 import { type Config, loadConfig } from '../src/config.ts'
 import type { Viewer } from '../src/core/inbox.ts'
 import type { Principal } from '../src/core/notification.ts'
+import { setHeapGrowth } from '../src/heap-growth.ts'
 import { renderNotification } from '../src/http/native/convert.ts'
 import { NotificationOut } from '../src/http/native/schemas.ts'
 import { buildHerald, type Herald } from '../src/server.ts'
@@ -121,11 +122,17 @@ export async function startServer(
       ? { HERALD_DB_STATEMENT_TIMEOUT_MS: process.env.HERALD_DB_STATEMENT_TIMEOUT_MS }
       : {}),
     // The embedded store's page cache, to measure what a smaller one costs (bench/README.md).
+    // The heap's growth (src/heap-growth.ts), to measure what it costs.
+    ...(process.env.HERALD_HEAP_GROWTH_PERCENT
+      ? { HERALD_HEAP_GROWTH_PERCENT: process.env.HERALD_HEAP_GROWTH_PERCENT }
+      : {}),
     ...(process.env.HERALD_PGLITE_SHARED_BUFFERS_MB
       ? { HERALD_PGLITE_SHARED_BUFFERS_MB: process.env.HERALD_PGLITE_SHARED_BUFFERS_MB }
       : {}),
     ...env,
   })
+  // The process's heap growth, as `herald serve` sets it (src/heap-growth.ts).
+  setHeapGrowth(config.heapGrowthPercent)
   let built: Herald | null = null
   const get = () => {
     if (!built) throw new Error('server not built')

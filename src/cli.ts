@@ -6,6 +6,7 @@ import { KEYS_USAGE, keysCommand, type ListedKey, type TenantKeys } from './cli-
 import { need, UsageError } from './cli-usage.ts'
 import { type Config, ConfigError, DIALECT_NAMES, type DialectName, loadConfig } from './config.ts'
 import { isHeraldError } from './core/errors.ts'
+import { setHeapGrowth } from './heap-growth.ts'
 import type { Herald } from './server.ts'
 import { UnsafeFileModeError } from './storage/file-modes.ts'
 import { openPglite } from './storage/pglite-client.ts'
@@ -122,6 +123,8 @@ async function withStore<R>(config: Config, command: string, fn: (h: Herald) => 
 
 async function serve(config: Config) {
   const lock = claimStore(config, 'serve')
+  // The process's own setting, before the server allocates anything.
+  setHeapGrowth(config.heapGrowthPercent)
   // An embedded store's worker starts first: PGlite compiles its WebAssembly and starts its
   // PostgreSQL on that thread while this one loads the server's modules and builds the app.
   const pglite = isPostgresUrl(config.databaseUrl)

@@ -41,6 +41,8 @@ export interface Config {
   pgliteFsync: boolean
   /** Embedded store: PostgreSQL's shared buffers, in MB (its memory beyond that is small). */
   pgliteSharedBuffersMb: number
+  /** How far the JavaScript heap grows past what it holds before a full collection (heap-growth.ts). */
+  heapGrowthPercent: number
   /** Statements one user (or API key) may have waiting for the embedded store's session. */
   pgliteQueuePerUser: number
   /** Background clean-up: idempotency keys older than `idempotencyTtlMs`, orphaned messages. */
@@ -298,6 +300,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     metricsToken: metricsToken(env.HERALD_METRICS_TOKEN),
     pgliteFsync: bool(env, 'HERALD_PGLITE_FSYNC', true),
     pgliteSharedBuffersMb: int(env, 'HERALD_PGLITE_SHARED_BUFFERS_MB', 64, 1, 8192),
+    heapGrowthPercent: int(env, 'HERALD_HEAP_GROWTH_PERCENT', 0, 0, 300),
     pgliteQueuePerUser: int(env, 'HERALD_PGLITE_QUEUE_PER_USER', 128, 1, 100_000),
     cleanup: {
       idempotencyTtlMs: int(env, 'HERALD_IDEMPOTENCY_TTL_MS', 86_400_000, 1000),

@@ -88,6 +88,19 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ...base, HERALD_RATE_LIMIT_PRODUCER: '0' }), ConfigError)
   })
 
+  test("the heap's growth between collections: V8's own (0) by default, or a percentage", () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    assert.equal(loadConfig(base).heapGrowthPercent, 0)
+    assert.equal(loadConfig({ ...base, HERALD_HEAP_GROWTH_PERCENT: '20' }).heapGrowthPercent, 20)
+    assert.equal(loadConfig({ ...base, HERALD_HEAP_GROWTH_PERCENT: '50' }).heapGrowthPercent, 50)
+    for (const bad of ['301', '-1', '12.5', 'lots']) {
+      assert.throws(
+        () => loadConfig({ ...base, HERALD_HEAP_GROWTH_PERCENT: bad }),
+        (e: unknown) => e instanceof ConfigError && /HERALD_HEAP_GROWTH_PERCENT/.test(e.message),
+      )
+    }
+  })
+
   test("admins' reach into other inboxes: on by default, on or off, anything else refused", () => {
     const base = { HERALD_JWT_SECRET: SECRET }
     assert.equal(loadConfig(base).adminReach, true)
