@@ -94,9 +94,15 @@ export class PgliteClient {
     this.ready.catch(() => {})
     this.#worker.on('message', (r: Reply) => {
       if (r.raw) {
-        const { rows, affectedRows } = decodeResult(r.raw, (oid) => MAIN_PARSERS.get(oid))
-        r.rows = rows
-        r.affectedRows = affectedRows
+        try {
+          const { rows, affectedRows } = decodeResult(r.raw, (oid) => MAIN_PARSERS.get(oid))
+          r.rows = rows
+          r.affectedRows = affectedRows
+        } catch (err) {
+          // An answer this thread cannot read fails its query, never the process.
+          r.ok = false
+          r.error = { message: `reading the store's answer failed: ${(err as Error).message}` }
+        }
         r.raw = undefined
       }
       const done = this.#pending.get(r.id)

@@ -78,9 +78,10 @@ const D = 0x44 // DataRow
 const C = 0x43 // CommandComplete
 const E = 0x45 // ErrorResponse
 
-/** A NUL-terminated string from `at`, and where the next thing starts. */
+/** A NUL-terminated string from `at`, and where the next thing starts (past the end if unended). */
 function cstring(buf: Buffer, at: number): [string, number] {
-  const end = buf.indexOf(0, at)
+  const found = buf.indexOf(0, at)
+  const end = found < 0 ? buf.length : found
   return [buf.toString('utf8', at, end), end + 1]
 }
 
