@@ -6,12 +6,13 @@ import { setFlagsFromString } from 'node:v8'
  * factor itself from how cheap collecting has looked, up to four times what was kept: with a
  * thousand open streams and a burst of sends to them the server held about 60 MB and let its heap
  * reach about 200 MB between two collections. A bound keeps the process near what it holds, for
- * more frequent full collections: at 20 that burst peaked at 192-194 MB instead of 241-268 on
+ * more frequent full collections: at 20 that burst peaked at 192-200 MB instead of 241-268 on
  * PostgreSQL, but a first page took 0.57 ms of CPU instead of 0.38 (at 50 and 100: 0.44); so it
  * is a deployment's choice, for a host short of memory (bench/README.md, "The heap's growth").
  * V8 reads the setting whenever it sets the next collection's threshold, so it applies from the
  * next collection on.
  */
 export function setHeapGrowth(percent: number): void {
-  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${Math.trunc(percent)}`)
+  // 0 is V8's own default: its growth chosen from the collector's speed.
+  setFlagsFromString(`--heap-growing-percent=${Math.trunc(percent)}`)
 }
