@@ -97,6 +97,8 @@ export function scanResult(bytes: Uint8Array): { error: WireError | null; types:
   for (let at = 0; at + 5 <= buf.length; ) {
     const kind = buf[at]
     const end = at + 1 + int32(buf, at + 1)
+    // A length under its own four bytes is no message: stop rather than go round.
+    if (end < at + 5) break
     if (kind === E) return { error: errorFields(buf, at + 5, end), types }
     if (kind === T) types = rowDescription(buf, at + 5).map((f) => f.type)
     at = end
@@ -159,6 +161,7 @@ export function decodeResult(
   for (let at = 0; at + 5 <= buf.length; ) {
     const kind = buf[at]
     const end = at + 1 + int32(buf, at + 1)
+    if (end < at + 5) break
     if (kind === D) {
       const count = int16(buf, at + 5)
       const values = new Array<unknown>(count)

@@ -100,4 +100,11 @@ test("an error's code, detail and constraint are found, even in a message cut sh
   // No terminating NULs at all: the reading stops at the end instead of going round.
   const cut = message('E', Buffer.from('C42P01', 'utf8'))
   assert.deepEqual(scanResult(cut).error, { message: '', code: '42P01' })
+  // A length that points back: both readers stop.
+  const back = Buffer.concat([
+    message('C', cstr('SELECT 0')),
+    Buffer.from([0x44, 0xff, 0xff, 0xff, 0xf0]),
+  ])
+  assert.deepEqual(scanResult(back), { error: null, types: [] })
+  assert.deepEqual(decodeResult(back, parsers), { rows: [], affectedRows: undefined })
 })
