@@ -309,15 +309,21 @@ export async function findOne(
   tenantId: string,
   id: number | string,
 ): Promise<Notification | null> {
-  // By number: compiled once (every single-notification route reads one, a state change two).
+  // By number: compiled once (every single-notification route reads one, a state change two),
+  // and kept with one plan on the embedded store: a lookup by primary key plans the same for
+  // every id, and planning it afresh asked PostgreSQL for the size of every index it might use.
   const row =
     typeof id === 'number'
       ? ((
           await db.executeQuery(
-            templateFor(db, 'findOne', (m) =>
-              selectNotifications(db)
-                .where('n.tenant_id', '=', m.tenantId)
-                .where('n.id', '=', m.id),
+            templateFor(
+              db,
+              'findOne',
+              (m) =>
+                selectNotifications(db)
+                  .where('n.tenant_id', '=', m.tenantId)
+                  .where('n.id', '=', m.id),
+              true,
             )({ tenantId, id }),
           )
         ).rows[0] as NotificationRow | undefined)
