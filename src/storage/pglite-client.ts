@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { storeUnavailable } from './faults.ts'
 import { privateDir } from './file-modes.ts'
-import { decodeResult, MAIN_PARSERS } from './pglite-wire.ts'
+import { readOnMain } from './pglite-wire.ts'
 
 interface Reply {
   id: number
@@ -95,7 +95,7 @@ export class PgliteClient {
     this.#worker.on('message', (r: Reply) => {
       if (r.raw) {
         try {
-          const { rows, affectedRows } = decodeResult(r.raw, (oid) => MAIN_PARSERS.get(oid))
+          const { rows, affectedRows } = readOnMain(r.raw)
           r.rows = rows
           r.affectedRows = affectedRows
         } catch (err) {

@@ -12,9 +12,9 @@
 import type { PGlite } from '@electric-sql/pglite'
 import {
   decodeResult,
-  MAIN_PARSERS,
   type Parser,
   parsedOnMain,
+  readOnMain,
   scanResult,
   type WireError,
   type WireResult,
@@ -117,7 +117,7 @@ export type StatementResult = { raw: Uint8Array } | WireResult
 
 /** The rows of an answer, read where they were not yet. */
 export const resultOf = (answer: StatementResult): WireResult =>
-  'raw' in answer ? decodeResult(answer.raw, (oid) => MAIN_PARSERS.get(oid)) : answer
+  'raw' in answer ? readOnMain(answer.raw) : answer
 
 /** A database error as PGlite's own carry it: its message, code, detail and constraint. */
 function databaseError(e: WireError): Error {

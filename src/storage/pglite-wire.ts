@@ -110,6 +110,11 @@ export function scanResult(bytes: Uint8Array): { error: WireError | null; types:
 export const parsedOnMain = (types: readonly number[]): boolean =>
   types.every((t) => MAIN_PARSERS.has(t))
 
+const mainParser = (oid: number) => MAIN_PARSERS.get(oid)
+
+/** An answer the worker passed on (its types all `parsedOnMain`), read as the main thread does. */
+export const readOnMain = (raw: Uint8Array): WireResult => decodeResult(raw, mainParser)
+
 function errorFields(buf: Buffer, at: number, end: number): WireError {
   const error: WireError = { message: '' }
   while (at < end && buf[at] !== 0) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { decodeResult, MAIN_PARSERS, scanResult } from '../../src/storage/pglite-wire.ts'
+import { readOnMain, scanResult } from '../../src/storage/pglite-wire.ts'
 
 // Backend messages built by hand: a type byte, a length (itself included), a body.
 const message = (type: string, body: Buffer) => {
@@ -48,7 +48,6 @@ const dataRow = (values: Array<string | null>) =>
       }),
     ]),
   )
-const parsers = (oid: number) => MAIN_PARSERS.get(oid)
 
 test('rows, nulls and the changed count come out of the bytes', () => {
   const bytes = Buffer.concat([
@@ -66,7 +65,7 @@ test('rows, nulls and the changed count come out of the bytes', () => {
     message('Z', Buffer.from('I')),
   ])
   assert.deepEqual(scanResult(bytes), { error: null, types: [20, 25, 16, 1184, 3802] })
-  const { rows } = decodeResult(bytes, parsers)
+  const { rows } = readOnMain(bytes)
   assert.deepEqual(rows, [
     {
       id: 42,
@@ -78,7 +77,7 @@ test('rows, nulls and the changed count come out of the bytes', () => {
     { id: 9007199254740993n, title: null, read: false, at: null, doc: null },
   ])
   const update = Buffer.concat([message('n', Buffer.alloc(0)), message('C', cstr('UPDATE 3'))])
-  assert.deepEqual(decodeResult(update, parsers), { rows: [], affectedRows: 3 })
+  assert.deepEqual(readOnMain(update), { rows: [], affectedRows: 3 })
 })
 
 test("an error's code, detail and constraint are found, even in a message cut short", () => {
@@ -106,5 +105,5 @@ test("an error's code, detail and constraint are found, even in a message cut sh
     Buffer.from([0x44, 0xff, 0xff, 0xff, 0xf0]),
   ])
   assert.deepEqual(scanResult(back), { error: null, types: [] })
-  assert.deepEqual(decodeResult(back, parsers), { rows: [], affectedRows: undefined })
+  assert.deepEqual(readOnMain(back), { rows: [], affectedRows: undefined })
 })
