@@ -391,17 +391,19 @@ export const streamRoutes: FastifyPluginAsyncTypebox<SurfaceDeps> = async (
       ])
       // What a reconnect missed, then anything sent while the stream was opening.
       stream.catchUp(false)
-      // Bound to this request's context: the reads an event wakes are the stream owner's work
-      // (core/requester.ts), not the work of whoever sent the event.
-      const listener = AsyncResource.bind((e: InboxEvent) =>
+      // Run in this request's context: the reads an event wakes are the stream owner's work
+      // (core/requester.ts), not the work of whoever sent the event. One resource serves every
+      // listener (AsyncResource.bind would make one, and a function of its own, per listener).
+      const scope = new AsyncResource('herald.stream')
+      const onEvent = (e: InboxEvent) =>
         e.type === 'notification.created' || e.userId === '*'
           ? stream.catchUp(true)
-          : stream.hint(e),
-      )
+          : stream.hint(e)
+      const listener = (e: InboxEvent) => scope.runInAsyncScope(onEvent, null, e)
       const unsubscribe = [
         events.subscribe(v.tenantId, v.userId, listener),
         events.subscribe(v.tenantId, '*', listener),
-        events.onGap(AsyncResource.bind(() => stream.catchUp(true))),
+        events.onGap(() => scope.runInAsyncScope(stream.catchUp, null, true)),
       ]
       const heartbeat = setInterval(() => {
         stream.keepAlive()
