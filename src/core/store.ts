@@ -2,8 +2,15 @@ import type { InboxFilter, Keyset, Page, Sort } from './filters.ts'
 import type { Content, Notification, User } from './notification.ts'
 
 /** What core needs from storage. `storage/` implements it; nothing else writes SQL. */
-/** A message's content that may be large, shared by all of its recipients. */
-export type MessageContent = Pick<Notification, 'data' | 'actions'>
+/**
+ * A message's content that may be large, shared by all of its recipients: its `data` and
+ * `actions` as the JSON text the store keeps (`null` and `[]` when it has none), for a stream to
+ * write as they are, never parsed and serialised again.
+ */
+export interface MessageContent {
+  data: string
+  actions: string
+}
 
 /** A notification as `Store.since` reads it: its message's `data` and `actions` left out. */
 export interface StreamNotification extends Omit<Notification, 'data' | 'actions'> {
@@ -46,7 +53,7 @@ export interface Store {
    * (`messageContent`), not once per recipient.
    */
   since(scope: Scope, after: number, limit: number): Promise<StreamNotification[]>
-  /** The `data` and `actions` of these messages of the tenant (those still stored), by id. */
+  /** The `data` and `actions` of these messages of the tenant (those still stored), by id, as JSON text. */
   messageContent(tenantId: string, messageIds: number[]): Promise<Map<number, MessageContent>>
   /**
    * How many of the user's notifications have an event number past `after`, counted only up to

@@ -364,13 +364,18 @@ export async function messageContent(
   messageIds: number[],
 ): Promise<Map<number, MessageContent>> {
   if (messageIds.length === 0) return new Map()
+  // As text: PostgreSQL writes jsonb as JSON, which the stream writes as it is.
   const rows = await db
     .selectFrom('messages')
-    .select(['id', 'data', 'actions'])
+    .select([
+      'id',
+      sql<string>`coalesce(data::text, 'null')`.as('data'),
+      sql<string>`coalesce(actions::text, '[]')`.as('actions'),
+    ])
     .where('tenant_id', '=', tenantId)
     .where('id', 'in', messageIds)
     .execute()
-  return new Map(rows.map((r) => [r.id, { data: r.data, actions: r.actions ?? [] }]))
+  return new Map(rows.map((r) => [r.id, { data: r.data, actions: r.actions }]))
 }
 
 /** See Store.countSince: a walk of at most `cap` entries of the (tenant, recipient, seq) index. */

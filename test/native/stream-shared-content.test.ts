@@ -51,7 +51,7 @@ describeEngines('stream: a message shared by its recipients is read once', (get)
   })
 })
 
-const content = (i: number): MessageContent => ({ data: { i }, actions: [] })
+const content = (i: number): MessageContent => ({ data: `{"i": ${i}}`, actions: '[]' })
 
 test('the content cache reads a message once for concurrent streams and hands out one Buffer', async () => {
   let reads = 0
@@ -63,7 +63,7 @@ test('the content cache reads a message once for concurrent streams and hands ou
   const got = await Promise.all(Array.from({ length: 20 }, () => cache.get('t', [1, 2])))
   assert.equal(reads, 1)
   const first = got[0]?.get(1)
-  assert.equal(first?.toString(), '"data":{"i":1},"actions":[]')
+  assert.equal(first?.toString(), '"data":{"i": 1},"actions":[]')
   for (const m of got) assert.equal(m.get(1), first, 'the same Buffer for every stream')
   // Kept afterwards, and a message gone from the store renders as empty content.
   await cache.get('t', [1])
@@ -78,7 +78,7 @@ test('the content cache keeps at most its bound, the least recently used going f
     asked.push(...ids)
     return new Map(ids.map((id) => [id, content(id)]))
   })
-  // Each entry is 27 bytes: two fit in 60.
+  // Each entry is 28 bytes: two fit in 60.
   await cache.get('t', [1])
   await cache.get('t', [2])
   await cache.get('t', [1])

@@ -6,7 +6,8 @@ import type { MessageContent } from '../../core/store.ts'
  *
  * A send to many users wakes every stream of theirs, and each would otherwise read the message's
  * data from the store, parse it and serialise it again: with large data (the bounds allow
- * hundreds of kB) that was most of what a burst cost the server's heap. Streams write this
+ * hundreds of kB) that was most of what a burst cost the server's heap. The store hands the
+ * content over as the JSON text it keeps, so even the one read is neither parsed nor serialised. Streams write this
  * Buffer itself, so a socket that has not taken it yet holds a reference, not a copy.
  *
  * The most recently used entries are kept up to `maxBytes` in all (messages never change once
@@ -57,7 +58,7 @@ export function contentCache(
         const loaded = read(tenantId, missing).then((found) => {
           const serialised = new Map<number, Buffer>()
           for (const id of missing) {
-            const c = found.get(id) ?? { data: null, actions: [] }
+            const c = found.get(id) ?? { data: 'null', actions: '[]' }
             serialised.set(id, serialise(c))
           }
           return serialised
@@ -91,6 +92,21 @@ export function contentCache(
   }
 }
 
-/** `"data":…,"actions":…`, the last members of a rendered notification. */
-export const serialise = (c: MessageContent) =>
-  Buffer.from(`"data":${JSON.stringify(c.data)},"actions":${JSON.stringify(c.actions)}`)
+const HEAD = '"data":'
+const MIDDLE = ',"actions":'
+
+/**
+ * `"data":…,"actions":…`, the last members of a rendered notification, written straight into
+ * one Buffer: no string of the whole is made (with hundreds of kB of data, each would be another
+ * copy on the heap).
+ */
+export const serialise = (c: MessageContent): Buffer => {
+  const size =
+    HEAD.length + Buffer.byteLength(c.data) + MIDDLE.length + Buffer.byteLength(c.actions)
+  const out = Buffer.allocUnsafeSlow(size)
+  let at = out.write(HEAD)
+  at += out.write(c.data, at)
+  at += out.write(MIDDLE, at)
+  out.write(c.actions, at)
+  return out
+}
