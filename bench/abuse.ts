@@ -21,9 +21,16 @@ import type { ProbeSpec } from './abuse-probe.ts'
 import type { StreamsReport, StreamsSpec } from './abuse-streams.ts'
 import { quantile } from './load.ts'
 import { HEAVY_USER, type SeedSize, seed, TENANT, userId } from './seed.ts'
-import { type BenchServer, type EngineName, PG_URL, startServer } from './server.ts'
+import {
+  BENCH_SECRET,
+  type BenchServer,
+  type EngineName,
+  MEMORY_SETTINGS,
+  PG_URL,
+  pick,
+  startServer,
+} from './server.ts'
 
-const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 const OTHER = 'other'
 const SIZE: SeedSize = { users: 1_000, heavy: 50_000, messages: 50_000, lo: 2, span: 20 }
 const WINDOW_MS = 3_000
@@ -178,7 +185,7 @@ async function prepareOther(s: BenchServer) {
     })
   }
   const tokens = await Promise.all(
-    users.map((user) => mintToken(SECRET, { tenant: OTHER, user, ttl: 3600 })),
+    users.map((user) => mintToken(BENCH_SECRET, { tenant: OTHER, user, ttl: 3600 })),
   )
   const requests: ProbeSpec['requests'] = tokens.flatMap((token) => [
     { path: '/v1/me/counts?cap=99', token },
@@ -325,9 +332,6 @@ const tally = (xs: number[]) => {
 
 /** `herald serve` as a deployment runs it, on its own store, with its stdout kept. */
 /** The variables of `env` among `names` that are set. */
-const pick = (env: NodeJS.ProcessEnv, names: string[]): Record<string, string> =>
-  Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]]] : [])))
-
 async function serve(engine: EngineName) {
   const dir = mkdtempSync(join(tmpdir(), 'herald-abuse-serve-'))
   let databaseUrl = join(dir, 'pglite')
@@ -350,16 +354,12 @@ async function serve(engine: EngineName) {
         HERALD_PORT: '0',
         HERALD_DATA_DIR: dir,
         DATABASE_URL: databaseUrl,
-        HERALD_JWT_SECRET: SECRET,
+        HERALD_JWT_SECRET: BENCH_SECRET,
         HERALD_RATE_LIMIT: '1000000000',
         LOG_LEVEL: 'info',
         HERALD_STREAM_STALL_MS: String(STALL_MS),
-        // The embedded store's page cache, glibc's arenas and the heap's growth, as the caller sets them.
-        ...pick(process.env, [
-          'HERALD_PGLITE_SHARED_BUFFERS_MB',
-          'MALLOC_ARENA_MAX',
-          'HERALD_HEAP_GROWTH_PERCENT',
-        ]),
+        // The memory settings (server.ts) and glibc's arenas, as the caller sets them.
+        ...pick(process.env, [...MEMORY_SETTINGS, 'MALLOC_ARENA_MAX']),
         // HERALD_BENCH_SERVE_NODE_OPTIONS: Node options for the served process (a profiler, say).
         ...(process.env.HERALD_BENCH_SERVE_NODE_OPTIONS
           ? { NODE_OPTIONS: process.env.HERALD_BENCH_SERVE_NODE_OPTIONS }
@@ -459,9 +459,9 @@ export async function streamsMemory(engine: EngineName): Promise<AbuseResult['me
   const server = await serve(engine)
   const users = Array.from({ length: STREAMS }, (_, i) => userId(i))
   const tokens = await Promise.all(
-    users.map((user) => mintToken(SECRET, { tenant: TENANT, user, ttl: 3600 })),
+    users.map((user) => mintToken(BENCH_SECRET, { tenant: TENANT, user, ttl: 3600 })),
   )
-  const producer = await mintToken(SECRET, {
+  const producer = await mintToken(BENCH_SECRET, {
     tenant: TENANT,
     user: 'abuse-bench',
     operator: true,

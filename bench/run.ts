@@ -1,10 +1,12 @@
 // `npm run bench [-- --engine postgres|pglite|both] [--quick] [--abuse [--streams-only]] [--sends] [--broadcast]
-// [--startup [--runs N]]`: see bench/README.md.
+// [--startup [--runs N]] [--pair --a "NAME=value …" --b "…" [--endpoints a,b] [--rounds N]
+// [--seconds N] [--size quick|tiny|full]]`: see bench/README.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { renderAbuse, runAbuse } from './abuse.ts'
 import { PACES, runBench, type SizeName } from './bench.ts'
 import { renderBroadcast, runBroadcast } from './broadcast.ts'
+import { envOf, PAIR_ENDPOINTS, type PairEndpoint, renderPair, runPair } from './pair.ts'
 import { type BenchResult, renderCpu, renderHeader, renderTable } from './report.ts'
 import { renderSends, runSends } from './sends.ts'
 import type { EngineName } from './server.ts'
@@ -12,6 +14,15 @@ import { renderStartup, runStartup } from './startup.ts'
 import { checkTargets, compareEngines, renderTargets } from './targets.ts'
 
 const RESULTS = new URL('./results/', import.meta.url).pathname
+
+function pairEndpoints(list: string): PairEndpoint[] {
+  const names = list.split(',')
+  for (const n of names) {
+    if (!(PAIR_ENDPOINTS as readonly string[]).includes(n))
+      throw new Error(`--endpoints: "${n}" is not one of ${PAIR_ENDPOINTS.join(', ')}`)
+  }
+  return names as PairEndpoint[]
+}
 
 function parseArgs(argv: string[]) {
   const flag = (name: string) => argv.includes(`--${name}`)
@@ -27,7 +38,29 @@ function parseArgs(argv: string[]) {
   const quick = flag('quick')
   const runs = Number(value('runs') ?? 5)
   if (!(Number.isInteger(runs) && runs > 0)) throw new Error('--runs must be a positive integer')
+  const count = (name: string, fallback: number) => {
+    const n = Number(value(name) ?? fallback)
+    if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${name} must be a positive integer`)
+    return n
+  }
+  const pairSize = value('size') ?? 'quick'
+  if (!['quick', 'tiny', 'full'].includes(pairSize)) {
+    throw new Error(`--size must be quick, tiny or full, not "${pairSize}"`)
+  }
+  const pair = flag('pair')
+    ? {
+        a: envOf(value('a') ?? ''),
+        b: envOf(value('b') ?? ''),
+        endpoints: pairEndpoints(
+          value('endpoints') ?? 'unreadCount,firstPage,heavyFirstPage,deepPage',
+        ),
+        rounds: count('rounds', 6),
+        seconds: count('seconds', 5),
+        size: pairSize as 'quick' | 'tiny' | 'full',
+      }
+    : null
   return {
+    pair,
     engines,
     quick,
     abuse: flag('abuse'),
@@ -59,9 +92,15 @@ function previous(engine: EngineName, size: string): BenchResult | null {
 }
 
 async function main() {
-  const { engines, quick, size, abuse, streamsOnly, sends, broadcast, startup, runs } = parseArgs(
-    process.argv.slice(2),
-  )
+  const { engines, quick, size, abuse, streamsOnly, sends, broadcast, startup, runs, pair } =
+    parseArgs(process.argv.slice(2))
+  if (pair) {
+    const r = await runPair(pair, (line) => console.error(line))
+    console.log(`\n${renderPair(r)}`)
+    mkdirSync(RESULTS, { recursive: true })
+    writeFileSync(join(RESULTS, 'latest-pair.json'), `${JSON.stringify(r, null, 2)}\n`)
+    return
+  }
   if (startup) {
     const r = await runStartup(runs, (line) => console.error(line))
     console.log(`\n${renderStartup(r)}`)

@@ -25,7 +25,22 @@ export const RAW_APP = `herald-bench-raw-${process.pid}`
 
 /** The PostgreSQL schema a run drops and builds (HERALD_BENCH_SCHEMA: for runs side by side). */
 export const BENCH_SCHEMA = process.env.HERALD_BENCH_SCHEMA ?? 'bench'
-const SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
+/**
+ * Settings that trade the server's memory for speed: the embedded store's page cache and
+ * compiler (src/storage/pglite-client.ts), the heap's growth (src/heap-growth.ts).
+ */
+export const MEMORY_SETTINGS = [
+  'HERALD_PGLITE_SHARED_BUFFERS_MB',
+  'HERALD_PGLITE_OPTIMIZE',
+  'HERALD_HEAP_GROWTH_PERCENT',
+]
+
+/** The variables of `names` that are set in `env`. */
+export const pick = (env: NodeJS.ProcessEnv, names: string[]): Record<string, string> =>
+  Object.fromEntries(names.flatMap((n) => (env[n] ? [[n, env[n]]] : [])))
+
+/** The secret the bench's servers sign and check tokens with. */
+export const BENCH_SECRET = 'bench-secret-0123456789-abcdefghijklmnop'
 
 export interface BenchServer {
   herald: Herald
@@ -111,7 +126,7 @@ export async function startServer(
     databaseUrl = join(dir, 'pglite')
   }
   const config = loadConfig({
-    HERALD_JWT_SECRET: SECRET,
+    HERALD_JWT_SECRET: BENCH_SECRET,
     DATABASE_URL: databaseUrl,
     HERALD_DATA_DIR: dir ?? tmpdir(),
     HERALD_RATE_LIMIT: '1000000000',
@@ -121,14 +136,8 @@ export async function startServer(
     ...(process.env.HERALD_DB_STATEMENT_TIMEOUT_MS
       ? { HERALD_DB_STATEMENT_TIMEOUT_MS: process.env.HERALD_DB_STATEMENT_TIMEOUT_MS }
       : {}),
-    // The embedded store's page cache, to measure what a smaller one costs (bench/README.md).
-    // The heap's growth (src/heap-growth.ts), to measure what it costs.
-    ...(process.env.HERALD_HEAP_GROWTH_PERCENT
-      ? { HERALD_HEAP_GROWTH_PERCENT: process.env.HERALD_HEAP_GROWTH_PERCENT }
-      : {}),
-    ...(process.env.HERALD_PGLITE_SHARED_BUFFERS_MB
-      ? { HERALD_PGLITE_SHARED_BUFFERS_MB: process.env.HERALD_PGLITE_SHARED_BUFFERS_MB }
-      : {}),
+    // The memory settings, as the caller sets them, to measure what each costs (bench/README.md).
+    ...pick(process.env, MEMORY_SETTINGS),
     ...env,
   })
   // The process's heap growth, as `herald serve` sets it (src/heap-growth.ts).
@@ -154,7 +163,7 @@ export async function startServer(
     config,
     engine,
     url: address,
-    token: (user) => mintToken(SECRET, { tenant: 'bench', user, ttl: 3600 }),
+    token: (user) => mintToken(BENCH_SECRET, { tenant: 'bench', user, ttl: 3600 }),
     async close() {
       await herald.close()
       if (dir) rmSync(dir, { recursive: true, force: true })
