@@ -133,6 +133,7 @@ async function serve(config: Config) {
         dataDir: config.databaseUrl,
         fsync: config.pgliteFsync,
         sharedBuffersMb: config.pgliteSharedBuffersMb,
+        optimize: config.pgliteOptimize,
       })
   pglite?.catch(() => {}) // awaited (and reported) by buildHerald
   const { buildHerald } = await loadServer()
@@ -450,6 +451,7 @@ async function main(argv: string[]) {
         url: config.databaseUrl,
         fsync: config.pgliteFsync,
         sharedBuffersMb: config.pgliteSharedBuffersMb,
+        optimize: config.pgliteOptimize,
       })
       const applied = await migrateStorage(storage)
       await storage.close()

@@ -62,6 +62,7 @@ export async function buildHerald({
     statementTimeoutMs: config.database.statementTimeoutMs,
     fsync: config.pgliteFsync,
     sharedBuffersMb: config.pgliteSharedBuffersMb,
+    optimize: config.pgliteOptimize,
     queuePerUser: config.pgliteQueuePerUser,
   })
   let log = (msg: string, err: unknown) => console.warn(msg, err)

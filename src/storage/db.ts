@@ -27,8 +27,10 @@ export interface StorageOptions {
   snapshot?: string
   /** PGlite only: flush every commit to the disk before acknowledging it (see pglite-durable.ts). */
   fsync?: boolean
-  /** PGlite only: PostgreSQL's shared buffers in MB (default 64). */
+  /** PGlite only: PostgreSQL's shared buffers in MB (default 16). */
   sharedBuffersMb?: number
+  /** PGlite only: let V8 optimize PostgreSQL's busiest functions (see pglite-client.ts). */
+  optimize?: boolean
   /**
    * PGlite only: the store's worker, opened already (openPglite) on `url` with these options; the
    * `serve` command starts it before loading the server.
@@ -64,7 +66,8 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
         dataDir: opts.url,
         snapshot: opts.snapshot,
         fsync: opts.fsync ?? false,
-        sharedBuffersMb: opts.sharedBuffersMb ?? 64,
+        sharedBuffersMb: opts.sharedBuffersMb ?? 16,
+        optimize: opts.optimize ?? false,
       }))
     if (client.options.dataDir !== opts.url) {
       await client.close()

@@ -6,6 +6,7 @@ import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
 import { Worker } from 'node:worker_threads'
 import { storeUnavailable } from './faults.ts'
 import { privateDir } from './file-modes.ts'
@@ -33,7 +34,28 @@ export interface PgliteOptions {
   snapshot?: string | undefined
   fsync: boolean
   sharedBuffersMb: number
+  /** Whether V8 may recompile PostgreSQL's busiest functions with its optimizing compiler. */
+  optimize?: boolean
 }
+
+/**
+ * How V8 compiles PostgreSQL's WebAssembly. Its baseline compiler (Liftoff) compiles every
+ * function at start; by default V8 then recompiles the busiest ones with its optimizing compiler
+ * (TurboFan), on its background threads, one function at a time taking up to 40 MB of native
+ * memory while it compiles. glibc keeps that memory in each compiling thread's arena once it is
+ * freed, so a server on the embedded store held 55-120 MB of freed compiler memory, more as more
+ * threads had compiled. Liftoff only: 202-209 MB idle instead of 239-263, with 0-19 % fewer
+ * requests a second (bench/README.md, "The embedded store's defaults"). `optimize` turns the
+ * optimizing compiler back on. The setting is the process's (V8 has one for all), read when a
+ * module compiles: it is set before every store starts.
+ */
+const compileFlag = (o: PgliteOptions) => (o.optimize ? '--no-liftoff-only' : '--liftoff-only')
+
+/**
+ * The store's worker thread's young generation (MB), where short-lived objects are made: what it
+ * allocates per statement is small and soon garbage, and V8's default let it keep 10-20 MB more.
+ */
+const WORKER_YOUNG_MB = 6
 
 /**
  * Creates the store in `dataDir` in a process of its own (pglite-worker's entry run as a
@@ -48,9 +70,13 @@ async function initPglite(options: PgliteOptions): Promise<void> {
   )
   // From source, the program registers tsx, as the worker thread does (see startWorker).
   const loader = compiled ? [] : ['--import', import.meta.resolve('tsx/esm')]
-  const child = spawn(process.execPath, [...loader, entry, JSON.stringify(options)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [compileFlag(options), ...loader, entry, JSON.stringify(options)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  )
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4096)
@@ -67,14 +93,19 @@ async function initPglite(options: PgliteOptions): Promise<void> {
  * the TypeScript loader, so it registers tsx before loading the source.
  */
 function startWorker(options: PgliteOptions): Worker {
+  setFlagsFromString(compileFlag(options))
+  const settings = {
+    workerData: options,
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+  }
   if (!import.meta.url.endsWith('.ts')) {
     // Every compiled file is directly in dist/ (scripts/build-server.mjs).
-    return new Worker(new URL('./pglite-worker.js', import.meta.url), { workerData: options })
+    return new Worker(new URL('./pglite-worker.js', import.meta.url), settings)
   }
   const loader = JSON.stringify(import.meta.resolve('tsx/esm/api'))
   const entry = JSON.stringify(new URL('./pglite-worker.ts', import.meta.url).href)
   const boot = `import(${loader}).then((m) => { m.register(); return import(${entry}) })`
-  return new Worker(boot, { eval: true, workerData: options })
+  return new Worker(boot, { eval: true, ...settings })
 }
 
 /** Talks to the PGlite worker thread; one query in flight at a time, as PGlite has one session. */

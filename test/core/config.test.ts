@@ -88,15 +88,43 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig({ ...base, HERALD_RATE_LIMIT_PRODUCER: '0' }), ConfigError)
   })
 
-  test("the heap's growth between collections: V8's own (0) by default, or a percentage", () => {
+  test("the heap's growth between collections: 30 on the embedded store, V8's own (0) on PostgreSQL, or a percentage", () => {
     const base = { HERALD_JWT_SECRET: SECRET }
-    assert.equal(loadConfig(base).heapGrowthPercent, 0)
+    assert.equal(loadConfig(base).heapGrowthPercent, 30)
+    const postgres = { ...base, DATABASE_URL: 'postgres://h/db' }
+    assert.equal(loadConfig(postgres).heapGrowthPercent, 0)
+    assert.equal(
+      loadConfig({ ...postgres, HERALD_HEAP_GROWTH_PERCENT: '20' }).heapGrowthPercent,
+      20,
+    )
+    assert.equal(loadConfig({ ...base, HERALD_HEAP_GROWTH_PERCENT: '0' }).heapGrowthPercent, 0)
     assert.equal(loadConfig({ ...base, HERALD_HEAP_GROWTH_PERCENT: '20' }).heapGrowthPercent, 20)
     assert.equal(loadConfig({ ...base, HERALD_HEAP_GROWTH_PERCENT: '50' }).heapGrowthPercent, 50)
     for (const bad of ['301', '-1', '12.5', 'lots']) {
       assert.throws(
         () => loadConfig({ ...base, HERALD_HEAP_GROWTH_PERCENT: bad }),
         (e: unknown) => e instanceof ConfigError && /HERALD_HEAP_GROWTH_PERCENT/.test(e.message),
+      )
+    }
+  })
+
+  test("the embedded store's memory: 16 MB of shared buffers and the baseline compiler by default", () => {
+    const base = { HERALD_JWT_SECRET: SECRET }
+    const d = loadConfig(base)
+    assert.equal(d.pgliteSharedBuffersMb, 16)
+    assert.equal(d.pgliteOptimize, false)
+    const set = loadConfig({
+      ...base,
+      HERALD_PGLITE_SHARED_BUFFERS_MB: '64',
+      HERALD_PGLITE_OPTIMIZE: 'on',
+    })
+    assert.equal(set.pgliteSharedBuffersMb, 64)
+    assert.equal(set.pgliteOptimize, true)
+    assert.equal(loadConfig({ ...base, HERALD_PGLITE_OPTIMIZE: 'off' }).pgliteOptimize, false)
+    for (const bad of ['yes', 'true', '1']) {
+      assert.throws(
+        () => loadConfig({ ...base, HERALD_PGLITE_OPTIMIZE: bad }),
+        (e: unknown) => e instanceof ConfigError && /HERALD_PGLITE_OPTIMIZE/.test(e.message),
       )
     }
   })
