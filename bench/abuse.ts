@@ -28,6 +28,7 @@ import {
   MEMORY_SETTINGS,
   PG_URL,
   pick,
+  spawnServe,
   startServer,
 } from './server.ts'
 
@@ -345,43 +346,27 @@ async function serve(engine: EngineName) {
     url.pathname = `/${THROWAWAY_DB}`
     databaseUrl = url.toString()
   }
-  const proc = spawn(
-    process.execPath,
-    [new URL('../bin/herald.js', import.meta.url).pathname, 'serve'],
+  let dropped = 0
+  const { proc, url, output } = await spawnServe(
+    dir,
+    databaseUrl,
     {
-      env: {
-        PATH: process.env.PATH,
-        HERALD_PORT: '0',
-        HERALD_DATA_DIR: dir,
-        DATABASE_URL: databaseUrl,
-        HERALD_JWT_SECRET: BENCH_SECRET,
-        HERALD_RATE_LIMIT: '1000000000',
-        LOG_LEVEL: 'info',
-        HERALD_STREAM_STALL_MS: String(STALL_MS),
-        // The memory settings (server.ts) and glibc's arenas, as the caller sets them.
-        ...pick(process.env, [...MEMORY_SETTINGS, 'MALLOC_ARENA_MAX']),
-        // HERALD_BENCH_SERVE_NODE_OPTIONS: Node options for the served process (a profiler, say).
-        ...(process.env.HERALD_BENCH_SERVE_NODE_OPTIONS
-          ? { NODE_OPTIONS: process.env.HERALD_BENCH_SERVE_NODE_OPTIONS }
-          : {}),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      LOG_LEVEL: 'info',
+      HERALD_STREAM_STALL_MS: String(STALL_MS),
+      // The memory settings (server.ts) and glibc's arenas, as the caller sets them.
+      ...pick(process.env, [...MEMORY_SETTINGS, 'MALLOC_ARENA_MAX']),
+      // HERALD_BENCH_SERVE_NODE_OPTIONS: Node options for the served process (a profiler, say).
+      ...(process.env.HERALD_BENCH_SERVE_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.HERALD_BENCH_SERVE_NODE_OPTIONS }
+        : {}),
+    },
+    (chunk) => {
+      dropped += count(chunk, 'stream dropped')
     },
   )
-  let out = ''
-  let dropped = 0
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out = (out + chunk).slice(-4096)
-      dropped += count(chunk, 'stream dropped')
-      const found = /listening on (http:\/\/\S+)/.exec(out)?.[1]
-      if (found) resolve(found)
-    })
-    proc.once('exit', (code) => reject(new Error(`herald serve exited with ${code}: ${out}`)))
-  })
   let exit: string | null = null
   proc.once('exit', (code, signal) => {
-    exit = `herald serve exited (${code ?? signal}): ${out}`
+    exit = `herald serve exited (${code ?? signal}): ${output()}`
   })
   const rss = () => {
     if (exit) throw new Error(exit)

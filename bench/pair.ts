@@ -4,7 +4,7 @@
 // then B then A, …) so that a shared, noisy machine weighs on both alike. Each side's environment
 // may carry NODE_OPTIONS. Prints each endpoint's request rate and the server's CPU time a request
 // on both sides (the median over the rounds), B against A, and each server's memory at the end.
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,7 +13,7 @@ import { prepareFixtures } from './fixtures.ts'
 import { quantile, runLoad } from './load.ts'
 import { type EndpointName, endpointRequests } from './phases.ts'
 import { SIZES, seed } from './seed.ts'
-import { BENCH_SECRET, startServer } from './server.ts'
+import { spawnServe, startServer } from './server.ts'
 
 /**
  * The endpoints a pair can run: those `herald serve` itself answers (not the bench's own routes),
@@ -70,32 +70,10 @@ interface Served {
 async function serve(from: string, env: Record<string, string>): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-pair-'))
   cpSync(from, join(dir, 'pglite'), { recursive: true })
-  const proc = spawn(
-    process.execPath,
-    [new URL('../bin/herald.js', import.meta.url).pathname, 'serve'],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HERALD_PORT: '0',
-        HERALD_DATA_DIR: dir,
-        DATABASE_URL: join(dir, 'pglite'),
-        HERALD_JWT_SECRET: BENCH_SECRET,
-        HERALD_RATE_LIMIT: '1000000000',
-        HERALD_ETAG_LIFETIME_S: '86400',
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  let out = ''
-  const url = await new Promise<string>((resolve, reject) => {
-    proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      out = (out + chunk).slice(-4096)
-      const found = /listening on (http:\/\/\S+)/.exec(out)?.[1]
-      if (found) resolve(found)
-    })
-    proc.once('exit', (code) => reject(new Error(`herald serve exited with ${code}: ${out}`)))
+  const { proc, url } = await spawnServe(dir, join(dir, 'pglite'), {
+    HERALD_ETAG_LIFETIME_S: '86400',
+    LOG_LEVEL: 'warn',
+    ...env,
   })
   return { proc, url, dir }
 }

@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -170,4 +171,52 @@ export async function startServer(
       if (engine === 'postgres') await resetSchema()
     },
   }
+}
+
+/** A `herald serve` process of the bench's own (not the in-process server of startServer). */
+export interface ServeProcess {
+  proc: ChildProcess
+  url: string
+  /** The last 4 kB it wrote to stdout. */
+  output(): string
+}
+
+/**
+ * Starts `herald serve` (bin/herald.js, as a deployment runs it) on `databaseUrl`, with the
+ * bench's secret, no rate limit worth the name and `env` on top; resolves once it listens.
+ * `onOutput` sees everything it writes to stdout.
+ */
+export async function spawnServe(
+  dataDir: string,
+  databaseUrl: string,
+  env: Record<string, string>,
+  onOutput: (chunk: string) => void = () => {},
+): Promise<ServeProcess> {
+  const proc = spawn(
+    process.execPath,
+    [new URL('../bin/herald.js', import.meta.url).pathname, 'serve'],
+    {
+      env: {
+        PATH: process.env.PATH,
+        HERALD_PORT: '0',
+        HERALD_DATA_DIR: dataDir,
+        DATABASE_URL: databaseUrl,
+        HERALD_JWT_SECRET: BENCH_SECRET,
+        HERALD_RATE_LIMIT: '1000000000',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  )
+  let out = ''
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      out = (out + chunk).slice(-4096)
+      onOutput(chunk)
+      const found = /listening on (http:\/\/\S+)/.exec(out)?.[1]
+      if (found) resolve(found)
+    })
+    proc.once('exit', (code) => reject(new Error(`herald serve exited with ${code}: ${out}`)))
+  })
+  return { proc, url, output: () => out }
 }
