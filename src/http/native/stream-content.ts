@@ -7,8 +7,9 @@ import type { MessageContent } from '../../core/store.ts'
  * A send to many users wakes every stream of theirs, and each would otherwise read the message's
  * data from the store, parse it and serialise it again: with large data (the bounds allow
  * hundreds of kB) that was most of what a burst cost the server's heap. The store hands the
- * content over as the JSON text it keeps, so even the one read is neither parsed nor serialised. Streams write this
- * Buffer itself, so a socket that has not taken it yet holds a reference, not a copy.
+ * content over as the JSON text it keeps, so even the one read is neither parsed nor
+ * serialised. Streams write this Buffer itself, so a socket that has not taken it yet holds a
+ * reference, not a copy.
  *
  * The most recently used entries are kept up to `maxBytes` in all (messages never change once
  * sent, so an entry is never stale); a message being read is read once however many streams
