@@ -12,6 +12,8 @@ export interface Markers {
   at: Date
   id: number
   limit: number
+  /** A list of ids (an array parameter); a template gets the caller's array in its place. */
+  ids: number[]
 }
 
 export const MARKERS: Markers = {
@@ -21,6 +23,7 @@ export const MARKERS: Markers = {
   at: new Date(-1_000_000_002),
   id: -1_000_000_003,
   limit: -1_000_000_004,
+  ids: [-1_000_000_005],
 }
 
 type Slot = keyof Markers
@@ -33,7 +36,8 @@ const slotOf = (p: unknown): Slot | null => SLOTS.find((k) => MARKERS[k] === p) 
 const looksLikeMarker = (p: unknown): boolean =>
   (typeof p === 'string' && p.includes('\u0001')) ||
   (typeof p === 'number' && p <= -1_000_000_000) ||
-  (p instanceof Date && p.getTime() <= -1_000_000_000)
+  (p instanceof Date && p.getTime() <= -1_000_000_000) ||
+  (Array.isArray(p) && p.some(looksLikeMarker))
 
 export type Template = (values: Partial<Markers>) => CompiledQuery
 
