@@ -73,6 +73,12 @@ function parseArgs(argv: string[]) {
   }
 }
 
+/** Writes a run's figures as bench/results/latest-<name>.json. */
+function saveLatest(name: string, r: unknown): void {
+  mkdirSync(RESULTS, { recursive: true })
+  writeFileSync(join(RESULTS, `latest-${name}.json`), `${JSON.stringify(r, null, 2)}\n`)
+}
+
 const latestFile = (engine: EngineName, size: string) =>
   join(RESULTS, `latest-${engine}-${size}.json`)
 
@@ -97,23 +103,20 @@ async function main() {
   if (pair) {
     const r = await runPair(pair, (line) => console.error(line))
     console.log(`\n${renderPair(r)}`)
-    mkdirSync(RESULTS, { recursive: true })
-    writeFileSync(join(RESULTS, 'latest-pair.json'), `${JSON.stringify(r, null, 2)}\n`)
+    saveLatest('pair', r)
     return
   }
   if (startup) {
     const r = await runStartup(runs, (line) => console.error(line))
     console.log(`\n${renderStartup(r)}`)
-    mkdirSync(RESULTS, { recursive: true })
-    writeFileSync(join(RESULTS, 'latest-startup.json'), `${JSON.stringify(r, null, 2)}\n`)
+    saveLatest('startup', r)
     return
   }
   if (sends) {
     for (const engine of engines) {
       const r = await runSends(engine, 50_000, (line) => console.error(line))
       console.log(`\n${renderSends(r)}`)
-      mkdirSync(RESULTS, { recursive: true })
-      writeFileSync(join(RESULTS, `latest-sends-${engine}.json`), `${JSON.stringify(r, null, 2)}\n`)
+      saveLatest(`sends-${engine}`, r)
     }
     return
   }
@@ -122,9 +125,7 @@ async function main() {
       const users = quick ? 100_000 : 1_000_000
       const r = await runBroadcast(engine, users, (line) => console.error(line))
       console.log(`\n${renderBroadcast(r)}`)
-      mkdirSync(RESULTS, { recursive: true })
-      const file = join(RESULTS, `latest-broadcast-${engine}-${size}.json`)
-      writeFileSync(file, `${JSON.stringify(r, null, 2)}\n`)
+      saveLatest(`broadcast-${engine}-${size}`, r)
     }
     return
   }
@@ -132,8 +133,7 @@ async function main() {
     for (const engine of engines) {
       const r = await runAbuse(engine, (line) => console.error(line), { streamsOnly })
       console.log(`\n${renderAbuse(r)}`)
-      mkdirSync(RESULTS, { recursive: true })
-      writeFileSync(join(RESULTS, `latest-abuse-${engine}.json`), `${JSON.stringify(r, null, 2)}\n`)
+      saveLatest(`abuse-${engine}`, r)
     }
     return
   }
