@@ -28,6 +28,7 @@ import {
   MEMORY_SETTINGS,
   PG_URL,
   pick,
+  rssMb,
   spawnServe,
   startServer,
 } from './server.ts'
@@ -370,8 +371,7 @@ async function serve(engine: EngineName) {
   })
   const rss = () => {
     if (exit) throw new Error(exit)
-    const status = readFileSync(`/proc/${proc.pid}/status`, 'utf8')
-    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024
+    return rssMb(proc.pid as number)
   }
   return {
     url,

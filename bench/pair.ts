@@ -6,14 +6,14 @@
 // on both sides (the median over the rounds), B against A, and each server's memory at the end.
 import type { ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { prepareFixtures } from './fixtures.ts'
 import { quantile, runLoad } from './load.ts'
 import { type EndpointName, endpointRequests } from './phases.ts'
 import { SIZES, seed } from './seed.ts'
-import { spawnServe, startServer } from './server.ts'
+import { rssMb, spawnServe, startServer } from './server.ts'
 
 /**
  * The endpoints a pair can run: those `herald serve` itself answers (not the bench's own routes),
@@ -77,9 +77,6 @@ async function serve(from: string, env: Record<string, string>): Promise<Served>
   })
   return { proc, url, dir }
 }
-
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024
 
 export async function runPair(o: PairOptions, log: (line: string) => void): Promise<PairResult> {
   // One seeded store, made in this process and closed, then copied for each side.
