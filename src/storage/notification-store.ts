@@ -524,23 +524,16 @@ function chunkOf(
 }
 
 /**
- * Runs a statement `WHERE id = ANY(ARRAY(<chunk of matching ids>))` until a chunk comes back
- * short: set-based, in chunks of `BULK_CHUNK` rows so no statement holds locks on an unbounded
- * set. The chunk's ids are collected into an array first: with `id IN (subquery)` the planner
+ * Runs a statement `WHERE id = ANY(ARRAY(<chunk of matching ids>))` (chunkOf) until a chunk
+ * comes back short: set-based, in chunks of `BULK_CHUNK` rows so no statement holds locks on an
+ * unbounded set. The chunk's ids are collected into an array first: with `id IN (subquery)` the planner
  * expected 10,000 rows and hashed them against a sequential scan of the whole table (1 s per
  * chunk on a million rows); `id = ANY(ARRAY(…))` probes the primary key instead.
  */
-async function inChunks(
-  db: Kysely<Database>,
-  scope: Scope,
-  filter: InboxFilter,
-  extra: Cond[],
-  run: (inChunk: Expression<SqlBool>) => Promise<bigint>,
-): Promise<number> {
-  const inChunk = chunkOf(db, scope, filter, extra)
+async function inChunks(run: () => Promise<bigint>): Promise<number> {
   let total = 0
   for (;;) {
-    const changed = Number(await run(inChunk))
+    const changed = Number(await run())
     total += changed
     if (changed < BULK_CHUNK) return total
   }
@@ -568,35 +561,29 @@ export async function update(
   // the same statement, compiled once per change and kept with one plan on the embedded store,
   // where planning it afresh asked PostgreSQL for the size of each of the table's indexes (as
   // findOne's lookup did). A snooze carries its own time, so it is planned for it.
+  const statement = (s: Scope, f: InboxFilter) => {
+    const [set, pending] = changeSql(change, s)
+    return db
+      .updateTable('notifications')
+      .set(set)
+      .where(chunkOf(db, s, f, [pending]))
+  }
   const id = change.action === 'snooze' ? null : onlyId(filter)
   if (id !== null) {
     const one = templateFor(
       db,
       `update one ${change.action}`,
-      (m) => {
-        const s = markedScope(m)
-        const f = { ...EVERY_STATE, ids: m.ids }
-        const [set, pending] = changeSql(change, s)
-        return db
-          .updateTable('notifications')
-          .set(set)
-          .where(chunkOf(db, s, f, [pending]))
-      },
+      (m) => statement(markedScope(m), { ...EVERY_STATE, ids: m.ids }),
       true,
     )
     const res = await db.executeQuery(one({ ...scope, ids: [id] }))
     return Number(res.numAffectedRows ?? 0)
   }
-  const [set, pending] = changeSql(change, scope)
-  return inChunks(db, scope, filter, [pending], async (inChunk) => {
-    const res = await db.updateTable('notifications').set(set).where(inChunk).executeTakeFirst()
-    return res.numUpdatedRows
-  })
+  const chunk = statement(scope, filter)
+  return inChunks(async () => (await chunk.executeTakeFirst()).numUpdatedRows)
 }
 
 export function remove(db: Kysely<Database>, scope: Scope, filter: InboxFilter): Promise<number> {
-  return inChunks(db, scope, filter, [], async (inChunk) => {
-    const res = await db.deleteFrom('notifications').where(inChunk).executeTakeFirst()
-    return res.numDeletedRows
-  })
+  const chunk = db.deleteFrom('notifications').where(chunkOf(db, scope, filter, []))
+  return inChunks(async () => (await chunk.executeTakeFirst()).numDeletedRows)
 }
